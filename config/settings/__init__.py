@@ -1,0 +1,1 @@
+"""Django settings for medcode: base, local (default), production and test."""

@@ -1,0 +1,8 @@
+"""Django app config for medcode.codebook."""
+
+from django.apps import AppConfig
+
+
+class CodebookConfig(AppConfig):
+    name = "medcode.codebook"
+    label = "codebook"

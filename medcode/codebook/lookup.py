@@ -1,0 +1,128 @@
+"""JSON-ready answers for look-ups shared by the CLI and the API: one code, a search, release changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medcode.codebook import explain, selectors
+from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
+
+CPT_NOTICE = (
+    "CPT descriptors are copyrighted by the American Medical Association and are not distributed with medcode."
+    " This page shows the public CMS facts for the code; an operator with an AMA licence can import the"
+    " descriptors (medcode build --source cpt FILE)."
+)
+MSG_NEED_TWO_RELEASES = "{label} has only {count} release loaded; 'what changed' needs two"
+MSG_UNKNOWN_VERSION = "No {label} release '{version}'; loaded: {versions}"
+
+
+def cpt_notice(concept: selectors.ConceptRow) -> str | None:
+    if concept.system == "cpt" and concept.attrs.get("descriptor_source") != "ama":
+        return CPT_NOTICE
+    return None
+
+
+def code_lookup(*, code: str, system: str | None = None, date: str | None = None) -> dict[str, Any]:
+    """One code in the release in effect on ``date``; without a system, the first system that has it."""
+    as_of = selectors.parse_date(date)
+    code = code.strip()
+    if not code:
+        raise ApplicationError("Empty code")
+    if system:
+        try:
+            detail = selectors.concept_detail(system=system, code=code, as_of=as_of)
+        except CodeNotFound as exc:
+            suggestions = [c.as_dict() for c in selectors.concept_suggest(system=system, code=code, as_of=as_of)]
+            raise CodeNotFound(exc.message, extra={"suggestions": suggestions}) from None
+    else:
+        found = selectors.concept_locate(code=code, as_of=as_of)
+        if not found:
+            suggestions = selectors.concept_suggest(system=None, code=code, as_of=as_of)
+            hint = f"; did you mean {', '.join(c.code for c in suggestions[:5])}?" if suggestions else ""
+            raise CodeNotFound(
+                f"{code} is not a code in any loaded release{hint}",
+                extra={"suggestions": [c.as_dict() for c in suggestions]},
+            )
+        detail = selectors.concept_detail(system=found[0].system, code=found[0].code, as_of=as_of)
+    c = detail.concept
+    return {
+        "system": c.system,
+        "system_label": c.release.label,
+        "code": c.code,
+        "title": c.title,
+        "concept": c.as_dict(),
+        "release": c.release.as_dict(),
+        "ancestors": [{"code": a.code, "title": a.title, "kind": a.kind} for a in detail.ancestors],
+        "children": [{"code": ch.code, "title": ch.title, "billable": ch.billable} for ch in detail.children],
+        "notes": [{"code": n.code, "kind": n.kind, "text": n.text, "inherited": n.inherited} for n in detail.notes],
+        "seventh_characters": [{"char": ch, "meaning": m} for ch, m in detail.seventh],
+        "index": [
+            {"index": p.index, "path": list(p.terms), "role": p.role, "release": p.release} for p in detail.index_paths
+        ],
+        "pcs_axes": detail.pcs_axes,
+        "history": detail.history,
+        "explanation": {
+            "generated": True,
+            "label": explain.GENERATED_LABEL,
+            "text": explain.concept_explain(detail),
+        },
+        "notice": cpt_notice(c),
+    }
+
+
+def code_search(*, query: str, system: str | None = None, limit: int = 20) -> dict[str, Any]:
+    """Exact codes first, then code completions, then full-text matches."""
+    limit = max(1, min(int(limit), 200))
+    results: list[selectors.ConceptRow] = []
+    seen: set[tuple[str, str]] = set()
+    candidates: list[selectors.ConceptRow] = []
+    if query.strip():
+        candidates += (
+            selectors.concept_locate(code=query)
+            if not system
+            else [c for c in selectors.concept_locate(code=query) if c.system == selectors.system_normalize(system)]
+        )
+        if len(query.strip()) <= 8 and " " not in query.strip():
+            candidates += selectors.concept_suggest(system=system, code=query, limit=limit)
+        candidates += selectors.concept_search(query=query, system=system, limit=limit)
+    for concept in candidates:
+        key = (concept.system, concept.code)
+        if key not in seen:
+            seen.add(key)
+            results.append(concept)
+    return {
+        "query": query,
+        "results": [
+            {
+                "system": c.system,
+                "code": c.code,
+                "title": c.title,
+                "billable": c.billable,
+                "kind": c.kind,
+                "release": c.release.version,
+            }
+            for c in results[:limit]
+        ],
+    }
+
+
+def release_changes(*, system: str, old: str | None = None, new: str | None = None) -> dict[str, Any]:
+    system = selectors.system_normalize(system)
+    releases = selectors.release_list(system=system)
+    label = releases[0].label if releases else system
+    if len(releases) < 2 and not (old and new):
+        raise ReleaseNotFound(MSG_NEED_TWO_RELEASES.format(label=label, count=len(releases)))
+
+    def pick(version: str | None, default_index: int) -> selectors.ReleaseInfo:
+        if version is None:
+            return releases[default_index]
+        for r in releases:
+            if r.version == version:
+                return r
+        raise ReleaseNotFound(
+            MSG_UNKNOWN_VERSION.format(label=label, version=version, versions=", ".join(r.version for r in releases))
+        )
+
+    old_release, new_release = pick(old, -2), pick(new, -1)
+    diff = selectors.release_diff(system=system, old=old_release, new=new_release)
+    return {"system": system, "old": old_release.version, "new": new_release.version, **diff}

@@ -1,0 +1,114 @@
+-- The codebook: one immutable SQLite file per build, written only by ingest.
+PRAGMA user_version = 1;
+
+CREATE TABLE build (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- One row per official file imported (or carried over from the build this one extends).
+CREATE TABLE source (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,            -- source name: icd10cm, hcpcs, ...
+    origin TEXT NOT NULL,          -- path or URL it was read from
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    row_counts TEXT NOT NULL       -- JSON {"concept": n, "note": n, ...}
+);
+
+CREATE TABLE release (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES source(id),
+    system TEXT NOT NULL,
+    version TEXT NOT NULL,
+    content TEXT NOT NULL,         -- codes | index | guidelines
+    effective_from TEXT NOT NULL,  -- ISO date
+    effective_to TEXT,
+    title TEXT NOT NULL,
+    UNIQUE (system, content, version)
+);
+
+CREATE TABLE concept (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    code TEXT NOT NULL,
+    norm TEXT NOT NULL,            -- upper case, no dot: the key for forgiving look-ups
+    title TEXT NOT NULL,
+    short_title TEXT,
+    kind TEXT NOT NULL,
+    parent TEXT,
+    billable INTEGER NOT NULL,
+    seq INTEGER NOT NULL,          -- publisher order
+    attrs TEXT NOT NULL,           -- JSON object of publisher fields
+    UNIQUE (release_id, code)
+);
+CREATE INDEX concept_norm ON concept(norm, release_id);
+CREATE INDEX concept_parent ON concept(release_id, parent);
+
+CREATE TABLE note (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX note_code ON note(release_id, code);
+
+CREATE TABLE seventh_character (
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    code TEXT NOT NULL,
+    char TEXT NOT NULL,
+    meaning TEXT NOT NULL,
+    PRIMARY KEY (release_id, code, char)
+);
+
+CREATE TABLE index_term (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    idx TEXT NOT NULL,             -- main | eindex | drug | neoplasm | pcs
+    term_id INTEGER NOT NULL,
+    parent_id INTEGER,
+    level INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    code TEXT,
+    manifestation TEXT,
+    see TEXT,
+    see_also TEXT,
+    nemod TEXT,
+    cells TEXT,                    -- JSON object for table rows
+    UNIQUE (release_id, idx, term_id)
+);
+CREATE INDEX index_term_parent ON index_term(release_id, idx, parent_id);
+
+-- Every code an index entry leads to (code, manifestation and table cells), normalised.
+CREATE TABLE index_code (
+    index_term_id INTEGER NOT NULL REFERENCES index_term(id),
+    norm TEXT NOT NULL,
+    role TEXT NOT NULL             -- code | manifestation | <table column>
+);
+CREATE INDEX index_code_norm ON index_code(norm);
+
+CREATE TABLE pcs_axis (
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    tbl TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    label TEXT NOT NULL,
+    definition TEXT,
+    PRIMARY KEY (release_id, tbl, position, value)
+);
+
+CREATE TABLE guideline (
+    id INTEGER PRIMARY KEY,
+    release_id INTEGER NOT NULL REFERENCES release(id),
+    section TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+
+-- Full-text index over titles, notes and index terms; rowid = concept.id.
+CREATE VIRTUAL TABLE concept_fts USING fts5(
+    code, title, terms, tokenize = 'porter unicode61 remove_diacritics 2'
+);

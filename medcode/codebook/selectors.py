@@ -1,0 +1,548 @@
+"""Reads over the active codebook: releases by date, concepts, notes, hierarchy, index, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from medcode.codebook import store
+from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
+from medcode.ingest.records import SYSTEM_LABELS, SYSTEMS
+
+MSG_UNKNOWN_SYSTEM = "Unknown code system '{system}'; expected one of: {systems}"
+MSG_NO_RELEASE = "No {label} release is loaded"
+MSG_NO_RELEASE_ON = "No {label} release was in effect on {date}; the earliest loaded starts {first}"
+MSG_CODE_NOT_FOUND = "{code} is not a {label} code in {release}"
+MSG_BAD_DATE = "'{value}' is not a date; expected YYYY-MM-DD"
+
+SYSTEM_ALIASES = {
+    "icd10cm": "icd10cm",
+    "icd-10-cm": "icd10cm",
+    "icd10": "icd10cm",
+    "icd10pcs": "icd10pcs",
+    "icd-10-pcs": "icd10pcs",
+    "pcs": "icd10pcs",
+    "hcpcs": "hcpcs",
+    "cpt": "cpt",
+    "pos": "pos",
+    "modifier": "modifier",
+    "modifiers": "modifier",
+}
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    id: int
+    system: str
+    version: str
+    content: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    title: str
+    source_name: str
+    source_file: str
+    source_sha256: str
+
+    @property
+    def label(self) -> str:
+        return SYSTEM_LABELS.get(self.system, self.system)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "system": self.system,
+            "version": self.version,
+            "content": self.content,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+            "title": self.title,
+            "source": self.source_name,
+            "file": self.source_file,
+            "sha256": self.source_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class ConceptRow:
+    id: int
+    system: str
+    code: str
+    title: str
+    short_title: str | None
+    kind: str
+    parent: str | None
+    billable: bool
+    attrs: dict[str, str]
+    release: ReleaseInfo
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "system": self.system,
+            "code": self.code,
+            "title": self.title,
+            "short_title": self.short_title,
+            "kind": self.kind,
+            "parent": self.parent,
+            "billable": self.billable,
+            "attrs": self.attrs,
+            "release": self.release.version,
+        }
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    code: str
+    kind: str
+    text: str
+    inherited: bool
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexPath:
+    index: str
+    terms: tuple[str, ...]
+    code: str
+    role: str
+    release: str
+
+
+@dataclass
+class ConceptDetail:
+    """Everything a code page shows about one code in one release."""
+
+    concept: ConceptRow
+    ancestors: list[ConceptRow]
+    children: list[ConceptRow]
+    notes: list[NoteRow]
+    seventh: list[tuple[str, str]]
+    seventh_from: str | None
+    index_paths: list[IndexPath] = field(default_factory=list)
+    pcs_axes: list[dict[str, str | None]] = field(default_factory=list)
+    history: list[dict[str, object]] = field(default_factory=list)
+
+
+def _db() -> sqlite3.Connection:
+    return store.connection()
+
+
+def system_normalize(system: str) -> str:
+    key = system.strip().lower()
+    if key not in SYSTEM_ALIASES:
+        raise ApplicationError(MSG_UNKNOWN_SYSTEM.format(system=system, systems=", ".join(SYSTEMS)))
+    return SYSTEM_ALIASES[key]
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ApplicationError(MSG_BAD_DATE.format(value=value)) from None
+
+
+def normalize(code: str) -> str:
+    return re.sub(r"[\s.]", "", code).upper()
+
+
+@lru_cache(maxsize=64)
+def _releases(path: str) -> tuple[ReleaseInfo, ...]:
+    rows = (
+        _db()
+        .execute(
+            """SELECT r.id, r.system, r.version, r.content, r.effective_from, r.effective_to, r.title,
+                  s.name, s.file_name, s.sha256
+           FROM release r JOIN source s ON s.id = r.source_id ORDER BY r.system, r.effective_from, r.id"""
+        )
+        .fetchall()
+    )
+    return tuple(
+        ReleaseInfo(
+            id=r[0],
+            system=r[1],
+            version=r[2],
+            content=r[3],
+            effective_from=dt.date.fromisoformat(r[4]),
+            effective_to=dt.date.fromisoformat(r[5]) if r[5] else None,
+            title=r[6],
+            source_name=r[7],
+            source_file=r[8],
+            source_sha256=r[9],
+        )
+        for r in rows
+    )
+
+
+def release_list(*, system: str | None = None, content: str | None = "codes") -> list[ReleaseInfo]:
+    releases = _releases(str(store.active_path()))
+    return [r for r in releases if (system is None or r.system == system) and (content is None or r.content == content)]
+
+
+def release_get(*, release_id: int) -> ReleaseInfo:
+    for release in release_list(content=None):
+        if release.id == release_id:
+            return release
+    raise ReleaseNotFound(f"No release with id {release_id}")
+
+
+def release_for(*, system: str, as_of: dt.date | None = None) -> ReleaseInfo:
+    """The release of ``system`` in effect on ``as_of`` (the latest one when no date is given)."""
+    releases = release_list(system=system)
+    label = SYSTEM_LABELS.get(system, system)
+    if not releases:
+        raise ReleaseNotFound(MSG_NO_RELEASE.format(label=label))
+    if as_of is None:
+        return releases[-1]
+    in_effect = [
+        r for r in releases if r.effective_from <= as_of and (r.effective_to is None or as_of <= r.effective_to)
+    ]
+    if not in_effect:
+        raise ReleaseNotFound(
+            MSG_NO_RELEASE_ON.format(label=label, date=as_of.isoformat(), first=releases[0].effective_from.isoformat())
+        )
+    return in_effect[-1]
+
+
+def _concept(row: sqlite3.Row, release: ReleaseInfo) -> ConceptRow:
+    return ConceptRow(
+        id=row["id"],
+        system=release.system,
+        code=row["code"],
+        title=row["title"],
+        short_title=row["short_title"],
+        kind=row["kind"],
+        parent=row["parent"],
+        billable=bool(row["billable"]),
+        attrs=json.loads(row["attrs"]),
+        release=release,
+    )
+
+
+CONCEPT_COLUMNS = "id, code, title, short_title, kind, parent, billable, attrs"
+
+
+def concept_find(*, system: str, code: str, release: ReleaseInfo) -> ConceptRow | None:
+    """The concept with this code (any case, with or without dot) in one release, or None."""
+    row = (
+        _db()
+        .execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE norm = ? AND release_id = ?",
+            (normalize(code), release.id),
+        )
+        .fetchone()
+    )
+    if row is None:
+        row = (
+            _db()
+            .execute(f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE code = ? AND release_id = ?", (code, release.id))
+            .fetchone()
+        )
+    return _concept(row, release) if row is not None else None
+
+
+def concept_get(*, system: str, code: str, as_of: dt.date | None = None) -> ConceptRow:
+    """The concept in the release in effect on ``as_of``; CodeNotFound names the release searched."""
+    system = system_normalize(system)
+    release = release_for(system=system, as_of=as_of)
+    concept = concept_find(system=system, code=code, release=release)
+    if concept is None:
+        raise CodeNotFound(MSG_CODE_NOT_FOUND.format(code=code, label=release.label, release=release.title))
+    return concept
+
+
+def concept_locate(*, code: str, as_of: dt.date | None = None) -> list[ConceptRow]:
+    """Every system's concept with this code (a code typed without a system)."""
+    found = []
+    for system in SYSTEMS:
+        try:
+            release = release_for(system=system, as_of=as_of)
+        except ReleaseNotFound:
+            continue
+        concept = concept_find(system=system, code=code, release=release)
+        if concept is not None:
+            found.append(concept)
+    return found
+
+
+def concept_children(*, concept: ConceptRow) -> list[ConceptRow]:
+    rows = (
+        _db()
+        .execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND parent = ? ORDER BY seq",
+            (concept.release.id, concept.code),
+        )
+        .fetchall()
+    )
+    return [_concept(r, concept.release) for r in rows]
+
+
+def concept_ancestors(*, concept: ConceptRow) -> list[ConceptRow]:
+    """From the top of the hierarchy down to the concept's parent."""
+    chain: list[ConceptRow] = []
+    parent = concept.parent
+    while parent:
+        row = (
+            _db()
+            .execute(
+                f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND code = ?",
+                (concept.release.id, parent),
+            )
+            .fetchone()
+        )
+        if row is None:
+            break
+        node = _concept(row, concept.release)
+        chain.append(node)
+        parent = node.parent
+    chain.reverse()
+    return chain
+
+
+CODE_IN_TEXT = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-|\b)")
+
+
+def _codes_in(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group(1) for m in CODE_IN_TEXT.finditer(text)))
+
+
+def concept_notes(*, concept: ConceptRow, ancestors: list[ConceptRow]) -> list[NoteRow]:
+    """The code's own notes, then those of its ancestors that govern it (closest first)."""
+    notes: list[NoteRow] = []
+    for node, inherited in [(concept, False)] + [(a, True) for a in reversed(ancestors)]:
+        for row in _db().execute(
+            "SELECT code, kind, text FROM note WHERE release_id = ? AND code = ? ORDER BY id",
+            (concept.release.id, node.code),
+        ):
+            notes.append(NoteRow(row["code"], row["kind"], row["text"], inherited, _codes_in(row["text"])))
+    return notes
+
+
+def seventh_characters(*, concept: ConceptRow, ancestors: list[ConceptRow]) -> tuple[list[tuple[str, str]], str | None]:
+    for node in [concept, *reversed(ancestors)]:
+        rows = (
+            _db()
+            .execute(
+                "SELECT char, meaning FROM seventh_character WHERE release_id = ? AND code = ? ORDER BY rowid",
+                (concept.release.id, node.code),
+            )
+            .fetchall()
+        )
+        if rows:
+            return [(r[0], r[1]) for r in rows], node.code
+    return [], None
+
+
+def index_paths(*, system: str, code: str, limit: int = 25) -> list[IndexPath]:
+    """Index entries (any index release of the system) that lead to the code, as full term paths."""
+    db = _db()
+    rows = db.execute(
+        """SELECT t.release_id, t.idx, t.term_id, ic.role, r.version FROM index_code ic
+           JOIN index_term t ON t.id = ic.index_term_id JOIN release r ON r.id = t.release_id
+           WHERE ic.norm = ? AND r.system = ? ORDER BY r.effective_from DESC, t.idx, t.term_id LIMIT ?""",
+        (normalize(code), system, limit),
+    ).fetchall()
+    paths = []
+    for release_id, idx, term_id, role, version in rows:
+        terms: list[str] = []
+        current: int | None = term_id
+        while current is not None:
+            node = db.execute(
+                "SELECT parent_id, title, nemod FROM index_term WHERE release_id = ? AND idx = ? AND term_id = ?",
+                (release_id, idx, current),
+            ).fetchone()
+            if node is None:
+                break
+            terms.append(node["title"])
+            current = node["parent_id"]
+        terms.reverse()
+        paths.append(IndexPath(idx, tuple(terms), code, role, version))
+    return paths
+
+
+def pcs_axes(*, concept: ConceptRow) -> list[dict[str, str | None]]:
+    """For a 7-character PCS code: each character, its axis value label and definition."""
+    code = concept.code
+    if concept.system != "icd10pcs" or len(code) < 3:
+        return []
+    db = _db()
+    axes = []
+    for position, value in enumerate(code, start=1):
+        tbl = code[: position - 1] if position <= 3 else code[:3]
+        row = db.execute(
+            "SELECT label, definition FROM pcs_axis WHERE release_id = ? AND tbl = ? AND position = ? AND value = ?",
+            (concept.release.id, tbl, position, value),
+        ).fetchone()
+        axes.append(
+            {
+                "position": str(position),
+                "value": value,
+                "axis": PCS_AXIS_NAMES.get(position, ""),
+                "label": row["label"] if row else None,
+                "definition": row["definition"] if row else None,
+            }
+        )
+    return axes
+
+
+PCS_AXIS_NAMES = {
+    1: "Section",
+    2: "Body system",
+    3: "Root operation",
+    4: "Body part",
+    5: "Approach",
+    6: "Device",
+    7: "Qualifier",
+}
+
+
+def concept_history(*, system: str, code: str) -> list[dict[str, object]]:
+    """The code in every loaded release of its system: present or not, title, billable."""
+    history = []
+    for release in release_list(system=system):
+        row = (
+            _db()
+            .execute(
+                "SELECT title, billable FROM concept WHERE release_id = ? AND norm = ?",
+                (release.id, normalize(code)),
+            )
+            .fetchone()
+        )
+        history.append(
+            {
+                "release": release.version,
+                "title_of_release": release.title,
+                "effective_from": release.effective_from.isoformat(),
+                "present": row is not None,
+                "title": row["title"] if row else None,
+                "billable": bool(row["billable"]) if row else None,
+            }
+        )
+    return history
+
+
+def concept_detail(*, system: str, code: str, as_of: dt.date | None = None) -> ConceptDetail:
+    concept = concept_get(system=system, code=code, as_of=as_of)
+    ancestors = concept_ancestors(concept=concept)
+    seventh, seventh_from = seventh_characters(concept=concept, ancestors=ancestors)
+    return ConceptDetail(
+        concept=concept,
+        ancestors=ancestors,
+        children=concept_children(concept=concept),
+        notes=concept_notes(concept=concept, ancestors=ancestors),
+        seventh=seventh,
+        seventh_from=seventh_from,
+        index_paths=index_paths(system=concept.system, code=concept.code),
+        pcs_axes=pcs_axes(concept=concept),
+        history=concept_history(system=concept.system, code=concept.code),
+    )
+
+
+def concept_suggest(
+    *, system: str | None, code: str, as_of: dt.date | None = None, limit: int = 10
+) -> list[ConceptRow]:
+    """Closest valid codes for a code that does not exist: completions, a missing 7th character, a typo."""
+    norm = normalize(code)
+    systems = [system_normalize(system)] if system else list(SYSTEMS)
+    found: list[ConceptRow] = []
+    for name in systems:
+        try:
+            release = release_for(system=name, as_of=as_of)
+        except ReleaseNotFound:
+            continue
+        if not norm:
+            continue
+        rows = (
+            _db()
+            .execute(
+                f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND norm >= ? AND norm < ? "
+                "ORDER BY billable DESC, length(norm), seq LIMIT ?",
+                (release.id, norm, norm + "\uffff", limit),
+            )
+            .fetchall()
+        )
+        if not rows:
+            # walk back one character at a time to the nearest existing ancestor and offer its children
+            for cut in range(len(norm) - 1, 2, -1):
+                rows = (
+                    _db()
+                    .execute(
+                        f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND norm >= ? AND norm < ? "
+                        "ORDER BY length(norm), seq LIMIT ?",
+                        (release.id, norm[:cut], norm[:cut] + "\uffff", limit),
+                    )
+                    .fetchall()
+                )
+                if rows:
+                    break
+        found.extend(_concept(r, release) for r in rows)
+    return found[:limit]
+
+
+def concept_browse(*, system: str, as_of: dt.date | None = None) -> tuple[ReleaseInfo, list[ConceptRow]]:
+    """The top level of a system's hierarchy: chapters, sections, HCPCS ranges, PCS sections."""
+    system = system_normalize(system)
+    release = release_for(system=system, as_of=as_of)
+    rows = (
+        _db()
+        .execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND parent IS NULL ORDER BY seq LIMIT 2000",
+            (release.id,),
+        )
+        .fetchall()
+    )
+    return release, [_concept(r, release) for r in rows]
+
+
+def release_diff(*, system: str, old: ReleaseInfo, new: ReleaseInfo) -> dict[str, list[dict[str, str]]]:
+    """Codes added, deleted and with a revised title between two releases of a system."""
+    db = _db()
+    added = db.execute(
+        "SELECT code, title FROM concept WHERE release_id = ? AND kind NOT IN ('chapter','section','range') "
+        "AND norm NOT IN (SELECT norm FROM concept WHERE release_id = ?) ORDER BY seq",
+        (new.id, old.id),
+    ).fetchall()
+    deleted = db.execute(
+        "SELECT code, title FROM concept WHERE release_id = ? AND kind NOT IN ('chapter','section','range') "
+        "AND norm NOT IN (SELECT norm FROM concept WHERE release_id = ?) ORDER BY seq",
+        (old.id, new.id),
+    ).fetchall()
+    revised = db.execute(
+        "SELECT n.code, o.title, n.title FROM concept n JOIN concept o ON o.norm = n.norm AND o.release_id = ? "
+        "WHERE n.release_id = ? AND o.title != n.title AND n.kind NOT IN ('chapter','section','range') ORDER BY n.seq",
+        (old.id, new.id),
+    ).fetchall()
+    return {
+        "added": [{"code": r[0], "title": r[1]} for r in added],
+        "deleted": [{"code": r[0], "title": r[1]} for r in deleted],
+        "revised": [{"code": r[0], "old_title": r[1], "new_title": r[2]} for r in revised],
+    }
+
+
+def concept_search(*, query: str, system: str | None = None, limit: int = 20) -> list[ConceptRow]:
+    """Plain full-text search over titles, codes and inclusion terms in each system's latest release."""
+    words = re.findall(r"[\w]+", query.lower())
+    if not words:
+        return []
+    match = " ".join(f'"{w}"*' for w in words)
+    releases = {r.id: r for r in (release_list(system=system_normalize(system)) if system else release_list())}
+    latest = {}
+    for r in releases.values():
+        latest[r.system] = r
+    ids = ",".join(str(r.id) for r in latest.values()) or "0"
+    rows = (
+        _db()
+        .execute(
+            f"""SELECT c.id, c.code, c.title, c.short_title, c.kind, c.parent, c.billable, c.attrs, c.release_id
+            FROM concept_fts f JOIN concept c ON c.id = f.rowid
+            WHERE concept_fts MATCH ? AND c.release_id IN ({ids})
+            ORDER BY bm25(concept_fts, 10.0, 4.0, 1.0) - c.billable LIMIT ?""",
+            (match, limit),
+        )
+        .fetchall()
+    )
+    return [_concept(r, releases[r["release_id"]]) for r in rows]

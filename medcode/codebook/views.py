@@ -1,0 +1,126 @@
+"""Code pages, browse pages, releases and 'what changed' pages."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from medcode.codebook import explain, lookup, selectors
+from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
+from medcode.ingest.records import SYSTEM_LABELS
+
+NOTE_ORDER = [
+    "note",
+    "includes",
+    "inclusion_term",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional",
+    "code_also",
+    "seven_chr_note",
+    "definition",
+]
+
+
+def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
+    """One code: official text, hierarchy, notes, 7th characters, index, axes, attributes, history."""
+    system = selectors.system_normalize(system)
+    as_of = selectors.parse_date(request.GET.get("date"))
+    try:
+        detail = selectors.concept_detail(system=system, code=code, as_of=as_of)
+    except CodeNotFound as exc:
+        return _not_found(request, system=system, code=code, message=exc.message, as_of=as_of)
+    concept = detail.concept
+    if concept.code != code:
+        target = reverse("codebook:code", args=[system, concept.code])
+        return redirect(target + (f"?date={as_of.isoformat()}" if as_of else ""), permanent=False)
+    own = [n for n in detail.notes if not n.inherited]
+    inherited = [n for n in detail.notes if n.inherited]
+    context = {
+        "detail": detail,
+        "concept": concept,
+        "release": concept.release,
+        "system_label": SYSTEM_LABELS[system],
+        "own_notes": _grouped(own),
+        "inherited_notes": [(code, _grouped(list(notes))) for code, notes in groupby(inherited, key=lambda n: n.code)],
+        "explanation": explain.concept_explain(detail),
+        "generated_label": explain.GENERATED_LABEL,
+        "notice": lookup.cpt_notice(concept),
+        "attrs": sorted(concept.attrs.items()),
+        "as_of": as_of,
+        "releases": selectors.release_list(system=system),
+    }
+    return render(request, "codebook/code.html", context)
+
+
+def _grouped(notes: list[selectors.NoteRow]) -> list[tuple[str, list[selectors.NoteRow]]]:
+    kinds = sorted({n.kind for n in notes}, key=lambda k: NOTE_ORDER.index(k) if k in NOTE_ORDER else 99)
+    return [(kind, [n for n in notes if n.kind == kind]) for kind in kinds]
+
+
+def _not_found(request: HttpRequest, *, system: str, code: str, message: str, as_of: object) -> HttpResponse:
+    suggestions = selectors.concept_suggest(system=system, code=code, as_of=as_of)  # type: ignore[arg-type]
+    elsewhere = [c for c in selectors.concept_locate(code=code) if c.system != system]
+    history = selectors.concept_history(system=system, code=code)
+    context = {
+        "system": system,
+        "system_label": SYSTEM_LABELS[system],
+        "code": code,
+        "message": message,
+        "suggestions": suggestions,
+        "elsewhere": elsewhere,
+        "past": [h for h in history if h["present"]],
+    }
+    return render(request, "codebook/not_found.html", context, status=404)
+
+
+def browse(request: HttpRequest, system: str) -> HttpResponse:
+    """The top of a code system's hierarchy."""
+    as_of = selectors.parse_date(request.GET.get("date"))
+    try:
+        release, top = selectors.concept_browse(system=system, as_of=as_of)
+    except ReleaseNotFound as exc:
+        return render(request, "web/error.html", {"status": 404, "message": exc.message}, status=404)
+    return render(
+        request,
+        "codebook/browse.html",
+        {"release": release, "items": top, "system_label": SYSTEM_LABELS[release.system]},
+    )
+
+
+def releases(request: HttpRequest) -> HttpResponse:
+    """Every release in the active codebook, with its source file and checksum."""
+    items = selectors.release_list(content=None)
+    systems = sorted({r.system for r in items if r.content == "codes"})
+    return render(
+        request,
+        "codebook/releases.html",
+        {
+            "items": items,
+            "comparable": [s for s in systems if len(selectors.release_list(system=s)) > 1],
+            "labels": SYSTEM_LABELS,
+        },
+    )
+
+
+def changes(request: HttpRequest, system: str) -> HttpResponse:
+    """Codes added, deleted and revised between two releases of a system."""
+    try:
+        result = lookup.release_changes(
+            system=system, old=request.GET.get("old") or None, new=request.GET.get("new") or None
+        )
+    except ApplicationError as exc:
+        return render(request, "web/error.html", {"status": 404, "message": exc.message}, status=404)
+    return render(
+        request,
+        "codebook/changes.html",
+        {
+            "result": result,
+            "system_label": SYSTEM_LABELS[result["system"]],
+            "releases": selectors.release_list(system=result["system"]),
+        },
+    )

@@ -1,0 +1,397 @@
+"""Build a new codebook file beside the active one, validate it, and activate it atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from medcode.codebook import store
+from medcode.core.errors import IngestError, ReleaseNotFound
+from medcode.ingest import fetch as fetching
+from medcode.ingest import validate
+from medcode.ingest.records import (
+    Concept,
+    Guideline,
+    IndexTerm,
+    Note,
+    PcsAxisValue,
+    Record,
+    Release,
+    SeventhCharacter,
+)
+from medcode.ingest.sources import DEFAULT_SOURCES, source_kind
+
+MSG_NO_RELEASE_FIRST = "{file}: the source produced data before saying which release it is"
+MSG_NOTHING_TO_BUILD = "Nothing to build: give --default or at least one --source NAME PATH_OR_URL"
+MSG_UNKNOWN_BUILD = "No codebook build '{build_id}' in {directory}"
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source name and where its file is (path or URL)."""
+
+    name: str
+    location: str
+
+
+@dataclass
+class ImportedSource:
+    name: str
+    origin: str
+    sha256: str
+    releases: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: its id, file, sources and validation report."""
+
+    build_id: str
+    path: Path
+    activated: bool
+    seconds: float
+    sources: list[ImportedSource]
+    report: validate.Report
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "build": self.build_id,
+            "path": str(self.path),
+            "activated": self.activated,
+            "seconds": round(self.seconds, 1),
+            "sources": [
+                {
+                    "name": s.name,
+                    "origin": s.origin,
+                    "sha256": s.sha256,
+                    "releases": s.releases,
+                    "counts": s.counts,
+                }
+                for s in self.sources
+            ],
+            "validation": self.report.as_dict(),
+        }
+
+
+def _schema() -> str:
+    return (resources.files("medcode.codebook") / "schema.sql").read_text(encoding="utf-8")
+
+
+def _new_build_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def release_build(
+    *,
+    sources: Iterable[SourceSpec] = (),
+    default: bool = False,
+    activate: bool = True,
+    directory: Path | None = None,
+    show_progress: bool = True,
+    extend_active: bool = True,
+) -> BuildResult:
+    """Import sources into a new codebook file (starting from the active one), validate, then activate.
+
+    Nothing is written where the active codebook or other builds live until the new file is
+    complete and valid: the work happens in a temporary file that is removed on any failure.
+    """
+    specs = list(sources)
+    if not specs and not default:
+        raise IngestError(MSG_NOTHING_TO_BUILD)
+    directory = directory or store.codebook_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    build_id = _new_build_id()
+    handle, temp_name = tempfile.mkstemp(prefix=f".building-{build_id}-", suffix=".sqlite", dir=directory)
+    os.close(handle)
+    temp = Path(temp_name)
+    imported: list[ImportedSource] = []
+    try:
+        base = store.active_path(directory) if extend_active else None
+        conn = _open_target(temp, base)
+        try:
+            with _progress(show_progress) as progress:
+                if default:
+                    for part in DEFAULT_SOURCES:
+                        imported.append(
+                            _import(
+                                conn,
+                                part.name,
+                                part.parse,
+                                origin=f"package:{part.what}",
+                                sha256="",
+                                progress=progress,
+                            )
+                        )
+                for spec in specs:
+                    kind = source_kind(spec.name)
+                    kind.reader()  # fail on unsupported sources before downloading anything
+                    fetched = fetching.fetch(
+                        spec.location, workdir=Path(tempfile.mkdtemp()), show_progress=show_progress
+                    )
+                    imported.append(
+                        _import(
+                            conn,
+                            spec.name,
+                            lambda k=kind, p=fetched.path: k.parse(p),
+                            origin=fetched.origin,
+                            sha256=fetched.sha256,
+                            progress=progress,
+                        )
+                    )
+                task = progress.add_task("full-text index", total=None)
+                _rebuild_fts(conn)
+                progress.update(task, completed=1, total=1)
+            report = validate.codebook_validate(conn)
+            if not report.ok:
+                raise IngestError(validate.MSG_INVALID.format(problems="; ".join(report.errors[:10])))
+            conn.execute("INSERT OR REPLACE INTO build(key, value) VALUES ('id', ?)", (build_id,))
+            conn.execute(
+                "INSERT OR REPLACE INTO build(key, value) VALUES ('built_at', ?)",
+                (dt.datetime.now(dt.UTC).isoformat(),),
+            )
+            conn.commit()
+            conn.execute("VACUUM")
+        finally:
+            conn.close()
+        final = directory / f"{build_id}.sqlite"
+        os.replace(temp, final)
+        final.chmod(0o444)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if activate:
+        release_activate(build_id=build_id, directory=directory)
+    return BuildResult(build_id, final, activate, time.monotonic() - started, imported, report)
+
+
+def release_activate(*, build_id: str, directory: Path | None = None) -> Path:
+    """Point the ACTIVE marker at a finished build, atomically (readers see old or new, never half)."""
+    directory = directory or store.codebook_dir()
+    path = directory / f"{build_id}.sqlite"
+    if not path.exists():
+        raise ReleaseNotFound(MSG_UNKNOWN_BUILD.format(build_id=build_id, directory=directory))
+    handle, temp_name = tempfile.mkstemp(prefix=".active-", dir=directory)
+    with os.fdopen(handle, "w") as out:
+        out.write(build_id + "\n")
+    os.replace(temp_name, directory / store.ACTIVE_MARKER)
+    return path
+
+
+def _progress(show: bool) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        disable=not show,
+        transient=False,
+    )
+
+
+def _open_target(temp: Path, base: Path | None) -> sqlite3.Connection:
+    conn = sqlite3.connect(temp)
+    if base is not None and base.exists():
+        source = sqlite3.connect(f"file:{base}?mode=ro", uri=True)
+        try:
+            source.backup(conn)
+        finally:
+            source.close()
+    else:
+        conn.executescript(_schema())
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _import(
+    conn: sqlite3.Connection,
+    name: str,
+    parse: Callable[[], Iterator[Record]],
+    *,
+    origin: str,
+    sha256: str,
+    progress: Progress,
+) -> ImportedSource:
+    """Insert one source's records; a release with the same system and version is replaced."""
+    task = progress.add_task(f"import {name}", total=None)
+    file_name = origin.rsplit("/", 1)[-1]
+    source_id = conn.execute(
+        "INSERT INTO source(name, origin, file_name, sha256, size, imported_at, row_counts) VALUES (?,?,?,?,?,?,?)",
+        (name, origin, file_name, sha256, 0, dt.datetime.now(dt.UTC).isoformat(), "{}"),
+    ).lastrowid
+    result = ImportedSource(name=name, origin=origin, sha256=sha256)
+    counts: Counter[str] = Counter()
+    release_id: int | None = None
+    pending: dict[str, list[tuple[object, ...]]] = {}
+    seq = 0
+    for record in parse():
+        if isinstance(record, Release):
+            _flush(conn, pending)
+            release_id = _start_release(conn, record, source_id)
+            result.releases.append(f"{record.system} {record.version} ({record.content})")
+            continue
+        if release_id is None:
+            raise IngestError(MSG_NO_RELEASE_FIRST.format(file=file_name))
+        seq += 1
+        table, row = _row(record, release_id, seq)
+        pending.setdefault(table, []).append(row)
+        counts[table] += 1
+        if seq % BATCH == 0:
+            _flush(conn, pending)
+            progress.update(task, completed=seq)
+    _flush(conn, pending)
+    progress.update(task, completed=seq, total=seq)
+    result.counts = dict(counts)
+    conn.execute("UPDATE source SET row_counts = ? WHERE id = ?", (json.dumps(result.counts), source_id))
+    return result
+
+
+def _start_release(conn: sqlite3.Connection, release: Release, source_id: int | None) -> int:
+    old = conn.execute(
+        "SELECT id FROM release WHERE system = ? AND content = ? AND version = ?",
+        (release.system, release.content, release.version),
+    ).fetchone()
+    if old is not None:
+        _delete_release(conn, old[0])
+    cursor = conn.execute(
+        "INSERT INTO release(source_id, system, version, content, effective_from, effective_to, title)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (
+            source_id,
+            release.system,
+            release.version,
+            release.content,
+            release.effective_from.isoformat(),
+            release.effective_to.isoformat() if release.effective_to else None,
+            release.title,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _delete_release(conn: sqlite3.Connection, release_id: int) -> None:
+    conn.execute(
+        "DELETE FROM index_code WHERE index_term_id IN (SELECT id FROM index_term WHERE release_id = ?)",
+        (release_id,),
+    )
+    for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline"):
+        conn.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
+    conn.execute("DELETE FROM release WHERE id = ?", (release_id,))
+
+
+def normalize(code: str) -> str:
+    return code.strip().upper().replace(".", "")
+
+
+def _row(record: Record, release_id: int, seq: int) -> tuple[str, tuple[object, ...]]:
+    match record:
+        case Concept():
+            return "concept", (
+                release_id,
+                record.code,
+                normalize(record.code),
+                record.title,
+                record.short_title,
+                record.kind,
+                record.parent,
+                int(record.billable),
+                seq,
+                json.dumps(record.attrs, sort_keys=True),
+            )
+        case Note():
+            return "note", (release_id, record.code, record.kind, record.text)
+        case SeventhCharacter():
+            return "seventh_character", (release_id, record.code, record.char, record.meaning)
+        case IndexTerm():
+            return "index_term", (
+                release_id,
+                record.index,
+                record.term_id,
+                record.parent_id,
+                record.level,
+                record.title,
+                record.code,
+                record.manifestation,
+                record.see,
+                record.see_also,
+                record.nemod,
+                json.dumps(record.cells) if record.cells else None,
+            )
+        case PcsAxisValue():
+            return "pcs_axis", (
+                release_id,
+                record.table,
+                record.position,
+                record.value,
+                record.label,
+                record.definition,
+            )
+        case Guideline():
+            return "guideline", (release_id, record.section, record.ref, record.text)
+    raise IngestError(f"Unexpected record type {type(record).__name__}")
+
+
+INSERTS = {
+    "concept": "INSERT INTO concept(release_id, code, norm, title, short_title, kind, parent, billable, seq, attrs)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+    "note": "INSERT INTO note(release_id, code, kind, text) VALUES (?,?,?,?)",
+    "seventh_character": "INSERT INTO seventh_character(release_id, code, char, meaning) VALUES (?,?,?,?)",
+    "index_term": "INSERT INTO index_term(release_id, idx, term_id, parent_id, level, title, code, manifestation,"
+    " see, see_also, nemod, cells) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "pcs_axis": "INSERT INTO pcs_axis(release_id, tbl, position, value, label, definition) VALUES (?,?,?,?,?,?)",
+    "guideline": "INSERT INTO guideline(release_id, section, ref, text) VALUES (?,?,?,?)",
+}
+
+
+def _flush(conn: sqlite3.Connection, pending: dict[str, list[tuple[object, ...]]]) -> None:
+    for table, rows in pending.items():
+        if rows:
+            try:
+                conn.executemany(INSERTS[table], rows)
+            except sqlite3.IntegrityError as exc:
+                raise IngestError(f"Duplicate or inconsistent {table} rows: {exc}") from exc
+    pending.clear()
+
+
+def _rebuild_fts(conn: sqlite3.Connection) -> None:
+    """Index every concept's code, title and the words that lead to it (notes, inclusion and index terms)."""
+    conn.execute("DELETE FROM index_code")
+    rows: list[tuple[int, str, str]] = []
+    for term_id, code, manifestation, cells in conn.execute(
+        "SELECT id, code, manifestation, cells FROM index_term"
+    ).fetchall():
+        for role, value in (("code", code), ("manifestation", manifestation)):
+            if value:
+                rows.append((term_id, normalize(value).rstrip("-"), role))
+        if cells:
+            for column, value in json.loads(cells).items():
+                rows.append((term_id, normalize(value).rstrip("-"), column))
+    conn.executemany("INSERT INTO index_code(index_term_id, norm, role) VALUES (?,?,?)", rows)
+    conn.execute("DELETE FROM concept_fts")
+    conn.execute(
+        """
+        INSERT INTO concept_fts(rowid, code, title, terms)
+        SELECT c.id, c.code || ' ' || c.norm, c.title || COALESCE(' ' || c.short_title, ''),
+               COALESCE((SELECT group_concat(n.text, ' ') FROM note n
+                         WHERE n.release_id = c.release_id AND n.code = c.code
+                           AND n.kind IN ('inclusion_term', 'includes')), '')
+        FROM concept c
+        """
+    )

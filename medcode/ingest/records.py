@@ -1,0 +1,139 @@
+"""Typed records that every ingest source yields and that the codebook build stores.
+
+A source module is a generator over one official file: ``parse(path) -> Iterator[Record]``.
+Its first record is a :class:`Release` describing what the file is; every later record belongs
+to the most recent :class:`Release` before it (one file may carry two systems, as the HCPCS file
+carries codes and modifiers). Sources never touch a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+System = Literal["icd10cm", "icd10pcs", "hcpcs", "cpt", "pos", "modifier"]
+SYSTEMS: tuple[System, ...] = ("icd10cm", "icd10pcs", "hcpcs", "cpt", "pos", "modifier")
+
+SYSTEM_LABELS: dict[str, str] = {
+    "icd10cm": "ICD-10-CM",
+    "icd10pcs": "ICD-10-PCS",
+    "hcpcs": "HCPCS Level II",
+    "cpt": "CPT",
+    "pos": "Place of Service",
+    "modifier": "HCPCS modifier",
+}
+
+ConceptKind = Literal["chapter", "section", "category", "code", "table", "range", "modifier"]
+
+NoteKind = Literal[
+    "includes",
+    "inclusion_term",
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional",
+    "code_also",
+    "note",
+    "seven_chr_note",
+    "definition",
+]
+
+IndexName = Literal["main", "eindex", "drug", "neoplasm", "pcs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """What one official file is: its code system, version label and effective date."""
+
+    system: System
+    version: str
+    effective_from: dt.date
+    title: str
+    effective_to: dt.date | None = None
+    # "codes": a code-set release (concepts, notes...); "index": an index or table that leads to
+    # the codes of ``system`` (it never defines codes); "guidelines": official guideline text.
+    content: Literal["codes", "index", "guidelines"] = "codes"
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One code or one grouping (chapter, block, table) of a code system, with official text."""
+
+    code: str
+    title: str
+    kind: ConceptKind
+    parent: str | None = None
+    billable: bool = False
+    short_title: str | None = None
+    # Publisher fields that the page shows as they are (HCPCS pricing, BETOS, dates...).
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One instructional note attached to a code, verbatim, in publisher order."""
+
+    code: str
+    kind: NoteKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeventhCharacter:
+    """A 7th-character value defined at a code (and inherited by its descendants)."""
+
+    code: str
+    char: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTerm:
+    """One entry of an index (Alphabetic, External Cause, Drugs, Neoplasm, PCS), at any level.
+
+    ``term_id`` is unique within the index of one release; ``parent_id`` links a subterm to its
+    parent. ``codes`` holds the code(s) the entry leads to (a manifestation code in brackets in the
+    printed index is given with ``manifestation``); ``cells`` holds the column codes of a table
+    row (Drugs: poisoning_accidental...; Neoplasm: malignant_primary...).
+    """
+
+    index: IndexName
+    term_id: int
+    parent_id: int | None
+    level: int
+    title: str
+    code: str | None = None
+    manifestation: str | None = None
+    see: str | None = None
+    see_also: str | None = None
+    nemod: str | None = None
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PcsAxisValue:
+    """The meaning of one character value at one position of an ICD-10-PCS table.
+
+    ``table`` is the first three characters for positions 4-7 and the leading characters for
+    positions 1-3 ("" for the section, the section for the body system, section+body system for
+    the root operation).
+    """
+
+    table: str
+    position: int
+    value: str
+    label: str
+    definition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guideline:
+    """One paragraph of official guidelines text, with its reference (e.g. "B3.1a")."""
+
+    section: str
+    ref: str
+    text: str
+
+
+Record = Release | Concept | Note | SeventhCharacter | IndexTerm | PcsAxisValue | Guideline

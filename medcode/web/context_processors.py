@@ -1,0 +1,20 @@
+"""Values every page template gets: site name, navigation, active build."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+NAVIGATION = (
+    ("Search", "web:search"),
+    ("ICD-10-CM", "codebook:browse-icd10cm"),
+    ("ICD-10-PCS", "codebook:browse-icd10pcs"),
+    ("HCPCS", "codebook:browse-hcpcs"),
+    ("Modifiers", "codebook:browse-modifier"),
+    ("POS", "codebook:browse-pos"),
+    ("Releases", "codebook:releases"),
+)
+
+
+def site(request: HttpRequest) -> dict[str, object]:
+    return {"site_name": settings.MEDCODE_SITE_NAME, "navigation": NAVIGATION}

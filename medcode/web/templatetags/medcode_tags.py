@@ -1,0 +1,51 @@
+"""Template helpers: link the codes named in official note text to their pages."""
+
+from __future__ import annotations
+
+import re
+
+from django import template
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from medcode.codebook import selectors
+
+register = template.Library()
+
+CODE_RE = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(-?)")
+
+
+@register.filter
+def link_codes(text: str, release: selectors.ReleaseInfo) -> SafeString:
+    """Escape official text and turn each code that exists in ``release`` into a link; others stay text."""
+    out: list[str] = []
+    last = 0
+    for match in CODE_RE.finditer(text):
+        code = match.group(1)
+        concept = selectors.concept_find(system=release.system, code=code, release=release)
+        out.append(escape(text[last : match.start()]))
+        if concept is not None:
+            url = reverse("codebook:code", args=[release.system, concept.code])
+            out.append(f'<a href="{url}">{escape(match.group(0))}</a>')
+        else:
+            out.append(escape(match.group(0)))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+
+
+@register.filter
+def note_label(kind: str) -> str:
+    return {
+        "includes": "Includes",
+        "inclusion_term": "Inclusion terms",
+        "excludes1": "Excludes1",
+        "excludes2": "Excludes2",
+        "code_first": "Code first",
+        "use_additional": "Use additional code",
+        "code_also": "Code also",
+        "note": "Note",
+        "seven_chr_note": "7th character note",
+        "definition": "Definition",
+    }.get(kind, kind)

@@ -1,0 +1,12 @@
+"""URLs of the site shell."""
+
+from django.urls import path
+
+from medcode.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.12+ and install medcode into it (with test extras when asked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+find_python() {
+  for candidate in python3.13 python3.12 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  for candidate in /root/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9]; do
+    if [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+if [ ! -x .venv/bin/python ]; then
+  py=$(find_python) || { echo "medcode needs Python 3.12 or newer; none found" >&2; exit 1; }
+  "$py" -m venv .venv
+fi
+stamp=".venv/.installed${extras:+-$extras}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ -n "$extras" ]; then
+    .venv/bin/python -m pip install --quiet -e ".[$extras]"
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+  touch "$stamp"
+fi
