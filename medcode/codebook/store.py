@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -44,12 +45,27 @@ def build_list(directory: Path | None = None) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.sqlite") if not p.name.startswith("."))
 
 
+MARKER_CHECK_SECONDS = 1.0
+
+
 def connection() -> sqlite3.Connection:
-    """A read-only connection to the active codebook, reopened when the ACTIVE marker changes."""
-    path = active_path()
+    """A read-only connection to the active codebook, reopened when the ACTIVE marker changes.
+
+    The marker is read at most once a second per thread, so a look-up costs no file-system call.
+    """
+    cached: tuple[Path, sqlite3.Connection] | None = getattr(_local, "conn", None)
+    now = time.monotonic()
+    directory = codebook_dir()
+    if (
+        cached is not None
+        and now - getattr(_local, "checked", 0.0) < MARKER_CHECK_SECONDS
+        and (getattr(_local, "directory", None) == directory)
+    ):
+        return cached[1]
+    path = active_path(directory)
+    _local.checked, _local.directory = now, directory
     if path is None:
         raise CodebookMissing(MSG_NO_CODEBOOK)
-    cached: tuple[Path, sqlite3.Connection] | None = getattr(_local, "conn", None)
     if cached is not None and cached[0] == path:
         return cached[1]
     if cached is not None:
@@ -60,3 +76,12 @@ def connection() -> sqlite3.Connection:
     conn.execute("PRAGMA mmap_size = 268435456")
     _local.conn = (path, conn)
     return conn
+
+
+def forget() -> None:
+    """Drop this thread's cached connection (after switching builds in the same process)."""
+    cached = getattr(_local, "conn", None)
+    if cached is not None:
+        cached[1].close()
+    _local.conn = None
+    _local.checked = 0.0

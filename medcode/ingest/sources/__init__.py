@@ -79,11 +79,12 @@ class DefaultSource:
     what: str
     module: str
     function: str
+    kwargs: tuple[tuple[str, object], ...] = ()
 
     def parse(self) -> Iterator[Record]:
         module = importlib.import_module(f"medcode.ingest.sources.{self.module}")
-        function: Callable[[], Iterator[Record]] = getattr(module, self.function)
-        return function()
+        function: Callable[..., Iterator[Record]] = getattr(module, self.function)
+        return function(**dict(self.kwargs))
 
 
 DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
@@ -95,7 +96,11 @@ DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
         "icd10pcs",
         "parse_default",
     ),
-    DefaultSource("hcpcs", "HCPCS Level II short descriptors (pyoce)", "hcpcs", "parse_pyoce_default"),
+    # The January 2026 I/OCE quarter, so that the CMS January 2026 file, once imported, takes precedence
+    # (same effective date, imported later) instead of being shadowed by a later short-descriptor quarter.
+    DefaultSource(
+        "hcpcs", "HCPCS Level II short descriptors (pyoce)", "hcpcs", "parse_pyoce_default", (("ioce_version", 102),)
+    ),
     DefaultSource("cpt", "CPT code numbers from public CMS data (pyoce)", "cpt", "parse_public_codes"),
     DefaultSource("pos", "CMS place of service codes", "pos", "parse_default"),
 )
