@@ -37,11 +37,11 @@ def code_lookup(*, code: str, system: str | None = None, date: str | None = None
     else:
         found = selectors.concept_locate(code=code, as_of=as_of)
         if not found:
-            suggestions = selectors.concept_suggest(system=None, code=code, as_of=as_of)
-            hint = f"; did you mean {', '.join(c.code for c in suggestions[:5])}?" if suggestions else ""
+            closest = selectors.concept_suggest(system=None, code=code, as_of=as_of)
+            hint = f"; did you mean {', '.join(c.code for c in closest[:5])}?" if closest else ""
             raise CodeNotFound(
                 f"{code} is not a code in any loaded release{hint}",
-                extra={"suggestions": [c.as_dict() for c in suggestions]},
+                extra={"suggestions": [c.as_dict() for c in closest]},
             )
         detail = selectors.concept_detail(system=found[0].system, code=found[0].code, as_of=as_of)
     c = detail.concept

@@ -14,7 +14,11 @@ from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS, SYSTEMS
 
 MSG_UNKNOWN_SYSTEM = "Unknown code system '{system}'; expected one of: {systems}"
-MSG_NO_RELEASE = "No {label} release is loaded"
+MSG_NO_RELEASE = "No {label} release is loaded{hint}"
+LOAD_HINTS = {
+    "modifier": ": HCPCS Level II modifiers come with the CMS Alpha-Numeric HCPCS file (medcode build --source hcpcs FILE)",
+    "cpt": ": CPT code numbers come with the default build; descriptors need an AMA licence (--source cpt FILE)",
+}
 MSG_NO_RELEASE_ON = "No {label} release was in effect on {date}; the earliest loaded starts {first}"
 MSG_CODE_NOT_FOUND = "{code} is not a {label} code in {release}"
 MSG_BAD_DATE = "'{value}' is not a date; expected YYYY-MM-DD"
@@ -195,7 +199,7 @@ def release_for(*, system: str, as_of: dt.date | None = None) -> ReleaseInfo:
     releases = release_list(system=system)
     label = SYSTEM_LABELS.get(system, system)
     if not releases:
-        raise ReleaseNotFound(MSG_NO_RELEASE.format(label=label))
+        raise ReleaseNotFound(MSG_NO_RELEASE.format(label=label, hint=LOAD_HINTS.get(system, "")))
     if as_of is None:
         return releases[-1]
     in_effect = [
@@ -340,14 +344,21 @@ def seventh_characters(*, concept: ConceptRow, ancestors: list[ConceptRow]) -> t
 def index_paths(*, system: str, code: str, limit: int = 25) -> list[IndexPath]:
     """Index entries (any index release of the system) that lead to the code, as full term paths."""
     db = _db()
+    norm = normalize(code)
+    # PCS index entries lead to a table or a partial code (0DTJ): they lead to every code that starts so
+    keys = [norm[:cut] for cut in range(3, len(norm) + 1)] if system == "icd10pcs" else [norm]
+    marks = ",".join("?" * len(keys))
     rows = db.execute(
-        """SELECT t.release_id, t.idx, t.term_id, ic.role, r.version FROM index_code ic
+        f"""SELECT t.release_id, t.idx, t.term_id, ic.role, r.version, t.code, t.manifestation, t.cells
+           FROM index_code ic
            JOIN index_term t ON t.id = ic.index_term_id JOIN release r ON r.id = t.release_id
-           WHERE ic.norm = ? AND r.system = ? ORDER BY r.effective_from DESC, t.idx, t.term_id LIMIT ?""",
-        (normalize(code), system, limit),
+           WHERE ic.norm IN ({marks}) AND r.system = ?
+           ORDER BY r.effective_from DESC, length(ic.norm) DESC, t.idx, t.term_id LIMIT ?""",
+        (*keys, system, limit),
     ).fetchall()
     paths = []
-    for release_id, idx, term_id, role, version in rows:
+    for release_id, idx, term_id, role, version, term_code, manifestation, cells in rows:
+        shown = {"code": term_code, "manifestation": manifestation}.get(role) or json.loads(cells or "{}").get(role, "")
         terms: list[str] = []
         current: int | None = term_id
         while current is not None:
@@ -360,7 +371,7 @@ def index_paths(*, system: str, code: str, limit: int = 25) -> list[IndexPath]:
             terms.append(node["title"])
             current = node["parent_id"]
         terms.reverse()
-        paths.append(IndexPath(idx, tuple(terms), code, role, version))
+        paths.append(IndexPath(idx, tuple(terms), shown, role, version))
     return paths
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -129,15 +130,11 @@ def release_build(
             with _progress(show_progress) as progress:
                 if default:
                     for part in DEFAULT_SOURCES:
+                        file = part.file()
+                        origin = str(file) if file else f"package: {part.what}"
+                        sha = fetching.sha256_of(file) if file and file.is_file() else ""
                         imported.append(
-                            _import(
-                                conn,
-                                part.name,
-                                part.parse,
-                                origin=f"package:{part.what}",
-                                sha256="",
-                                progress=progress,
-                            )
+                            _import(conn, part.name, part.parse, origin=origin, sha256=sha, progress=progress)
                         )
                 for spec in specs:
                     kind = source_kind(spec.name)
@@ -149,7 +146,7 @@ def release_build(
                         _import(
                             conn,
                             spec.name,
-                            lambda k=kind, p=fetched.path: k.parse(p),
+                            functools.partial(kind.parse, fetched.path),
                             origin=fetched.origin,
                             sha256=fetched.sha256,
                             progress=progress,

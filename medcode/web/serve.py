@@ -20,6 +20,7 @@ def serve(*, host: str, port: int, workers: int | None = None) -> None:
         result = build.release_build(default=True, show_progress=sys.stderr.isatty())
         print(f"Built and activated codebook {result.build_id} in {result.seconds:.0f} s", file=sys.stderr)
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     workers = workers or settings.MEDCODE_WORKERS
     print(f"medcode is serving on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
     argv = [

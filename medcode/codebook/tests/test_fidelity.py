@@ -44,7 +44,12 @@ def test_every_icd10cm_code_title_parent_billable_and_note_matches_the_official_
 ) -> None:
     rows = _rows(default_codebook, "icd10cm")
     notes = _notes(default_codebook)
-    official = [c for c in cm.get_all_codes(with_dots=True) if not cm.is_chapter_or_block(c)]
+    # categories such as F99 share their name with a one-category block: keep them as categories
+    official = [
+        c
+        for c in dict.fromkeys(cm.get_all_codes(with_dots=True))
+        if cm.is_category(c) or cm.is_subcategory(c) or not cm.is_chapter_or_block(c)
+    ]
     assert len(official) > 95_000
     mismatches: list[str] = []
     for code in official:
@@ -52,10 +57,16 @@ def test_every_icd10cm_code_title_parent_billable_and_note_matches_the_official_
         if row is None:
             mismatches.append(f"{code}: missing")
             continue
+        title = cm.get_description(code)
+        if cm.is_extended_subcategory(code) and row["title"] != title and title.startswith(row["title"] + "/"):
+            # simple-icd-10-cm appends a note that follows a 7th-character definition to the generated title
+            # ("..., stable/Old central retinal vein occlusion"); CMS's code files list the title without it,
+            # and medcode keeps the note as a 7th-character note instead.
+            title = row["title"]
         parent = cm.get_parent(code)
-        expected_parent = _block(parent) if cm.is_block(parent) else parent
+        expected_parent = _block(parent) if cm.is_category(code) else parent  # a category's parent is its block
         checks = {
-            "title": (row["title"], cm.get_description(code)),
+            "title": (row["title"], title),
             "parent": (row["parent"], expected_parent),
             "billable": (bool(row["billable"]), cm.is_leaf(code)),
             "inclusion terms": (notes.get((code, "inclusion_term"), []), cm.get_inclusion_term(code)),
@@ -76,7 +87,8 @@ def test_every_icd10cm_chapter_and_block_title_matches(default_codebook: Path) -
     blocks = [c for c in cm.get_all_codes(with_dots=True) if cm.is_chapter_or_block(c)]
     for code in blocks:
         key = code if cm.is_chapter(code) else _block(code)
-        assert rows[key]["title"] == cm.get_description(code, prioritize_blocks=True), code
+        # surrounding whitespace is not part of the text (the QA0 block title starts with a space in the XML)
+        assert rows[key]["title"] == cm.get_description(code, prioritize_blocks=True).strip(), code
 
 
 @pytest.mark.shared_data

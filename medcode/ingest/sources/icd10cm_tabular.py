@@ -180,11 +180,15 @@ def _diag(
     if not title:
         raise IngestError(MSG_MISSING_DESC.format(file=ctx.file, line=diag.sourceline, code=code))
     own_7th: dict[str, str] = {}
+    seventh_notes: list[str] = []
     definition = diag.find("sevenChrDef")
     if definition is not None:
-        for extension in definition.findall("extension"):
+        for extension in definition:
+            if extension.tag == "note":  # a note after an extension qualifies it (H34.81: 2 stable, "Old ...")
+                seventh_notes.append(_text(extension))
+                continue
             char = extension.get("char", "")
-            if len(char) != 1:
+            if extension.tag != "extension" or len(char) != 1:
                 raise IngestError(MSG_BAD_EXTENSION.format(file=ctx.file, line=extension.sourceline, code=code))
             own_7th[char] = _text(extension)
     sevenths = own_7th or inherited_7th
@@ -199,6 +203,8 @@ def _diag(
         attrs={"requires_7th": "true"} if needs_7th else {},
     )
     yield from _notes(diag, code)
+    for text in seventh_notes:
+        yield Note(code=code, kind="seven_chr_note", text=text)
     for char, meaning in own_7th.items():
         yield SeventhCharacter(code=code, char=char, meaning=meaning)
     for child in children:

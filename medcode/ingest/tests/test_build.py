@@ -14,7 +14,7 @@ import pytest
 
 from medcode.codebook import store
 from medcode.core.errors import IngestError, ReleaseNotFound
-from medcode.ingest import build
+from medcode.ingest import build, validate
 from medcode.ingest.sources import icd10cm_tabular
 
 MINIMAL = """<?xml version="1.0" encoding="utf-8"?>
@@ -124,7 +124,7 @@ def test_validation_refuses_dangling_references(directory: Path) -> None:
     from rich.progress import Progress
 
     build._import(conn, "hcpcs", orphan, origin="test", sha256="", progress=Progress(disable=True))  # type: ignore[arg-type]
-    report = build.validate.codebook_validate(conn)
+    report = validate.codebook_validate(conn)
     assert not report.ok and "refer to codes it does not hold (e.g. A0000-A0999)" in report.errors[0]
 
 
@@ -148,7 +148,7 @@ def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "www"
     root.mkdir()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined,method-assign]
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -13,7 +13,10 @@ from medcode.codebook import selectors
 
 register = template.Library()
 
-CODE_RE = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(-?)")
+# A block range (F70-F79), or a code with an optional ".-"/"-" meaning "and its subdivisions" (E08.-).
+CODE_RE = re.compile(
+    r"\b(?P<range>[A-Z][0-9][0-9A-Z]-[A-Z][0-9][0-9A-Z])\b|\b(?P<code>[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:\.?-)?"
+)
 
 
 @register.filter
@@ -22,8 +25,10 @@ def link_codes(text: str, release: selectors.ReleaseInfo) -> SafeString:
     out: list[str] = []
     last = 0
     for match in CODE_RE.finditer(text):
-        code = match.group(1)
+        code = match.group("range") or match.group("code")
         concept = selectors.concept_find(system=release.system, code=code, release=release)
+        if concept is None and match.group("range"):
+            concept = selectors.concept_find(system=release.system, code=code.split("-")[0], release=release)
         out.append(escape(text[last : match.start()]))
         if concept is not None:
             url = reverse("codebook:code", args=[release.system, concept.code])
