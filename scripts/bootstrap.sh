@@ -20,11 +20,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed${extras:+-$extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  # pip's notes about this machine's local package mirrors are noise: keep only real messages
+  quiet() { "$@" 2> >(grep -v -e "^WARNING: Location" -e "BuildBackendWarning" >&2); }
+  quiet .venv/bin/python -m pip install --quiet --upgrade pip
   if [ -n "$extras" ]; then
-    .venv/bin/python -m pip install --quiet -e ".[$extras]"
+    quiet .venv/bin/python -m pip install --quiet -e ".[$extras]"
   else
-    .venv/bin/python -m pip install --quiet -e .
+    quiet .venv/bin/python -m pip install --quiet -e .
   fi
   touch "$stamp"
 fi

@@ -10,7 +10,7 @@ if not os.environ.get("MEDCODE_DATA_DIR"):
     DATA_DIR = Path(tempfile.mkdtemp(prefix="medcode-test-"))
     MEDCODE_CODEBOOK_DIR = DATA_DIR / "codebooks"
     STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

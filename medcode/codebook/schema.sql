@@ -26,9 +26,10 @@ CREATE TABLE release (
     content TEXT NOT NULL,         -- codes | index | guidelines
     effective_from TEXT NOT NULL,  -- ISO date
     effective_to TEXT,
-    title TEXT NOT NULL,
-    UNIQUE (system, content, version)
+    title TEXT NOT NULL
 );
+-- A new release replaces one with the same system, content and version; index and guideline
+-- releases (several files of one version: main index, drugs, neoplasms...) also match on title.
 
 CREATE TABLE concept (
     id INTEGER PRIMARY KEY,

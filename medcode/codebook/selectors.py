@@ -183,7 +183,7 @@ def _releases(path: str) -> tuple[ReleaseInfo, ...]:
 
 
 def release_list(*, system: str | None = None, content: str | None = "codes") -> list[ReleaseInfo]:
-    releases = _releases(str(store.active_path()))
+    releases = _releases(str(store.connected_path()))
     return [r for r in releases if (system is None or r.system == system) and (content is None or r.content == content)]
 
 

@@ -78,6 +78,13 @@ def connection() -> sqlite3.Connection:
     return conn
 
 
+def connected_path() -> Path:
+    """The file of this thread's current codebook connection (opening it if needed)."""
+    connection()
+    cached: tuple[Path, sqlite3.Connection] = _local.conn
+    return cached[0]
+
+
 def forget() -> None:
     """Drop this thread's cached connection (after switching builds in the same process)."""
     cached = getattr(_local, "conn", None)

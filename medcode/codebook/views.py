@@ -53,6 +53,10 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "attrs": sorted(concept.attrs.items()),
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
+        "cross_references": [
+            (ref, selectors.concept_find(system=system, code=ref, release=concept.release) is not None)
+            for ref in concept.attrs.get("cross_reference", "").replace(",", " ").split()
+        ],
     }
     return render(request, "codebook/code.html", context)
 

@@ -164,6 +164,7 @@ def release_build(
                 (dt.datetime.now(dt.UTC).isoformat(),),
             )
             conn.commit()
+            conn.execute("ANALYZE")  # planner statistics: prefix look-ups use the code index
             conn.execute("VACUUM")
         finally:
             conn.close()
@@ -262,12 +263,13 @@ def _import(
 
 
 def _start_release(conn: sqlite3.Connection, release: Release, source_id: int | None) -> int:
-    old = conn.execute(
-        "SELECT id FROM release WHERE system = ? AND content = ? AND version = ?",
-        (release.system, release.content, release.version),
-    ).fetchone()
-    if old is not None:
-        _delete_release(conn, old[0])
+    same = "SELECT id FROM release WHERE system = ? AND content = ? AND version = ?"
+    key: tuple[str, ...] = (release.system, release.content, release.version)
+    if release.content != "codes":
+        same += " AND title = ?"
+        key += (release.title,)
+    for (old_id,) in conn.execute(same, key).fetchall():
+        _delete_release(conn, old_id)
     cursor = conn.execute(
         "INSERT INTO release(source_id, system, version, content, effective_from, effective_to, title)"
         " VALUES (?,?,?,?,?,?,?)",

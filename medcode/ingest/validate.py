@@ -47,9 +47,9 @@ ORPHAN_CHECKS = (
 
 def codebook_validate(conn: sqlite3.Connection) -> Report:
     report = Report()
-    releases = conn.execute("SELECT id, system, version, content FROM release ORDER BY id").fetchall()
-    for release_id, system, version, content in releases:
-        key = f"{system} {version} ({content})"
+    releases = conn.execute("SELECT id, system, version, content, title FROM release ORDER BY id").fetchall()
+    for release_id, system, version, content, title in releases:
+        key = f"{system} {version} ({content})" if content == "codes" else f"{system} {version} ({content}: {title})"
         counts = {
             table: conn.execute(f"SELECT count(*) FROM {table} WHERE release_id = ?", (release_id,)).fetchone()[0]
             for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline")

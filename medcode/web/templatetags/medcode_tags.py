@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django import template
@@ -19,6 +20,15 @@ CODE_RE = re.compile(
 )
 
 
+@functools.cache
+def _url_pattern() -> str:
+    return reverse("codebook:code", args=["SYSTEM", "CODE"])
+
+
+def _code_url(system: str, code: str) -> str:
+    return _url_pattern().replace("SYSTEM", system, 1).replace("CODE", code, 1)
+
+
 @register.filter
 def link_codes(text: str, release: selectors.ReleaseInfo) -> SafeString:
     """Escape official text and turn each code that exists in ``release`` into a link; others stay text."""
@@ -31,7 +41,7 @@ def link_codes(text: str, release: selectors.ReleaseInfo) -> SafeString:
             concept = selectors.concept_find(system=release.system, code=code.split("-")[0], release=release)
         out.append(escape(text[last : match.start()]))
         if concept is not None:
-            url = reverse("codebook:code", args=[release.system, concept.code])
+            url = _code_url(release.system, concept.code)
             out.append(f'<a href="{url}">{escape(match.group(0))}</a>')
         else:
             out.append(escape(match.group(0)))

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run every benchmark once (each takes under ~3 minutes), then rewrite the tables in bench/README.md.
+# Usage, from anywhere:  bash bench/run_all.sh
+# A failing benchmark does not stop the others; the script exits non-zero if any failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+[ -x "$PY" ] || { echo "no .venv: run 'make serve' or scripts/bootstrap.sh first" >&2; exit 2; }
+
+failed=()
+run() {
+    echo "== $*" >&2
+    "$PY" "$@" || failed+=("$1")
+}
+
+run bench/build_default.py
+run bench/lookup_latency.py --rebuild   # a fresh bench codebook from the current code
+run bench/page_throughput.py
+"$PY" bench/report.py
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed: ${failed[*]}" >&2
+    exit 1
+fi
