@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from medcode.api.v1 import api
+
 urlpatterns = [
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 

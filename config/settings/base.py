@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "medcode.core",
     "medcode.codebook",
     "medcode.web",
+    "medcode.api",
 ]
 
 MIDDLEWARE = [

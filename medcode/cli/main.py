@@ -1,4 +1,4 @@
-"""The `medcode` command: parse arguments, call one service or selector, print human text or JSON."""
+"""The `medcode` command: each domain registers its subcommands; errors print to stderr, exit non-zero."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any
 
+from medcode.cli import codebook
 from medcode.core.errors import ApplicationError
 
-Handler = Callable[[argparse.Namespace], Any]
+# Each module has register(sub) adding its subcommands; a new domain adds its module here.
+COMMAND_MODULES = (codebook,)
 
 
 def _setup_django() -> None:
@@ -21,234 +21,11 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _emit(args: argparse.Namespace, result: Any, human: Callable[[Any], str]) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(result, ensure_ascii=False, default=str))
-    else:
-        print(human(result))
-
-
-def _batch_lines() -> Iterator[dict[str, Any] | str]:
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield f"line {number}: not valid JSON ({exc.msg})"
-            continue
-        yield value if isinstance(value, dict) else f"line {number}: expected a JSON object"
-
-
-def _run_batch(one: Callable[[dict[str, Any]], Any]) -> int:
-    for item in _batch_lines():
-        if isinstance(item, str):
-            result: Any = {"error": item}
-        else:
-            try:
-                result = one(item)
-            except ApplicationError as exc:
-                result = {"error": exc.message}
-            except (TypeError, ValueError, KeyError) as exc:
-                result = {"error": f"bad input: {exc}"}
-        print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
-    return 0
-
-
-# --- commands -------------------------------------------------------------------------------------
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    from medcode.ingest import build
-
-    specs = [build.SourceSpec(name, location) for name, location in (args.source or [])]
-    result = build.release_build(
-        sources=specs,
-        default=args.default,
-        activate=not args.no_activate,
-        show_progress=not args.json and sys.stderr.isatty(),
-        extend_active=not args.fresh,
-    )
-
-    def human(r: build.BuildResult) -> str:
-        lines = [
-            f"Built codebook {r.build_id} in {r.seconds:.1f} s ({'activated' if r.activated else 'not activated'})"
-        ]
-        for s in r.sources:
-            counts = ", ".join(f"{n:,} {t}" for t, n in s.counts.items())
-            lines.append(f"  {s.name}: {'; '.join(s.releases)}: {counts}")
-        for warning in r.report.warnings:
-            lines.append(f"  warning: {warning}")
-        return "\n".join(lines)
-
-    _emit(args, result.as_dict() if args.json else result, human if not args.json else str)
-    return 0
-
-
-def cmd_releases(args: argparse.Namespace) -> int:
-    from medcode.codebook import selectors, store
-
-    active = store.active_build_id()
-    releases = selectors.release_list(content=None) if store.active_path() else []
-    result = {
-        "active_build": active,
-        "builds": store.build_list(),
-        "releases": [r.as_dict() for r in releases],
-    }
-
-    def human(r: dict[str, Any]) -> str:
-        lines = [f"Active build: {r['active_build'] or 'none'}"]
-        lines += [f"  build {b}{'  (active)' if b == r['active_build'] else ''}" for b in r["builds"]]
-        lines.append("Releases in the active build:")
-        for rel in r["releases"]:
-            lines.append(
-                f"  {rel['system']:<9} {rel['version']:<14} {rel['content']:<7} from {rel['effective_from']}  {rel['title']}"
-            )
-        return "\n".join(lines)
-
-    _emit(args, result, human)
-    return 0
-
-
-def cmd_activate(args: argparse.Namespace) -> int:
-    from medcode.ingest import build
-
-    path = build.release_activate(build_id=args.id)
-    _emit(args, {"active_build": args.id, "path": str(path)}, lambda r: f"Activated build {r['active_build']}")
-    return 0
-
-
-def _lookup_one(item: dict[str, Any]) -> dict[str, Any]:
-    from medcode.codebook import lookup as services
-
-    return services.code_lookup(code=str(item["code"]), system=item.get("system"), date=item.get("date"))
-
-
-def cmd_lookup(args: argparse.Namespace) -> int:
-    if args.batch:
-        return _run_batch(_lookup_one)
-    if not args.code:
-        raise ApplicationError("lookup needs a CODE (or --batch with JSON lines on stdin)")
-    result = _lookup_one({"code": args.code, "system": args.system, "date": args.date})
-
-    def human(r: dict[str, Any]) -> str:
-        c = r["concept"]
-        lines = [f"{c['code']}  {c['title'] or '(descriptor not available: see notice)'}"]
-        lines.append(f"  system {r['system_label']}, release {r['release']['title']}")
-        lines.append(f"  {'billable' if c['billable'] else 'not billable'}; {c['kind']}")
-        for note in r["notes"]:
-            if not note["inherited"]:
-                lines.append(f"  {note['kind']}: {note['text']}")
-        if r.get("notice"):
-            lines.append(f"  note: {r['notice']}")
-        return "\n".join(lines)
-
-    _emit(args, result, human)
-    return 0
-
-
-def _search_one(item: dict[str, Any]) -> dict[str, Any]:
-    from medcode.codebook import lookup as services
-
-    return services.code_search(query=str(item["query"]), system=item.get("system"), limit=int(item.get("limit", 20)))
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    if args.batch:
-        return _run_batch(_search_one)
-    result = _search_one({"query": args.query or "", "system": args.system, "limit": args.limit})
-    _emit(
-        args,
-        result,
-        lambda r: "\n".join(f"{x['system']:<9} {x['code']:<10} {x['title']}" for x in r["results"]) or "no results",
-    )
-    return 0
-
-
-def cmd_changes(args: argparse.Namespace) -> int:
-    from medcode.codebook import lookup as services
-
-    result = services.release_changes(system=args.system, old=args.old, new=args.new)
-
-    def human(r: dict[str, Any]) -> str:
-        lines = [
-            f"{r['system']}: {r['old']} -> {r['new']}: {len(r['added'])} added, {len(r['deleted'])} deleted,"
-            f" {len(r['revised'])} revised"
-        ]
-        lines += [f"  + {x['code']}  {x['title']}" for x in r["added"]]
-        lines += [f"  - {x['code']}  {x['title']}" for x in r["deleted"]]
-        lines += [f"  ~ {x['code']}  {x['new_title']}" for x in r["revised"]]
-        return "\n".join(lines)
-
-    _emit(args, result, human)
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from medcode.codebook import export
-
-    out = sys.stdout
-    count = export.system_export(system=args.system, fmt=args.format, out=out, date=args.date)
-    if count == 0:
-        raise ApplicationError(f"No {args.system} codes to export")
-    print(f"exported {count} concepts", file=sys.stderr)
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from medcode.web import serve
-
-    serve.serve(host=args.host, port=args.port, workers=args.workers)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcode", description="medcode: medical coding reference and tools")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON document")
-        p.set_defaults(handler=handler)
-        return p
-
-    p = add("serve", cmd_serve, "build the default codebook if none, migrate, and serve the web app and APIs")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (MEDCODE_WORKERS)")
-
-    p = add("build", cmd_build, "build a new codebook from official files, validate it and activate it")
-    p.add_argument("--default", action="store_true", help="include the embedded default data")
-    p.add_argument("--source", nargs=2, action="append", metavar=("NAME", "PATH_OR_URL"))
-    p.add_argument("--no-activate", action="store_true", help="validate and keep the build without activating it")
-    p.add_argument("--fresh", action="store_true", help="start empty instead of from the active codebook")
-
-    add("releases", cmd_releases, "list codebook builds and the releases of the active one")
-
-    p = add("activate", cmd_activate, "switch the active codebook to a finished build")
-    p.add_argument("id")
-
-    p = add("lookup", cmd_lookup, "show one code from the release in effect on a date")
-    p.add_argument("code", nargs="?")
-    p.add_argument("--system")
-    p.add_argument("--date")
-    p.add_argument("--batch", action="store_true", help="JSON lines on stdin, one result per line")
-
-    p = add("search", cmd_search, "search codes by code fragment or words")
-    p.add_argument("query", nargs="?")
-    p.add_argument("--system")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--batch", action="store_true")
-
-    p = add("changes", cmd_changes, "codes added, deleted and revised between two releases of a system")
-    p.add_argument("system")
-    p.add_argument("--old", help="older release version (default: the one before the newest)")
-    p.add_argument("--new", help="newer release version (default: the newest)")
-
-    p = add("export", cmd_export, "write every code of a system as JSON lines, CSV or a FHIR CodeSystem")
-    p.add_argument("system")
-    p.add_argument("--format", choices=["jsonl", "csv", "fhir"], default="jsonl")
-    p.add_argument("--date")
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

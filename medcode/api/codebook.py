@@ -1,0 +1,75 @@
+"""REST endpoints over the codebook: one code, releases, what changed, plain search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from medcode.codebook import lookup, selectors
+
+router = Router(tags=["codebook"])
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class ReleaseOut(Schema):
+    id: int
+    system: str
+    version: str
+    content: str
+    effective_from: str
+    effective_to: str | None
+    title: str
+    source: str
+    file: str
+    sha256: str
+
+
+class SearchHit(Schema):
+    system: str
+    code: str
+    title: str
+    billable: bool
+    kind: str
+    release: str
+
+
+class SearchOut(Schema):
+    query: str
+    results: list[SearchHit]
+
+
+class SearchIn(Schema):
+    q: str
+    system: str | None = None
+    limit: int = 20
+
+
+@router.get("codes/{system}/{code}", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut, 503: ErrorOut})
+def code_get(request: HttpRequest, system: str, code: str, date: str | None = None) -> dict[str, Any]:
+    """One code from the release in effect on `date` (default: the newest): official text, notes, hierarchy."""
+    return lookup.code_lookup(code=code, system=system, date=date)
+
+
+@router.get("releases", response={200: list[ReleaseOut], 503: ErrorOut})
+def release_list(request: HttpRequest) -> list[dict[str, object]]:
+    """Every release in the active codebook with its source file and checksum."""
+    return [r.as_dict() for r in selectors.release_list(content=None)]
+
+
+@router.get("releases/{system}/changes", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut})
+def release_changes(
+    request: HttpRequest, system: str, old: str | None = None, new: str | None = None
+) -> dict[str, Any]:
+    """Codes added, deleted and revised between two releases of a system."""
+    return lookup.release_changes(system=system, old=old, new=new)
+
+
+@router.get("search", response={200: SearchOut, 400: ErrorOut, 503: ErrorOut})
+def search(request: HttpRequest, params: Query[SearchIn]) -> dict[str, Any]:
+    """Codes by code fragment or words."""
+    return lookup.code_search(query=params.q[:500], system=params.system, limit=params.limit)

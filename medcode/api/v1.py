@@ -1,0 +1,35 @@
+"""REST API v1: one NinjaAPI; each domain adds its router module below. Errors are JSON with a message."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from medcode.api import codebook
+from medcode.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="medcode API",
+    version="1",
+    description='Code look-up, search and releases over the active codebook. Every error is JSON: {"error": ...}.',
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, {"error": exc.message, **exc.extra}, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in error.get('loc', [])[1:]) or 'input'}: {error.get('msg', 'invalid')}"
+        for error in exc.errors
+    )
+    return api.create_response(request, {"error": f"Invalid request: {problems}"}, status=422)
+
+
+# Routers, one per domain.
+api.add_router("/", codebook.router)
