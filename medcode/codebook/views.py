@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from medcode.codebook import explain, lookup, selectors
+from medcode.codebook import explain, fields, lookup, selectors
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS
 
@@ -50,7 +50,7 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "explanation": explain.concept_explain(detail),
         "generated_label": explain.GENERATED_LABEL,
         "notice": lookup.cpt_notice(concept),
-        "attrs": sorted(concept.attrs.items()),
+        "fields": fields.concept_fields(concept.attrs),
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
         "cross_references": [

@@ -80,7 +80,7 @@ def test_cms_hcpcs_file_takes_precedence_over_the_short_descriptor_default(clien
     assert result["title"].lower().startswith("injection, fluphenazine decanoate")
     assert result["concept"]["attrs"].get("betos")
     html = client.get("/codes/hcpcs/J2680/").content.decode()
-    assert "betos" in html and "Short descriptor" in html
+    assert "BETOS (type of service category)" in html and "Short descriptor" in html
 
 
 def test_modifier_pages_exist_once_the_cms_file_is_imported(client: Client) -> None:
@@ -99,3 +99,8 @@ def test_terminated_hcpcs_code_says_so_and_links_its_replacement(client: Client)
     assert "Terminated code" in html and "2016-12-31" in html
     assert 'href="/codes/hcpcs/A4467/">A4467</a>' in html
     assert "Not billable" in html
+
+
+def test_coded_hcpcs_fields_carry_their_cms_meaning(client: Client) -> None:
+    html = client.get("/codes/hcpcs/J2680/").content.decode()
+    assert "Pricing indicator" in html and "51: Drugs" in html
