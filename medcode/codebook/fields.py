@@ -41,6 +41,7 @@ LABELS = {
     "requires_7th": "Needs a 7th character",
     "seventh_character": "7th character",
 }
+HIDDEN = {"requires_7th"}  # shown as a badge at the top of the page
 ASC_MEANINGS = {"YY": "Approved to be performed in an ambulatory surgical center"}
 
 
@@ -55,7 +56,7 @@ class Field:
 def concept_fields(attrs: dict[str, str]) -> list[Field]:
     """Every attribute, labelled, in a stable order, with CMS's meaning for coded values."""
     fields = []
-    for key in sorted(attrs, key=lambda k: (list(LABELS).index(k) if k in LABELS else len(LABELS), k)):
+    for key in sorted(set(attrs) - HIDDEN, key=lambda k: (list(LABELS).index(k) if k in LABELS else len(LABELS), k)):
         value = attrs[key]
         table = VALUE_MEANINGS.get(key) or (ASC_MEANINGS if key == "asc_payment_group" else {})
         meanings = tuple(f"{part}: {table[part]}" for part in value.split(",") if part in table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import get_args
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,20 +11,9 @@ from django.urls import reverse
 
 from medcode.codebook import explain, fields, lookup, selectors
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS
+from medcode.ingest.records import SYSTEM_LABELS, NoteKind
 
-NOTE_ORDER = [
-    "note",
-    "includes",
-    "inclusion_term",
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional",
-    "code_also",
-    "seven_chr_note",
-    "definition",
-]
+NOTE_ORDER = list(get_args(NoteKind))
 
 
 def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:

@@ -26,7 +26,9 @@ SYSTEM_LABELS: dict[str, str] = {
 
 ConceptKind = Literal["chapter", "section", "category", "code", "table", "range", "modifier"]
 
+# In the order a code page shows them.
 NoteKind = Literal[
+    "note",
     "includes",
     "inclusion_term",
     "excludes1",
@@ -34,7 +36,6 @@ NoteKind = Literal[
     "code_first",
     "use_additional",
     "code_also",
-    "note",
     "seven_chr_note",
     "definition",
 ]

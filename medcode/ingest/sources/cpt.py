@@ -10,6 +10,9 @@ from typing import Any
 
 from medcode.core.errors import IngestError
 from medcode.ingest.records import Concept, Record, Release
+from medcode.ingest.sources.common import MSG_PYOCE_MISSING as MSG_PYOCE_MISSING
+from medcode.ingest.sources.common import MSG_PYOCE_VERSION as MSG_PYOCE_VERSION
+from medcode.ingest.sources.common import pyoce_version, read_text, yyyymmdd
 
 MSG_EMPTY = "{file}: the file is empty; expected one CPT code per line as code<TAB>descriptor"
 MSG_NO_TAB = (
@@ -35,8 +38,6 @@ MSG_NO_VERSION = (
 MSG_BAD_VERSION = "{file}: version '{version}' does not name a CPT year; expected e.g. 2026"
 MSG_NO_DATA_FILE = "{file}: the folder holds no AMA data file; expected one of {names}"
 MSG_BAD_ENCODING = "{file}: not a UTF-8 or Windows-1252 text file"
-MSG_PYOCE_MISSING = "The pyoce package (CMS I/OCE data) is not installed; it carries the public CPT code list"
-MSG_PYOCE_VERSION = "pyoce carries no I/OCE version {version}; it carries {versions}"
 
 LICENSED_TITLE = "CPT {year} (AMA licensed data file)"
 PUBLIC_TITLE = "CPT code numbers from public CMS files (no descriptors)"
@@ -133,27 +134,13 @@ def parse_public_codes(*, ioce_version: int | None = None) -> Iterator[Record]:
     empty: a CPT descriptor needs an AMA licence, and the short descriptors in that table are
     never read.
     """
-    try:
-        from pyoce.dao.provider import LmdbDataProvider
-    except ImportError:  # pragma: no cover - pyoce is a dependency
-        raise IngestError(MSG_PYOCE_MISSING) from None
-    provider = LmdbDataProvider.get_instance()
-
-    versions: dict[int, dict[str, Any]] = {}
-    for _key, row in provider.get_multi("version_range", ""):
-        versions[int(row["version"])] = row
-    chosen = max(versions) if ioce_version is None else ioce_version
-    if chosen not in versions:
-        raise IngestError(
-            MSG_PYOCE_VERSION.format(version=chosen, versions=", ".join(str(v) for v in sorted(versions)))
-        )
-    meta = versions[chosen]
+    provider, chosen, meta = pyoce_version(ioce_version)
     status_labels = _labels(provider.get_multi("data_status_indicator", ""), chosen)
 
     yield Release(
         system="cpt",
         version=f"public-ioce-{meta['version_id']}",
-        effective_from=_yyyymmdd(int(meta["date_started"])),
+        effective_from=yyyymmdd(int(meta["date_started"])),
         title=PUBLIC_TITLE,
     )
     concepts: dict[str, Concept] = {}
@@ -193,10 +180,6 @@ def _labels(rows: list[tuple[bytes, dict[str, Any]]], version: int) -> dict[str,
     return labels
 
 
-def _yyyymmdd(value: int) -> dt.date:
-    return dt.date(value // 10000, value // 100 % 100, value % 100)
-
-
 def _data_file(path: Path) -> Path:
     if not path.is_dir():
         return path
@@ -221,15 +204,7 @@ def _year(path: Path, version: str | None) -> int:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise IngestError(MSG_BAD_ENCODING.format(file=path.name)) from None
+    return read_text(path, bad_encoding=MSG_BAD_ENCODING)
 
 
 def _normal(header: str) -> str:

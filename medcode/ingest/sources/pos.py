@@ -11,6 +11,7 @@ from pathlib import Path
 
 from medcode.core.errors import IngestError
 from medcode.ingest.records import Concept, Record, Release
+from medcode.ingest.sources.common import read_text
 
 MSG_EMPTY = "{file}: the file is empty; expected a CSV header line naming the code, name and description columns"
 MSG_NOT_CSV = (
@@ -136,15 +137,7 @@ def parse_default() -> Iterator[Record]:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise IngestError(MSG_BAD_ENCODING.format(file=path.name)) from None
+    return read_text(path, bad_encoding=MSG_BAD_ENCODING)
 
 
 def _normal(header: str) -> str:

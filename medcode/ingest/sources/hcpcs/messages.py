@@ -1,5 +1,8 @@
 """Error messages of the HCPCS Level II importer (module constants that tests import)."""
 
+from medcode.ingest.sources.common import MSG_PYOCE_MISSING as MSG_PYOCE_MISSING
+from medcode.ingest.sources.common import MSG_PYOCE_VERSION as MSG_PYOCE_VERSION
+
 MSG_NOT_FOUND = "{file}: no such file; expected the CMS Alpha-Numeric HCPCS file (ANWEB .txt or .xlsx)"
 MSG_EMPTY = "{file}: the file is empty; expected the CMS Alpha-Numeric HCPCS file (ANWEB .txt or .xlsx)"
 MSG_SUFFIX = (
@@ -52,6 +55,5 @@ MSG_XLSX_HEADER = (
 )
 MSG_XLSX_RECORD_ID = "{file}, row {row}: RECID '{value}' is unknown; expected 3 (procedure code) or 7 (modifier)"
 MSG_XLSX_SEQUENCE = "{file}, row {row}: SEQNUM '{value}' is not a number"
-MSG_PYOCE_MISSING = "The pyoce package (CMS I/OCE data) is not installed; it carries the default HCPCS list"
-MSG_PYOCE_VERSION = "pyoce carries no I/OCE version {version}; it carries {versions}"
+
 MSG_PYOCE_EMPTY = "pyoce carries no HCPCS Level II codes for I/OCE version {version}"

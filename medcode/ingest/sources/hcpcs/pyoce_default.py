@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from importlib.metadata import version as package_version
-from typing import Any
 
 from medcode.core.errors import IngestError
 from medcode.ingest.records import Concept, Record, Release
+from medcode.ingest.sources.common import pyoce_version, yyyymmdd
 from medcode.ingest.sources.hcpcs.layout import CDT_LETTER, LEVEL2_CODE
-from medcode.ingest.sources.hcpcs.messages import MSG_PYOCE_EMPTY, MSG_PYOCE_MISSING, MSG_PYOCE_VERSION
+from medcode.ingest.sources.hcpcs.messages import MSG_PYOCE_EMPTY
 from medcode.ingest.sources.hcpcs.ranges import range_concepts, range_of
 
 PYOCE_TITLE = "HCPCS Level II short descriptors (CMS I/OCE {ioce} data, pyoce {version})"
@@ -23,23 +22,9 @@ def parse_pyoce_default(*, ioce_version: int | None = None) -> Iterator[Record]:
     dental codes); CPT codes and their descriptors are never read. pyoce carries no modifier
     descriptors, so no modifiers are yielded.
     """
-    try:
-        from pyoce.dao.provider import LmdbDataProvider
-    except ImportError:  # pragma: no cover - pyoce is a dependency
-        raise IngestError(MSG_PYOCE_MISSING) from None
-
-    provider = LmdbDataProvider.get_instance()
-    versions: dict[int, dict[str, Any]] = {}
-    for _key, row in provider.get_multi("version_range", ""):
-        versions[int(row["version"])] = row
-    chosen = max(versions) if ioce_version is None else ioce_version
-    if chosen not in versions:
-        raise IngestError(
-            MSG_PYOCE_VERSION.format(version=chosen, versions=", ".join(str(v) for v in sorted(versions)))
-        )
-    meta = versions[chosen]
+    provider, chosen, meta = pyoce_version(ioce_version)
     ioce = str(meta["version_id"])
-    effective_from = _yyyymmdd(int(meta["date_started"]))
+    effective_from = yyyymmdd(int(meta["date_started"]))
 
     short: dict[str, str] = {}
     for key, row in provider.get_multi("data_hcpcs", ""):
@@ -72,7 +57,3 @@ def parse_pyoce_default(*, ioce_version: int | None = None) -> Iterator[Record]:
             short_title=short[code],
             attrs={"descriptor": "short"},
         )
-
-
-def _yyyymmdd(value: int) -> dt.date:
-    return dt.date(value // 10000, value // 100 % 100, value % 100)

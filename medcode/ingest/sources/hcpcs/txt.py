@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from medcode.core.errors import IngestError
+from medcode.ingest.sources.common import read_text
 from medcode.ingest.sources.hcpcs.layout import (
     _FIRST_CODE,
     _FIRST_MODIFIER,
@@ -28,15 +29,7 @@ from medcode.ingest.sources.hcpcs.messages import (
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise IngestError(MSG_BAD_ENCODING.format(file=path.name)) from None
+    return read_text(path, bad_encoding=MSG_BAD_ENCODING)
 
 
 def _read_txt(path: Path) -> list[_Entry]:
