@@ -11,6 +11,7 @@ from django.urls import reverse
 from medcode.codebook import explain, lookup, selectors
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS
+from medcode.rules import facts as rules_facts
 
 NOTE_ORDER = [
     "note",
@@ -53,6 +54,7 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "attrs": sorted(concept.attrs.items()),
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
+        "billing": rules_facts.billing_facts(concept=concept, as_of=as_of),
         "cross_references": [
             (ref, selectors.concept_find(system=system, code=ref, release=concept.release) is not None)
             for ref in concept.attrs.get("cross_reference", "").replace(",", " ").split()
