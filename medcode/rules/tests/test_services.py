@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,13 +13,13 @@ from medcode.rules import selectors, services
 pytestmark = pytest.mark.django_db
 
 
-def claim(*lines: dict[str, object], **extra: object) -> dict[str, object]:
+def claim(*lines: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"date_of_service": "2026-01-15", "place_of_service": "11", "lines": list(lines), **extra}
 
 
-def rules_of(result: dict[str, object]) -> dict[str, list[dict[str, object]]]:
-    found: dict[str, list[dict[str, object]]] = {}
-    for f in result["findings"]:  # type: ignore[attr-defined]
+def rules_of(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for f in result["findings"]:
         found.setdefault(f["rule"], []).append(f)
     return found
 
@@ -60,10 +61,10 @@ def test_mue_addon_validity_and_fee(shared_rules: Path) -> None:
     assert "MUE of 2" in found["mue"][0]["message"]
     assert found["addon"][0]["codes"] == ["11045"] and found["addon"][0]["severity"] == "error"
     assert any("C0000" in f["codes"] for f in found["code_validity"] if f["severity"] == "error")
-    visit = result["lines"][0]["fee"]  # type: ignore[index]
+    visit = result["lines"][0]["fee"]
     assert visit["amount"] == round(109.15 * 3, 2) and visit["setting"] == "non-facility"
     assert any("NA" in f["message"] for f in found["fee"])  # 27447 in an office
-    assert result["summary"]["allowed_total"] is not None  # type: ignore[index]
+    assert result["summary"]["allowed_total"] is not None
 
 
 def test_status_and_fee_calculator_real_values(shared_rules: Path) -> None:
@@ -105,7 +106,7 @@ def test_diagnoses_billable_and_excludes1(rules_codebook: Path) -> None:
         ({"code": ""}, "line 1: no code"),
     ],
 )
-def test_malformed_lines_get_clear_messages(rules_codebook: Path, bad: dict[str, object], message: str) -> None:
+def test_malformed_lines_get_clear_messages(rules_codebook: Path, bad: dict[str, Any], message: str) -> None:
     line = {"code": "99213", **bad}
     with pytest.raises(services.ClaimInvalid) as caught:
         services.claim_check_json(claim(line))
