@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from medcode.api import codebook
+from medcode.api import rules as rules_api
 from medcode.core.errors import ApplicationError
 
 api = NinjaAPI(
@@ -33,3 +34,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/rules/", rules_api.router)
