@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
     path("api/v1/", api.urls),
+    path("account/", include("medcode.accounts.urls")),
+    path("fhir/", include("medcode.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 
