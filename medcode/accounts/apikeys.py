@@ -102,6 +102,8 @@ def api_key_revoke(*, user_id: int, key_id: int, client: Client) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        transaction.on_commit(lambda: api_key_forget(key_hash=key.key_hash))
+        api_key_forget(key_hash=key.key_hash)
         audit_record(kind="api_key_revoked", client=client, user=key.user, detail={"key": key.prefix})
     return key
 
@@ -132,32 +134,67 @@ def rate_limit_hit(*, bucket: str, limit: int, window: int = WINDOW_SECONDS, now
     return decision
 
 
-def _key_lookup(raw_key: str) -> tuple[ApiKey, int]:
+KEY_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class _KeyFacts:
+    """What the gate needs to know about a key, cached for KEY_CACHE_SECONDS (revoking deletes the entry)."""
+
+    key_id: int
+    user_id: int
+    prefix: str
+    scopes: tuple[str, ...]
+    rate_per_minute: int
+    last_used_at: dt.datetime | None
+
+
+def _key_cache_key(key_hash: str) -> str:
+    return f"medcode:apikey:{key_hash}"
+
+
+def _key_lookup(raw_key: str) -> _KeyFacts:
+    key_hash = _hash(raw_key.strip())
+    cached: _KeyFacts | None = cache.get(_key_cache_key(key_hash))
+    if cached is not None:
+        return cached
     key = (
         ApiKey.objects.select_related("user")
-        .filter(key_hash=_hash(raw_key.strip()), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if key is None:
         raise ApiKeyInvalid(MSG_KEY_INVALID)
     if key.rate_per_minute is not None:
-        return key, key.rate_per_minute
-    account = Account.objects.select_related("plan").filter(user_id=key.user_id).first()
-    plan = account.plan if account is not None else selectors.plan_default()
-    return key, plan.api_rate_per_minute
+        rate = key.rate_per_minute
+    else:
+        account = Account.objects.select_related("plan").filter(user_id=key.user_id).first()
+        rate = (account.plan if account is not None else selectors.plan_default()).api_rate_per_minute
+    facts = _KeyFacts(key.id, key.user_id, key.prefix, tuple(key.scopes), rate, key.last_used_at)
+    cache.set(_key_cache_key(key_hash), facts, timeout=KEY_CACHE_SECONDS)
+    return facts
+
+
+def api_key_forget(*, key_hash: str) -> None:
+    """Drop a key's cached facts (after revoking it, or a change of its plan or rate)."""
+    cache.delete(_key_cache_key(key_hash))
+
+
+def _touch(key: _KeyFacts) -> None:
+    """Record the key's last use at most once a minute per key (a cache entry says it was done)."""
+    if cache.add(f"medcode:apikey-touched:{key.key_id}", 1, timeout=int(TOUCH_EVERY.total_seconds())):
+        ApiKey.objects.filter(id=key.key_id).update(last_used_at=timezone.now())
 
 
 def request_authorize(*, raw_key: str | None, ip: str | None, scope: str, anonymous: bool = True) -> Principal:
     """Who may make this request: a valid key with the scope, within its rate; or an anonymous client within its rate."""
     if raw_key:
-        key, limit = _key_lookup(raw_key)
+        key = _key_lookup(raw_key)
         if scope not in key.scopes:
             raise ScopeDenied(MSG_KEY_SCOPE.format(prefix=key.prefix, scope=scope))
-        rate = rate_limit_hit(bucket=f"key:{key.prefix}", limit=limit)
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-            ApiKey.objects.filter(id=key.id).update(last_used_at=now)
-        return Principal(key.user_id, key.id, key.prefix, frozenset(key.scopes), rate)
+        rate = rate_limit_hit(bucket=f"key:{key.prefix}", limit=key.rate_per_minute)
+        _touch(key)
+        return Principal(key.user_id, key.key_id, key.prefix, frozenset(key.scopes), rate)
     anon_limit = settings.MEDCODE_API_ANON_RATE_PER_MINUTE
     if not anonymous or anon_limit <= 0:
         raise ApiKeyRequired(MSG_KEY_REQUIRED.format(scope=scope))

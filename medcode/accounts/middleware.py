@@ -79,10 +79,11 @@ class AccountActivityMiddleware:
         user = request.user
         device = None
         if not user.is_authenticated:
+            # A guest is counted by IP always and by device once the browser sends the cookie back, so
+            # clients that never keep cookies (bots, scripts) do not create a counter per request.
             device = device_of(request)
             if device is None:
-                device = str(uuid.uuid4())
-                request.new_device = device  # type: ignore[attr-defined]
+                request.new_device = str(uuid.uuid4())  # type: ignore[attr-defined]
         request.code_access = metering.page_view_record(  # type: ignore[attr-defined]
             plan=selectors.plan_for(user),
             user_id=user.pk if user.is_authenticated else None,

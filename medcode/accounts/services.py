@@ -44,6 +44,7 @@ from medcode.accounts.models import (
     SearchEntry,
 )
 from medcode.codebook import selectors as codebook
+from medcode.core.errors import ApplicationError
 
 VERIFY_SALT = "medcode.accounts.verify-email"
 VERIFY_MAX_AGE = 3 * 24 * 3600
@@ -160,42 +161,60 @@ LOGIN_WINDOW = dt.timedelta(minutes=15)
 IP_FACTOR = 4  # several people may share one address: the per-IP allowance is this many times the per-e-mail one
 
 
-@transaction.atomic
 def login_check(*, email: str, password: str, client: Client) -> User:
-    """The user these credentials belong to, or an error; failures are counted in the audit log and throttled."""
+    """The user these credentials belong to, or an error; failures are counted in the audit log and throttled.
+
+    The attempt is recorded in its own transaction and the error raised after it commits, so that a
+    failed attempt stays counted.
+    """
+    with transaction.atomic():
+        user, error = _login_attempt(email=_normalize_email(email), password=password, client=client)
+    if error is not None:
+        raise error
+    assert user is not None
+    return user
+
+
+def _login_attempt(*, email: str, password: str, client: Client) -> tuple[User | None, ApplicationError | None]:
     User = get_user_model()
-    email = _normalize_email(email)
     limit = settings.MEDCODE_LOGIN_FAILURES_PER_15_MIN
     if _recent("login_failed", since=LOGIN_WINDOW, email=email) >= limit or (
         client.ip and _recent("login_failed", since=LOGIN_WINDOW, ip=client.ip) >= limit * IP_FACTOR
     ):
         audit_record(kind="login_throttled", client=client, email=email)
-        raise Throttled(MSG_LOGIN_THROTTLED)
+        return None, Throttled(MSG_LOGIN_THROTTLED)
     user = User.objects.filter(username__iexact=email).first()
     if user is None or not user.check_password(password):
         audit_record(kind="login_failed", client=client, email=email, user=user)
-        raise AccountError(MSG_BAD_LOGIN)
+        return None, AccountError(MSG_BAD_LOGIN)
     if not user.is_active:
         audit_record(kind="login_failed", client=client, email=email, user=user, detail={"reason": "not verified"})
-        raise AccountError(MSG_NOT_VERIFIED.format(email=user.email))
+        return None, AccountError(MSG_NOT_VERIFIED.format(email=user.email))
     audit_record(kind="login", client=client, user=user)
-    return user
+    return user, None
 
 
 RESET_WINDOW = dt.timedelta(hours=1)
 
 
-@transaction.atomic
 def password_reset_request(*, email: str, client: Client, base_url: str) -> None:
     """Mail a reset link if an active account has this e-mail; throttled per e-mail and per IP either way."""
-    User = get_user_model()
     email = _normalize_email(email)
     limit = settings.MEDCODE_PASSWORD_RESETS_PER_HOUR
-    if _recent("password_reset_requested", since=RESET_WINDOW, email=email) >= limit or (
-        client.ip and _recent("password_reset_requested", since=RESET_WINDOW, ip=client.ip) >= limit * IP_FACTOR
-    ):
-        audit_record(kind="password_reset_throttled", client=client, email=email)
+    with transaction.atomic():
+        throttled = _recent("password_reset_requested", since=RESET_WINDOW, email=email) >= limit or bool(
+            client.ip and _recent("password_reset_requested", since=RESET_WINDOW, ip=client.ip) >= limit * IP_FACTOR
+        )
+        if throttled:
+            audit_record(kind="password_reset_throttled", client=client, email=email)
+    if throttled:  # raised after the commit: the throttled attempt stays in the audit log
         raise Throttled(MSG_RESET_THROTTLED)
+    _password_reset_send(email=email, client=client, base_url=base_url)
+
+
+@transaction.atomic
+def _password_reset_send(*, email: str, client: Client, base_url: str) -> None:
+    User = get_user_model()
     user = User.objects.filter(username__iexact=email, is_active=True).first()
     audit_record(kind="password_reset_requested", client=client, email=email, user=user)
     if user is None:
@@ -253,6 +272,15 @@ def account_plan_change(*, user: User, plan: Plan, client: Client, by: User | No
     old = account.plan.slug if account.plan_id else None
     account.plan = plan
     account.save(update_fields=["plan"])
+    from medcode.accounts import apikeys  # the keys' cached rate follows the new plan
+
+    hashes = list(user.api_keys.values_list("key_hash", flat=True))
+
+    def forget_keys() -> None:
+        for key_hash in hashes:
+            apikeys.api_key_forget(key_hash=key_hash)
+
+    transaction.on_commit(forget_keys)
     audit_record(
         kind="plan_changed",
         client=client,
@@ -327,3 +355,30 @@ def search_record(*, user_id: int, query: str, system: str | None, source: str) 
 def history_clear(*, user_id: int) -> int:
     deleted, _ = SearchEntry.objects.filter(user_id=user_id).delete()
     return deleted
+
+
+DEFAULT_PLANS: tuple[dict[str, object], ...] = (
+    {"slug": "guest", "name": "Guest", "page_limit": 1, "ip_page_limit": 1, "is_guest": True, "position": 0},
+    {"slug": "free", "name": "Free", "page_limit": 5, "is_default": True, "self_service": True, "position": 1},
+    {
+        "slug": "pro",
+        "name": "Professional",
+        "page_limit": None,
+        "self_service": True,
+        "position": 2,
+        "api_rate_per_minute": 600,
+    },
+)
+
+
+@transaction.atomic
+def plan_defaults_ensure() -> list[Plan]:
+    """Create the default plans that are missing (migration 0002 makes them; a flushed test database needs them again)."""
+    from medcode.accounts.models import DEFAULT_LOCKED_SECTIONS
+
+    plans = []
+    for fields in DEFAULT_PLANS:
+        locked = list(DEFAULT_LOCKED_SECTIONS) if fields["page_limit"] is not None else []
+        plan, _ = Plan.objects.get_or_create(slug=fields["slug"], defaults={**fields, "locked_sections": locked})
+        plans.append(plan)
+    return plans
