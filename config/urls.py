@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),
     path("api/v1/", api.urls),
+    path("account/", include("medcode.accounts.urls")),
+    path("fhir/", include("medcode.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 
