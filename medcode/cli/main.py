@@ -7,11 +7,11 @@ import json
 import os
 import sys
 
-from medcode.cli import codebook, rules
+from medcode.cli import careers, codebook, consult, rules, worker
 from medcode.core.errors import ApplicationError
 
 # Each module has register(sub) adding its subcommands; a new domain adds its module here.
-COMMAND_MODULES = (codebook, rules)
+COMMAND_MODULES = (codebook, rules, careers, consult, worker)
 
 
 def _setup_django() -> None:
