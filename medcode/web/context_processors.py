@@ -14,6 +14,8 @@ NAVIGATION = (
     ("POS", "codebook:browse-pos"),
     ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),
+    ("Jobs", "careers:list"),
+    ("Consult", "consult:ask"),
 )
 
 
