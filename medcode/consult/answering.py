@@ -1,0 +1,88 @@
+"""The consult desk's one entry to the coding assistant: `answer_question(text) -> Answer`.
+
+When medcode.assistant is installed its answer is used (with its citations); otherwise a clearly
+labelled fallback looks up, in the active codebook, the codes the question names. Neither invents
+a code, and a low confidence sends the consult to staff review instead of answering.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass, field
+
+from medcode.core.errors import ApplicationError
+
+FALLBACK_LABEL = (
+    "[Fallback answer: the coding assistant is not installed on this site. This lists, from the official code "
+    "sets, the codes your question names; a coder will follow up on anything else.]"
+)
+CODE_PATTERN = re.compile(
+    r"\b([A-TV-Z][0-9][0-9AB](?:\.?[0-9A-Z]{1,4})?|[A-HJ-NP-Z0-9]{7}|[A-V][0-9]{4}|[0-9]{4}[0-9FTU])\b"
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    codes: list[dict[str, str]] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    source: str = "fallback"
+
+
+def assistant_available() -> bool:
+    return importlib.util.find_spec("medcode.assistant") is not None
+
+
+def answer_question(text: str) -> Answer:
+    if assistant_available():
+        return _from_assistant(text)
+    return fallback_answer(text)
+
+
+def _from_assistant(text: str) -> Answer:  # pragma: no cover - wired when medcode.assistant is merged
+    from medcode.assistant import services  # type: ignore[import-not-found,unused-ignore]
+
+    answer = services.assistant_ask(question=text[:4000])
+    return Answer(text=answer.text(), source="assistant", confidence=0.9)
+
+
+def fallback_answer(text: str) -> Answer:
+    """Look up each code the question names in the active codebook; nothing else is claimed."""
+    from medcode.codebook import selectors
+
+    lines: list[str] = []
+    codes: list[dict[str, str]] = []
+    citations: list[str] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for match in CODE_PATTERN.finditer(text.upper()):
+        token = match.group(1)
+        if token in seen or not any(ch.isdigit() for ch in token) or (token.isdigit() and len(token) != 5):
+            continue
+        seen.add(token)
+        try:
+            found = selectors.concept_locate(code=token)
+        except ApplicationError:
+            found = []
+        if not found:
+            if token[:1].isalpha():
+                unknown.append(token)
+            continue
+        for concept in found[:2]:
+            release = concept.release
+            citation = f"{release.label} {release.version} ({release.source_file})"
+            if citation not in citations:
+                citations.append(citation)
+            number = citations.index(citation) + 1
+            billable = "billable" if concept.billable else "not billable (a header: code to a more specific code)"
+            lines.append(f"- {concept.system.upper()} {concept.code}: {concept.title} ({billable}) [{number}]")
+            codes.append({"system": concept.system, "code": concept.code})
+    if unknown:
+        lines.append(f"- Not found in the active code sets: {', '.join(unknown[:10])}")
+    if not codes:
+        return Answer(text="", codes=[], citations=[], confidence=0.0, source="fallback")
+    confidence = 0.65 if not unknown else 0.3
+    body = "\n".join([FALLBACK_LABEL, "", "Codes in your question:", *lines])
+    return Answer(text=body, codes=codes, citations=citations, confidence=confidence, source="fallback")
