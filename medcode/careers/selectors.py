@@ -79,7 +79,9 @@ def job_search(*, filters: JobFilters, today: dt.date | None = None) -> QuerySet
         )
     if filters.credential:
         # JSON containment differs by database; filter the (small) remainder in Python, keep a queryset.
-        ids = [job.pk for job in jobs.only("pk", "credentials") if filters.credential in (job.credentials or [])]
+        ids = [
+            pk for pk, credentials in jobs.values_list("pk", "credentials") if filters.credential in (credentials or [])
+        ]
         jobs = jobs.filter(pk__in=ids)
     return jobs.order_by("-published_at", "-id")
 
