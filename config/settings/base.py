@@ -178,4 +178,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MEDCODE_LOG_LEVEL", "WARNING")},
+    # aiosmtpd logs every DATA line at DEBUG: consult mail may hold patient data, so never below WARNING.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }

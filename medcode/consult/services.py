@@ -387,9 +387,11 @@ def consults_purge_expired(*, now: dt.datetime | None = None) -> int:
     """Delete consults (with messages and attachments) and inbound-mail records older than the retention period."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.MEDCODE_CONSULT_RETENTION_DAYS)
-    deleted, _ = Consult.objects.filter(last_activity_at__lt=cutoff).delete()
+    expired = Consult.objects.filter(last_activity_at__lt=cutoff)
+    count = expired.count()
+    expired.delete()
     MailEvent.objects.filter(at__lt=cutoff).delete()
-    return deleted
+    return count
 
 
 def unanswered_requeue(*, older_than_seconds: int = 120) -> int:

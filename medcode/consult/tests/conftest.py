@@ -49,6 +49,7 @@ def outbox(settings: Any) -> Iterator[Mailbox]:
     port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
+    box.port = port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
