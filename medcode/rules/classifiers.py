@@ -67,7 +67,10 @@ def drg_group(
         procedures=[_norm(c) for c in procedures or [] if c.strip()],
     )
     with msdrg.MsdrgGrouper() as grouper:
-        result: dict[str, Any] = dict(grouper.group(claim))
+        try:
+            result: dict[str, Any] = dict(grouper.group(claim))
+        except RuntimeError as exc:  # the grouper refuses codes it cannot read (not a valid ICD-10-CM code)
+            raise ApplicationError(MSG_DRG_INPUT.format(problem=f"the grouper could not group it: {exc}")) from exc
     weights = drg_weights()
     final = result.get("final_drg")
     return {

@@ -143,3 +143,11 @@ def test_csv_claims_grouped_by_claim_id(rules_codebook: Path) -> None:
     assert "not a real date" in results[1]["error"] and "units '-1'" in results[2]["error"]
     with pytest.raises(services.ClaimInvalid, match="no 'code' column"):
         services.csv_text_check("a,b\n1,2\n")
+
+
+def test_drg_grouping_of_a_code_the_grouper_cannot_read_is_a_clear_error() -> None:
+    from medcode.core.errors import ApplicationError
+    from medcode.rules import classifiers
+
+    with pytest.raises(ApplicationError, match="the grouper could not group it"):
+        classifiers.drg_group(pdx="NATIONAL", version=440)
