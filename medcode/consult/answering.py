@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from medcode.core.errors import ApplicationError
 
@@ -41,11 +42,40 @@ def answer_question(text: str) -> Answer:
     return fallback_answer(text)
 
 
-def _from_assistant(text: str) -> Answer:  # pragma: no cover - wired when medcode.assistant is merged
+def _from_assistant(text: str) -> Answer:
+    """The assistant's answer (medcode.assistant.services.assistant_ask), with a confidence from what it found."""
     from medcode.assistant import services  # type: ignore[import-not-found,unused-ignore]
 
     answer = services.assistant_ask(question=text[:4000])
-    return Answer(text=answer.text(), source="assistant", confidence=0.9)
+    return from_assistant_answer(answer)
+
+
+def from_assistant_answer(answer: Any) -> Answer:
+    """Map the assistant's Answer (answer, facts, codes, verdict, kind, removed_codes, citations, text())."""
+    if not answer.facts:
+        confidence = 0.0  # "I don't know": nothing in the codebook or knowledge base answers it
+    elif getattr(answer, "removed_codes", 0):
+        confidence = 0.4  # the guard had to remove codes the draft stated: a person should look
+    elif answer.kind == "unknown":
+        confidence = 0.5  # answered from a search, not from a recognised question
+    elif answer.verdict or answer.codes:
+        confidence = 0.9
+    else:
+        confidence = 0.7
+    citations = [
+        f"{c.system} {c.release} ({c.source_file}): {c.title}" + (f" {c.url}" if getattr(c, "url", None) else "")
+        for c in answer.citations
+    ]
+    lines = [answer.text()]
+    if citations:
+        lines += ["", "Sources:", *[f"[{n}] {c}" for n, c in enumerate(citations, start=1)]]
+    return Answer(
+        text="\n".join(lines) if answer.facts else "",
+        codes=[c.as_dict() for c in answer.codes],
+        citations=citations,
+        confidence=confidence,
+        source="assistant",
+    )
 
 
 def fallback_answer(text: str) -> Answer:

@@ -64,3 +64,20 @@ def test_listen_command_accepts_mail(tmp_path: Path) -> None:
         process.terminate()
         process.wait(10)
     time.sleep(0.1)
+
+
+def test_production_refuses_to_start_without_consult_keys(tmp_path: Path) -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "MEDCODE_DATA_DIR": str(tmp_path),
+    }
+    env.pop("MEDCODE_CONSULT_KEYS", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "MEDCODE_CONSULT_KEYS is required in production" in result.stderr

@@ -1,0 +1,68 @@
+"""The desk's interface to the assistant: the labelled codebook fallback, and the mapping of the assistant's answer."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from medcode.consult import answering
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("codebook")]
+
+
+def test_fallback_looks_up_the_codes_named_and_says_it_is_a_fallback() -> None:
+    answer = answering.fallback_answer("Is E11.9 billable, and what about i10 and 99213?")
+    assert answer.source == "fallback" and answer.text.startswith(answering.FALLBACK_LABEL)
+    assert {"system": "icd10cm", "code": "E11.9"} in answer.codes and {
+        "system": "icd10cm",
+        "code": "I10",
+    } in answer.codes
+    assert "Type 2 diabetes mellitus without complications" in answer.text
+    assert answer.citations and answer.confidence >= 0.6
+
+
+def test_fallback_with_an_unknown_code_is_not_confident() -> None:
+    answer = answering.fallback_answer("Is E11.9 or Q99.99X billable?")
+    assert "Not found in the active code sets: Q99.99X" in answer.text
+    assert answer.confidence < 0.6
+
+
+def test_fallback_without_codes_has_no_answer() -> None:
+    answer = answering.fallback_answer("How do I sequence sepsis with STUDENT pneumonia?")
+    assert (answer.text, answer.codes, answer.confidence) == ("", [], 0.0)
+
+
+def _assistant_answer(**overrides: object) -> SimpleNamespace:
+    citation = SimpleNamespace(
+        system="ICD-10-CM", release="FY2026", source_file="icd10cm_tabular_2026.xml", title="Tabular List", url=None
+    )
+    code = SimpleNamespace(as_dict=lambda: {"system": "icd10cm", "code": "E11.9"})
+    fields: dict[str, object] = {
+        "facts": ["E11.9 is billable"],
+        "codes": [code],
+        "verdict": "yes",
+        "kind": "billable",
+        "removed_codes": 0,
+        "citations": [citation],
+        "text": lambda: "Yes: E11.9 is billable.\n- E11.9 is billable [1]",
+    }
+    fields.update(overrides)
+    return SimpleNamespace(**fields)
+
+
+@pytest.mark.parametrize(
+    "overrides,confidence",
+    [
+        ({}, 0.9),
+        ({"verdict": None, "codes": []}, 0.7),
+        ({"kind": "unknown"}, 0.5),
+        ({"removed_codes": 1}, 0.4),
+        ({"facts": []}, 0.0),
+    ],
+)
+def test_the_assistants_answer_is_mapped_with_a_confidence(overrides: dict[str, object], confidence: float) -> None:
+    mapped = answering.from_assistant_answer(_assistant_answer(**overrides))
+    assert mapped.confidence == confidence and mapped.source == "assistant"
+    if mapped.text:
+        assert "[1] ICD-10-CM FY2026 (icd10cm_tabular_2026.xml): Tabular List" in mapped.text
