@@ -20,6 +20,7 @@ run bench/page_throughput.py
 run bench/claim_check.py
 run bench/ncci_import.py
 run bench/fhir_throughput.py
+run bench/consult_burst.py
 "$PY" bench/report.py
 
 if [ ${#failed[@]} -gt 0 ]; then
