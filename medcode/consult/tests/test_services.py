@@ -165,3 +165,16 @@ def test_imap_not_configured(settings: Any) -> None:
     settings.MEDCODE_CONSULT_IMAP_HOST = ""
     with pytest.raises(ApplicationError, match="not configured"):
         imap.imap_poll()
+
+
+def test_the_worker_polls_imap_on_its_schedule(imap_server: ImapServer, outbox: Mailbox, settings: Any) -> None:
+    from medcode.core import tasks
+
+    settings.MEDCODE_REDIS_URL = ""
+    tasks.load_task_modules()
+    for job in tasks._periodic:
+        job.next_at = 0.0  # every periodic job is due, as when a worker starts
+    imap_server.add(question(body="Is E11.9 billable?").as_bytes())
+    tasks.worker_run(once=True)
+    outbox.wait_for("coder@clinic.example")
+    assert imap_server.seen == {1}
