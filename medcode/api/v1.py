@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from medcode.api import accounts, codebook, jobs
+from medcode.api import consult as consult_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
 from medcode.core.errors import ApplicationError
@@ -41,3 +42,4 @@ api.add_router("/", codebook.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
 api.add_router("/", jobs.router)
+api.add_router("/", consult_api.router)

@@ -66,6 +66,10 @@ class ConsultError(ApplicationError):
     """A consult desk action that cannot be carried out as asked."""
 
 
+class ConsultNotFound(ConsultError):
+    status = 404
+
+
 @dataclass(frozen=True)
 class Receipt:
     outcome: str
