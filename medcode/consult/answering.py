@@ -37,9 +37,14 @@ def assistant_available() -> bool:
 
 
 def answer_question(text: str) -> Answer:
-    if assistant_available():
-        return _from_assistant(text)
-    return fallback_answer(text)
+    """The draft answer; an empty one (confidence 0) when nothing could be drafted, so staff review it."""
+    try:
+        if assistant_available():
+            return _from_assistant(text)
+        return fallback_answer(text)
+    except ApplicationError:
+        # an empty question (attachments only), no codebook yet, a question too long: staff answer it
+        return Answer(text="", confidence=0.0, source="assistant" if assistant_available() else "fallback")
 
 
 def _from_assistant(text: str) -> Answer:

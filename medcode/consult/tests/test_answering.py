@@ -66,3 +66,15 @@ def test_the_assistants_answer_is_mapped_with_a_confidence(overrides: dict[str, 
     assert mapped.confidence == confidence and mapped.source == "assistant"
     if mapped.text:
         assert "[1] ICD-10-CM FY2026 (icd10cm_tabular_2026.xml): Tabular List" in mapped.text
+
+
+def test_a_question_that_cannot_be_drafted_gets_an_empty_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medcode.core.errors import ApplicationError
+
+    def refuse(text: str) -> answering.Answer:
+        raise ApplicationError("Ask a question: the text is empty")
+
+    monkeypatch.setattr(answering, "fallback_answer", refuse)
+    monkeypatch.setattr(answering, "_from_assistant", refuse)
+    answer = answering.answer_question("")
+    assert (answer.text, answer.confidence) == ("", 0.0)
