@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -79,6 +79,12 @@ class Receipt:
 
 def _own() -> str:
     return str(settings.MEDCODE_CONSULT_ADDRESS).lower()
+
+
+def new_message_id() -> str:
+    """A Message-ID from the OS's random source (email.utils.make_msgid uses `random`, which tests may seed)."""
+    domain = _own().partition("@")[2] or "localhost"
+    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def _event(*, sender: str, outcome: str, message_id: str = "", consult: Consult | None = None, size: int = 0) -> None:
@@ -224,7 +230,7 @@ def consult_create_web(*, user: User, subject: str, text: str) -> Consult:
         raise ConsultError(refusal.replace(" Your question was not stored.", ""))
     consult = Consult.objects.create(user=user, sender=user.email.lower(), channel="web", subject=subject.strip()[:300])
     inbound = mail.Inbound(
-        sender=user.email.lower(), message_id=make_msgid(domain=_own().partition("@")[2] or "localhost"), in_reply_to="",
+        sender=user.email.lower(), message_id=new_message_id(), in_reply_to="",
         references=[], subject=subject.strip()[:300] or "Coding question", text=text[:20_000], recipients=[], kind="person",
     )  # fmt: skip
     message = _store_question(consult=consult, inbound=inbound, now=now)
@@ -310,7 +316,7 @@ def _send(
 ) -> ConsultMessage:
     """Send one message of the thread through Django's mail backend, with threading and anti-loop headers."""
     own = _own()
-    message_id = make_msgid(domain=own.partition("@")[2] or "localhost")
+    message_id = new_message_id()
     references = reply_to.references.split() if reply_to else []
     if reply_to is not None:
         references = [*references, reply_to.message_id][-20:]
@@ -345,7 +351,7 @@ def _notice_on_commit(*, to: str, subject: str, in_reply_to: str, body: str) -> 
         EmailMessage(
             subject=_subject(subject), body=body, from_email=f"{settings.MEDCODE_CONSULT_FROM_NAME} <{own}>", to=[to],
             headers={"Auto-Submitted": "auto-replied", "X-Loop": own, "In-Reply-To": in_reply_to, "References": in_reply_to,
-                     "Message-ID": make_msgid(domain=own.partition("@")[2] or "localhost")},
+                     "Message-ID": new_message_id()},
         ).send(fail_silently=True)  # fmt: skip
 
     transaction.on_commit(send)
