@@ -61,8 +61,8 @@ def from_assistant_answer(answer: Any) -> Answer:
         confidence = 0.0  # "I don't know": nothing in the codebook or knowledge base answers it
     elif getattr(answer, "removed_codes", 0):
         confidence = 0.4  # the guard had to remove codes the draft stated: a person should look
-    elif answer.kind == "unknown":
-        confidence = 0.5  # answered from a search, not from a recognised question
+    elif answer.kind == "unknown" or set(getattr(answer, "tools", []) or []) <= {"article_search"}:
+        confidence = 0.5  # only a keyword search of the knowledge base matched: a coder checks the draft
     elif answer.verdict or answer.codes:
         confidence = 0.9
     else:
