@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import codebook
+from medcode.api import codebook, search
 from medcode.core.errors import ApplicationError
 
 api = NinjaAPI(
@@ -33,3 +33,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/", search.router)

@@ -27,11 +27,13 @@ class Hit:
     coverage: float = 0.0
 
 
-def _group_vector(ix: ReleaseIndex, alts: list[tuple[int, float]], n: int) -> np.ndarray:
+def _group_vector(ix: ReleaseIndex, alts: list[tuple[int, float]], n: int, *, same_idf: bool = False) -> np.ndarray:
     vec: np.ndarray | None = None
+    common = min(float(ix.idf[t]) for t, _ in alts)
     for term, factor in alts:
         docs, w = ix.postings(term)
-        v = np.bincount(docs, weights=w * (float(ix.idf[term]) * factor), minlength=n)
+        idf = common if same_idf else float(ix.idf[term])
+        v = np.bincount(docs, weights=w * (idf * factor), minlength=n)
         vec = v if vec is None else np.maximum(vec, v)
     assert vec is not None
     return vec
@@ -50,16 +52,19 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> tuple[np.ndarray, 
                 total += querying.UNKNOWN_IDF
             continue
         weight = max(float(ix.idf[t]) for t, _ in alts)
+        if g.prefix:
+            weight = min(float(ix.idf[t]) for t, _ in alts)
         if g.steering:
             weight *= 0.5
-        vec = _group_vector(ix, alts, n)
+        vec = _group_vector(ix, alts, n, same_idf=g.prefix)
         score += vec
         matched += (vec > 0) * weight
         total += weight
     if total <= 0:
         return score, matched, 0.0
     qcov = matched / total
-    dcov = np.minimum(1.0, matched / np.maximum(ix.doc_idf_total, 1e-6))
+    # how much of the document's essential text the query says ((parenthesised) words, NOS, unspecified are optional)
+    dcov = np.minimum(1.0, matched / np.maximum(ix.doc_idf_core, 1e-6))
     final = score * qcov * qcov * (0.6 + 0.4 * dcov) * KIND_WEIGHT[ix.doc_kind]
     return final, matched, total
 
@@ -109,6 +114,7 @@ def rank(
                 # completions never outrank the entry that led to them; the words of the query order them
                 top_own = float(own.max())
                 combined = s * (0.7 + 0.3 * (own / top_own if top_own > 0 else np.zeros_like(own)))
+                combined = combined * (1 + 0.002 * ix.default_like[span])
                 # among equals, the code the index names without more words: "unspecified" and shorter titles
                 top = np.argsort(-combined, kind="stable")[:3]
                 for k in top.tolist():

@@ -43,21 +43,9 @@ TABLE_LABELS = {
     "unspecified_behavior": "unspecified behavior",
 }
 K1, B = 1.2, 0.5
+DEFAULT_LIKE = re.compile(r"\bwithout complications?\b|, unspecified$|^unspecified\b|, not otherwise specified$", re.I)
 NONESSENTIAL = frozenset(
-    [
-        "nos",
-        "nec",
-        "unspecified",
-        "specified",
-        "site",
-        "not",
-        "other",
-        "elsewhere",
-        "classified",
-        "without",
-        "complication",
-        "complications",
-    ]
+    ["nos", "nec", "unspecified", "specified", "site", "not", "elsewhere", "classified", "with", "without"]
 )
 PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
@@ -74,6 +62,7 @@ class ReleaseIndex:
     billable: np.ndarray
     terminated: np.ndarray
     chapter: list[str]
+    default_like: np.ndarray  # "without complications", "..., unspecified": the code to take when nothing more is said
     hi: np.ndarray  # end (exclusive) of the range of concepts whose code starts with this one
     seq: np.ndarray
     title_doc: np.ndarray
@@ -83,11 +72,13 @@ class ReleaseIndex:
     doc_kind: np.ndarray
     doc_text: list[str]
     doc_idf_total: np.ndarray
+    doc_core_n: np.ndarray  # how many essential words
     doc_idf_core: np.ndarray  # the same without nonessential words: (parenthesised), NOS, NEC, unspecified...
     vocab: dict[str, int]
     ptr: np.ndarray
     post_doc: np.ndarray
     post_w: np.ndarray
+    post_core: np.ndarray  # the posting's word is an essential word of its document
     idf: np.ndarray
     surface_df: Counter[str] = field(default_factory=Counter)
 
@@ -106,6 +97,12 @@ class ReleaseIndex:
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.ptr[term], self.ptr[term + 1]
         return self.post_doc[a:b], self.post_w[a:b]
+
+    def core_postings(self, term: int) -> np.ndarray:
+        """The documents in which the term is an essential word."""
+        a, b = self.ptr[term], self.ptr[term + 1]
+        found: np.ndarray = self.post_doc[a:b][self.post_core[a:b]]
+        return found
 
 
 def _chapters(rows: list[sqlite3.Row]) -> dict[str, str]:
@@ -260,12 +257,12 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
             t = vocab.get(s)
             if t is None:
                 t = vocab[s] = len(vocab)
-            counts[t] += 1
+            counts[t] = 1  # presence, not frequency: short official texts repeat stems (diabetes, diabetic)
         df.update(counts.keys())
         doc_terms.append(counts)
         core = PARENTHESISED.sub(" ", body.split(" -> ")[0]) if "(" in body or "[" in body else body
         doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
-        lengths[d] = max(1, len(ws))
+        lengths[d] = max(1, len(doc_core[-1]))  # optional words do not make a text longer
     n_docs = len(doc_text)
     avg = float(lengths.mean()) if n_docs else 1.0
     idf = np.zeros(len(vocab), dtype=np.float32)
@@ -279,8 +276,11 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
     total = int(ptr[-1])
     post_doc = np.empty(total, dtype=np.int32)
     post_w = np.empty(total, dtype=np.float32)
+    post_core = np.zeros(total, dtype=bool)
+    stem_of = {t: s for s, t in vocab.items()}
     doc_idf_total = np.zeros(n_docs, dtype=np.float32)
     doc_idf_core = np.zeros(n_docs, dtype=np.float32)
+    doc_core_n = np.array([max(1, len(c)) for c in doc_core], dtype=np.float32)
     for d, counts in enumerate(doc_terms):
         norm_len = K1 * (1 - B + B * lengths[d] / avg)
         idf_sum = 0.0
@@ -288,6 +288,7 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
             k = fill[t]
             post_doc[k] = d
             post_w[k] = tf * (K1 + 1) / (tf + norm_len)
+            post_core[k] = stem_of[t] in doc_core[d]
             fill[t] = k + 1
             idf_sum += float(idf[t])
         doc_idf_total[d] = idf_sum
@@ -302,6 +303,7 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         terminated=terminated,
         chapter=[top.get(r["code"], "") for r in rows],
         hi=hi,
+        default_like=np.array([bool(DEFAULT_LIKE.search(r["title"] or "")) for r in rows], dtype=bool),
         seq=np.array([r["seq"] for r in rows], dtype=np.int64),
         title_doc=title_doc,
         doc_concept=np.array(doc_concept, dtype=np.int32),
@@ -311,10 +313,12 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         doc_text=doc_text,
         doc_idf_total=doc_idf_total,
         doc_idf_core=doc_idf_core,
+        doc_core_n=doc_core_n,
         vocab=vocab,
         ptr=ptr,
         post_doc=post_doc,
         post_w=post_w,
+        post_core=post_core,
         idf=idf,
         surface_df=surface_df,
     )

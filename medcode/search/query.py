@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from medcode.search import lexicon, synonyms, text
@@ -35,6 +36,7 @@ class Group:
     alternatives: dict[str, float] = field(default_factory=dict)
     corrected: str | None = None
     steering: bool = False
+    prefix: bool = False  # completions of a word being typed: each weighs the same, commoner ones first
 
     def add(self, stem: str, factor: float) -> None:
         if factor > self.alternatives.get(stem, 0.0):
@@ -54,7 +56,9 @@ class ParsedQuery:
         return {s for g in self.groups for s in g.alternatives}
 
 
-def parse(raw: str, vocab: dict[str, int], lex: lexicon.Lexicon, *, prefix_last: bool = False) -> ParsedQuery:
+def parse(
+    raw: str, vocab: dict[str, int], lex: lexicon.Lexicon, *, prefix_last: bool = False, correct: bool = True
+) -> ParsedQuery:
     """Read a query against one release's vocabulary (stem -> term id) and the codebook's lexicon."""
     raw = raw[: text.MAX_QUERY_CHARS]
     toks = [t.text for t in text.tokens(raw)]
@@ -97,9 +101,10 @@ def parse(raw: str, vocab: dict[str, int], lex: lexicon.Lexicon, *, prefix_last:
         elif word in ROMAN_BACK:
             g.add(ROMAN_BACK[word], 1.0)
         if prefix_last and n == last and len(word) >= 2 and word.isalpha():
-            for completion in lex.complete(word, limit=8):
-                g.add(text.stem(completion), 0.9 if completion != word else 1.0)
-        if not known and word.isalpha() and len(word) >= 4:
+            g.prefix = True
+            for k, completion in enumerate(lex.complete(word, limit=8)):
+                g.add(text.stem(completion), 1.0 if completion == word else 0.95 - 0.03 * k)
+        if correct and not known and word.isalpha() and len(word) >= 4:
             fixes = lex.correct(word)
             for fix, distance in fixes:
                 g.add(text.stem(fix), 0.9 if distance == 1 else 0.75)
@@ -111,8 +116,6 @@ def parse(raw: str, vocab: dict[str, int], lex: lexicon.Lexicon, *, prefix_last:
                     g.add(text.stem(completion), 0.7)
         if not known and not word.isalpha() and any(c.isdigit() for c in word):
             # "b12", "10mg": also the letters and the number on their own
-            import re
-
             for part in re.findall(r"[a-z]+|[0-9]+", word):
                 if text.stem(part) in vocab:
                     g.add(text.stem(part), 0.8)

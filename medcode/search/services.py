@@ -17,7 +17,6 @@ from medcode.search import codes, engine, index, lexicon, text
 from medcode.search import query as querying
 
 MAX_LIMIT = 200
-MSG_QUERY_TOO_LONG = "The query is {length} characters long; search reads at most {limit}"
 MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
 WORD_SYSTEMS = ("icd10cm", "icd10pcs", "hcpcs", "modifier", "pos")
 
@@ -203,8 +202,6 @@ def search(
     """
     if not isinstance(query, str):
         raise ApplicationError("The query must be text")
-    if len(query) > text.MAX_QUERY_CHARS * 5:
-        raise ApplicationError(MSG_QUERY_TOO_LONG.format(length=len(query), limit=text.MAX_QUERY_CHARS * 5))
     limit = max(1, min(int(limit), MAX_LIMIT))
     f = filters_make(system=system, billable=billable, chapter=chapter, date=date)
     q = query.replace("\x00", " ").strip()[: text.MAX_QUERY_CHARS]
@@ -217,4 +214,11 @@ def search(
         words, corrections = _word_results(q, f, limit, prefix_last=prefix_last)
         seen = {(r["system"], r["code"]) for r in results}
         results += [r for r in words if (r["system"], r["code"]) not in seen]
-    return {"query": query, "results": results[:limit], "corrections": corrections}
+    # a query longer than search reads is answered from its beginning (the answer says so)
+    truncated = len(query.strip()) > text.MAX_QUERY_CHARS
+    return {
+        "query": query[: text.MAX_QUERY_CHARS],
+        "results": results[:limit],
+        "corrections": corrections,
+        "truncated": truncated,
+    }
