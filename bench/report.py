@@ -19,7 +19,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 README = c.BENCH_DIR / "README.md"
-BENCHMARKS = ("build_default", "lookup_latency", "page_throughput", "claim_check", "ncci_import", "fhir_throughput")
+BENCHMARKS = (
+    "build_default",
+    "lookup_latency",
+    "page_throughput",
+    "claim_check",
+    "ncci_import",
+    "fhir_throughput",
+    "search_quality",
+    "case2code_quality",
+    "autocomplete_http",
+)
 
 
 def load(name: str) -> dict[str, Any] | None:
@@ -39,6 +49,11 @@ def benchmark_block(name: str, result: dict[str, Any] | None) -> str:
     lines = [
         c.markdown_table(table["columns"], table["rows"]),
         "",
+        *(
+            [c.markdown_table(result["speed_table"]["columns"], result["speed_table"]["rows"]), ""]
+            if "speed_table" in result
+            else []
+        ),
         *[line for note in result.get("notes", []) for line in (note, "")],
         f"Measured {result['started']} (took {result['seconds']:.0f} s) on commit `{m.get('git')}`; "
         f"1/5/15-min load average at start: {', '.join(str(x) for x in load_avg) if load_avg else 'n/a'}. "

@@ -7,11 +7,11 @@ import json
 import os
 import sys
 
-from medcode.cli import codebook, rules
+from medcode.cli import codebook, rules, search
 from medcode.core.errors import ApplicationError
 
 # Each module has register(sub) adding its subcommands; a new domain adds its module here.
-COMMAND_MODULES = (codebook, rules)
+COMMAND_MODULES = (codebook, rules, search)
 
 
 def _setup_django() -> None:
