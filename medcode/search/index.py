@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pickle
 import re
 import sqlite3
+import tempfile
 import threading
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -339,5 +343,45 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
         if found is None:
             for old in [k for k in _cache if k[0] != key[0]]:  # a new codebook: drop the old one's
                 del _cache[old]
-            found = _cache[key] = release_index_build(release)
+            found = _cache[key] = _load_or_build(Path(key[0]), release)
     return found
+
+
+CACHE_FORMAT = 1  # bump when ReleaseIndex changes shape
+
+
+def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:
+    return codebook.with_suffix(".search") / f"release-{release.id}-v{CACHE_FORMAT}.pickle"
+
+
+def _load_or_build(codebook: Path, release: selectors.ReleaseInfo) -> ReleaseIndex:
+    """Load the structures another process saved beside the codebook, or build and save them.
+
+    Building takes seconds per release; loading a saved copy a fraction of that, so only the first
+    process after a new build pays. The file is ours (written next to the codebook, atomically) and
+    is only trusted for the build it is named after.
+    """
+    path = _cache_file(codebook, release)
+    try:
+        with path.open("rb") as handle:
+            loaded = pickle.load(handle)  # noqa: S301 - our own file beside our own codebook
+        if isinstance(loaded, ReleaseIndex) and loaded.release == release:
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = release_index_build(release)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handle_fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle_fd, "wb") as out:
+            pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only codebook directory: keep the index in memory only
+    return built
+
+
+def warm(releases: list[selectors.ReleaseInfo]) -> None:
+    """Build (or load) the search structures of these releases now, e.g. before a server forks workers."""
+    for release in releases:
+        release_index(release)
