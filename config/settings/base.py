@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "medcode.accounts",
     "medcode.careers",
     "medcode.consult",
+    "medcode.search",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import accounts, codebook, jobs
+from medcode.api import accounts, codebook, jobs, search
 from medcode.api import consult as consult_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
@@ -41,5 +41,6 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 api.add_router("/", codebook.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
+api.add_router("/", search.router)
 api.add_router("/", jobs.router)
 api.add_router("/", consult_api.router)

