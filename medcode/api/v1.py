@@ -6,13 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import codebook
+from medcode.api import assistant, codebook
 from medcode.core.errors import ApplicationError
 
 api = NinjaAPI(
     title="medcode API",
     version="1",
-    description='Code look-up, search and releases over the active codebook. Every error is JSON: {"error": ...}.',
+    description='Code look-up, search and releases over the active codebook; the coding assistant. Every error is JSON: {"error": ...}.',
     urls_namespace="api-v1",
 )
 
@@ -33,3 +33,4 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/", assistant.router)

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 NAVIGATION = (
     ("Search", "web:search"),
+    ("Assistant", "assistant:chat"),
     ("ICD-10-CM", "codebook:browse-icd10cm"),
     ("ICD-10-PCS", "codebook:browse-icd10pcs"),
     ("HCPCS", "codebook:browse-hcpcs"),
