@@ -17,6 +17,7 @@ run() {
 run bench/build_default.py
 run bench/lookup_latency.py --rebuild   # a fresh bench codebook from the current code
 run bench/page_throughput.py
+run bench/assistant_eval.py --rebuild
 "$PY" bench/report.py
 
 if [ ${#failed[@]} -gt 0 ]; then
