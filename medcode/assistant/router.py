@@ -145,8 +145,11 @@ def code_mentions(question: str, *, as_of: dt.date | None, hint: str | None) -> 
         if hint and any(h.system == hint for h in hits):
             hits = [h for h in hits if h.system == hint]
         if hits:
-            if all(h.code != m.code for m in found for h in hits[:1]):
-                found.append(hits[0])
+            # a token that is a code in two systems (E1010: ICD-10-CM E10.10 and HCPCS E1010) and no word
+            # saying which: both are answered, each named with its system
+            for hit in hits:
+                if all((hit.system, hit.code) != (m.system, m.code) for m in found):
+                    found.append(hit)
         elif token[0].isupper() or any(ch.isdigit() for ch in token[:3]):
             unknown.append(token)
     return found, unknown

@@ -166,3 +166,18 @@ def test_answer_as_json_has_the_shape_scripts_rely_on() -> None:
         for c in data["codes"][1:]  # type: ignore[index]
     ]
     assert data["citations"][0]["source_file"]  # type: ignore[index]
+
+
+def test_a_code_in_two_systems_is_answered_for_both() -> None:
+    answer = ask("what does e1010 mean")
+    assert {(c.system, c.code) for c in answer.codes} >= {("icd10cm", "E10.10"), ("hcpcs", "E1010")}
+    assert "(ICD-10-CM)" in answer.answer and "(HCPCS Level II)" in answer.answer
+
+
+def test_excludes_note_ranges_cover_the_codes_inside() -> None:
+    from medcode.assistant.tools.codebook import note_covers
+
+    assert note_covers("diabetes mellitus (E08-E13)", "E11.9")
+    assert note_covers("acute bronchitis (J20.-)", "J20.4")
+    assert not note_covers("diabetes mellitus (E08-E13)", "E14.0")
+    assert not note_covers("bronchitis NOS (J40)", "J41.0")

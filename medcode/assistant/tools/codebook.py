@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
@@ -163,8 +164,23 @@ def code_billable(*, code: str, system: str | None = None, as_of: dt.date | None
     return result
 
 
-def _covers(note_code: str, code: str) -> bool:
-    return selectors.normalize(code).startswith(selectors.normalize(note_code))
+NOTE_CODE = re.compile(
+    r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-?\s*-\s*([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?))?"
+)
+
+
+def note_covers(text: str, code: str) -> bool:
+    """Whether an Excludes note's text names the code: itself, an ancestor (E10.-) or a range holding it (E08-E13)."""
+    norm = selectors.normalize(code)
+    for match in NOTE_CODE.finditer(text):
+        start, end = match.group(1), match.group(2)
+        if norm.startswith(selectors.normalize(start)):
+            return True
+        if end:
+            first, last = selectors.normalize(start), selectors.normalize(end)
+            if first[:3] <= norm[:3] <= last[:3] or norm.startswith(last):
+                return True
+    return False
 
 
 def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> ToolResult:
@@ -183,7 +199,7 @@ def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> T
         for note in selectors.concept_notes(concept=this, ancestors=ancestors):
             if note.kind not in {"excludes1", "excludes2"}:
                 continue
-            if any(_covers(code, other.code) for code in note.codes):
+            if note_covers(note.text, other.code):
                 where = "" if note.code == this.code else f" (applies to {this.code})"
                 label = NOTE_LABELS[note.kind]
                 fact = Fact(f"{label} note at {note.code}{where}: {note.text}", cite, (ref(this), ref(other)))
