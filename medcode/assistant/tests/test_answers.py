@@ -181,3 +181,11 @@ def test_excludes_note_ranges_cover_the_codes_inside() -> None:
     assert note_covers("acute bronchitis (J20.-)", "J20.4")
     assert not note_covers("diabetes mellitus (E08-E13)", "E14.0")
     assert not note_covers("bronchitis NOS (J40)", "J41.0")
+
+
+def test_pcs_code_is_explained_axis_by_axis_with_its_index_path() -> None:
+    answer = ask("What is ICD-10-PCS 0DTJ4ZZ?")
+    text = answer.text()
+    assert codes(answer) == ["0DTJ4ZZ"] and "Root operation Resection" in text
+    assert "Index path that leads to it: Resection > Appendix" in text
+    assert any(f.citation.title == "ICD-10-PCS FY2025 Index" for f in answer.facts)

@@ -88,3 +88,10 @@ def test_api_errors_are_json() -> None:
 def test_openapi_lists_the_assistant() -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/assistant/ask" in schema["paths"]
+
+
+def test_hostile_markup_in_a_question_is_shown_as_text() -> None:
+    client = Client()
+    client.post("/assistant/ask/", {"question": "<script>alert(1)</script> What is E11.9?"})
+    html = client.get("/assistant/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

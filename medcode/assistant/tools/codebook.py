@@ -107,6 +107,29 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
         kind = NOTE_LABELS.get(note.kind)
         if kind:
             result.facts.append(Fact(f"{kind} note at {note.code}: {note.text}", cite, (ref(c),)))
+    if detail.pcs_axes:
+        parts = [f"{a['axis']} {a['value']} = {a['label']}" for a in detail.pcs_axes if a["label"]]
+        if parts:
+            result.facts.append(Fact("Character by character: " + "; ".join(parts) + ".", cite, (ref(c),)))
+        root = next((a for a in detail.pcs_axes if a["position"] == "3" and a["definition"]), None)
+        if root:
+            result.facts.append(
+                Fact(
+                    f"Root operation {root['label']}, as the PCS tables define it: {root['definition']}",
+                    cite,
+                    (ref(c),),
+                )
+            )
+    for path in detail.index_paths[:MAX_INDEX_PATHS]:
+        index_release = _index_release(system=c.system, version=path.release)
+        if index_release is not None and path.terms:
+            result.facts.append(
+                Fact(
+                    f"Index path that leads to it: {' > '.join(path.terms)} ({INDEX_NAMES.get(path.index, path.index)}).",
+                    Citation.of_release(index_release),
+                    (ref(c),),
+                )
+            )
     if detail.seventh and not c.billable:
         chars = "; ".join(f"{ch} = {meaning}" for ch, meaning in detail.seventh)
         result.facts.append(Fact(f"7th characters (defined at {detail.seventh_from}): {chars}.", cite, (ref(c),)))
@@ -123,6 +146,23 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
     if c.system in {"hcpcs", "modifier"} and c.attrs.get("termination_date"):
         result.facts.append(Fact(f"CMS terminated it on {c.attrs['termination_date']}.", cite, (ref(c),)))
     return result
+
+
+MAX_INDEX_PATHS = 3
+INDEX_NAMES = {
+    "main": "Alphabetic Index",
+    "eindex": "External Cause Index",
+    "drug": "Table of Drugs and Chemicals",
+    "neoplasm": "Neoplasm Table",
+    "pcs": "ICD-10-PCS Index",
+}
+
+
+def _index_release(*, system: str, version: str) -> selectors.ReleaseInfo | None:
+    for release in selectors.release_list(system=system, content="index"):
+        if release.version == version:
+            return release
+    return None
 
 
 def billable_sentence(detail: selectors.ConceptDetail) -> str:
