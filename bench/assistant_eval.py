@@ -52,7 +52,7 @@ KINDS = (
 # Official files imported on top of the default, by source name; a source this version cannot read is skipped.
 OFFICIAL = (
     ("hcpcs", DATA / "hcpcs-2026-jan" / "HCPC2026_JAN_ANWEB_01122026.txt"),
-    ("pfs", DATA / "pfs-rvu-2025a" / "PPRRVU25_JAN.csv"),
+    ("pfs", DATA / "pfs-rvu-2025a"),  # the RVU25A folder: PPRRVU25_JAN.csv (and GPCI, locality files beside it)
     ("gpci", DATA / "pfs-rvu-2025a" / "GPCI2025.csv"),
     ("mue", DATA / "mue-practitioner-2026q2" / "mue_practitioner_2026q2_dos_only.json"),
 )

@@ -32,14 +32,19 @@ SYSTEM_WORDS = {
 SEVENTH = re.compile(r"\b(7th|seventh)\s+character", re.IGNORECASE)
 BILLABLE = re.compile(
     r"\b(billable|reportable|valid (?:for|on) (?:a )?claim|reported on a claim|bill(?:ed)? (?:it|this|that) alone|"
-    r"header code|complete code|can i (?:use|bill|code|report) \S+ (?:alone|by itself|as is)|as is\b)",
+    r"header code|complete code|can i (?:use|bill|code|report) \S+ (?:alone|by itself|as is)|as is\b|"
+    r"valid (?:for billing|to bill|code)|specific enough|on a claim|(?:be|is it) (?:billed|reported)\b)",
     re.IGNORECASE,
 )
 TOGETHER = re.compile(
     r"\b(together|with|and|same (?:day|date|encounter|claim|session)|bundle[ds]?|bundling|ptp|ncci|pair)\b",
     re.IGNORECASE,
 )
-MUE = re.compile(r"\b(mue|medically unlikely|maximum units|max units|units of service)\b", re.IGNORECASE)
+MUE = re.compile(
+    r"\b(mues?|medically unlikely|max(?:imum)? (?:number of )?units|units of service|how many units|"
+    r"units (?:per|a|each) (?:day|date)|unit limit)\b",
+    re.IGNORECASE,
+)
 PFS = re.compile(
     r"\b(global (?:period|days|surgery)|glob days|rvus?|relative value|fee schedule|pfs|payment amount|"
     r"fee for|how much does medicare pay|bilateral|assistant(?:[- ]at)? surg|co-?surgeon|team surgeon|"
@@ -55,6 +60,8 @@ WHICH_CODE = re.compile(
     r"how (?:do i|to) code|icd[- ]?10(?:[- ]?cm)? (?:code )?for|diagnosis code for|hcpcs (?:code )?for|what code)\b",
     re.IGNORECASE,
 )
+# "acute appendicitis icd-10 code?": words, then the code set asked for
+WHICH_CODE_TAIL = re.compile(r"\b(?:icd[- ]?10(?:[- ]?(?:cm|pcs))?|hcpcs|cpt|dx)(?: codes?)?\s*\??\s*$", re.IGNORECASE)
 WHICH_MODIFIER = re.compile(
     r"\b(which|what)\b.*\bmodifier\b|\bmodifier\b.*\b(for|when|marks|identif|used)\b", re.IGNORECASE
 )
@@ -216,7 +223,7 @@ def route(question: str) -> Intent:
         intent.kind = "pos_find"
     elif intent.codes or (intent.unknown and words <= 8):
         intent.kind = "define"
-    elif WHICH_CODE.search(text):
+    elif WHICH_CODE.search(text) or WHICH_CODE_TAIL.search(text):
         intent.kind = "search"
     elif len(text) > 240 and CASE_NOTE.search(text):
         intent.kind = "case"
