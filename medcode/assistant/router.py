@@ -65,6 +65,8 @@ WHICH_CODE_TAIL = re.compile(r"\b(?:icd[- ]?10(?:[- ]?(?:cm|pcs))?|hcpcs|cpt|dx)
 WHICH_MODIFIER = re.compile(
     r"\b(which|what)\b.*\bmodifier\b|\bmodifier\b.*\b(for|when|marks|identif|used)\b", re.IGNORECASE
 )
+# "what does an NCCI modifier indicator of 1 mean?" asks about a rule, not for a modifier
+ABOUT_RULES = re.compile(r"\b(indicators?|ncci|ptp|polic(?:y|ies)|guidelines?)\b", re.IGNORECASE)
 WHICH_POS = re.compile(r"\b(which|what)\b.*\b(place of service|pos)\b.*\b(for|when|is used)\b", re.IGNORECASE)
 DEFINE = re.compile(r"\b(what|define|describe|meaning|mean|explain|tell me about|look ?up)\b", re.IGNORECASE)
 CASE_NOTE = re.compile(
@@ -217,7 +219,7 @@ def route(question: str) -> Intent:
         intent.kind = "modifier_define"
     elif intent.pos:
         intent.kind = "pos_define"
-    elif WHICH_MODIFIER.search(text) and not intent.codes:
+    elif WHICH_MODIFIER.search(text) and not intent.codes and not ABOUT_RULES.search(text):
         intent.kind = "modifier_find"
     elif WHICH_POS.search(text) and not intent.codes:
         intent.kind = "pos_find"

@@ -42,6 +42,8 @@ def test_every_code_an_article_states_exists() -> None:
         ("What are upcoding and unbundling?", "compliance"),
         ("How do I code uncertain diagnoses in the outpatient setting?", "icd10cm-outpatient"),
         ("What 7th character for an initial encounter for an injury?", "icd10cm-chapter-guidelines"),
+        ("How is the principal diagnosis chosen for an inpatient admission?", "icd10cm-inpatient"),
+        ("Can an add-on code be billed without its primary procedure?", "addon-codes"),
     ],
 )
 def test_retrieval_finds_the_article(question: str, slug: str) -> None:

@@ -39,6 +39,7 @@ from medcode.assistant import router
         ("acute appendicitis icd-10 code?", "search"),
         ("What is the 7th character for sequela in category S32?", "seventh"),
         ("Are 99213 and 20610 bundled?", "ncci_pair"),
+        ("What does an NCCI modifier indicator of 1 mean?", "concept"),
         ("Guidelines for E/M services", "concept"),
         ("What is medical necessity?", "concept"),
     ],

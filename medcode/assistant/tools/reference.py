@@ -40,7 +40,7 @@ def rank(*, system: str, description: str, as_of: dt.date | None = None, limit: 
     catalogue = _catalogue(str(store.connected_path()), release.id)
     frequency = Counter(w for _, ws in catalogue for w in set(ws))
     total = len(catalogue)
-    wanted = content_words(description)
+    wanted = [w for w in content_words(description) if not w.isdigit()]
     scored = []
     for code, ws in catalogue:
         have = set(ws)
