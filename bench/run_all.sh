@@ -17,6 +17,8 @@ run() {
 run bench/build_default.py
 run bench/lookup_latency.py --rebuild   # a fresh bench codebook from the current code
 run bench/page_throughput.py
+run bench/claim_check.py
+run bench/ncci_import.py
 run bench/assistant_eval.py --rebuild
 "$PY" bench/report.py
 

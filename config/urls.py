@@ -8,6 +8,7 @@ from medcode.api.v1 import api
 urlpatterns = [
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
+    path("rules/", include("medcode.rules.urls")),
     path("", include("medcode.assistant.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

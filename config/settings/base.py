@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "medcode.codebook",
     "medcode.web",
     "medcode.api",
+    "medcode.rules",
     "medcode.assistant",
 ]
 

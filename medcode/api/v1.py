@@ -7,12 +7,13 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from medcode.api import assistant, codebook
+from medcode.api import rules as rules_api
 from medcode.core.errors import ApplicationError
 
 api = NinjaAPI(
     title="medcode API",
     version="1",
-    description='Code look-up, search and releases over the active codebook; the coding assistant. Every error is JSON: {"error": ...}.',
+    description='Code look-up, search and releases over the active codebook; billing rules; the coding assistant. Every error is JSON: {"error": ...}.',
     urls_namespace="api-v1",
 )
 
@@ -33,4 +34,5 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/rules/", rules_api.router)
 api.add_router("/", assistant.router)

@@ -113,3 +113,76 @@ CREATE TABLE guideline (
 CREATE VIRTUAL TABLE concept_fts USING fts5(
     code, title, terms, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+
+-- Billing-rule tables (NCCI, MUE, add-on codes, Physician Fee Schedule). Dates are integers YYYYMMDD.
+-- "IF NOT EXISTS": a build that extends an older codebook adds them (see ingest/build.py RULES_MARKER).
+CREATE TABLE IF NOT EXISTS ptp_edit (
+    release_id INTEGER NOT NULL,
+    column1 TEXT NOT NULL,
+    column2 TEXT NOT NULL,
+    effective_from INTEGER NOT NULL,
+    effective_to INTEGER,          -- last day in effect (day before the CMS deletion date); NULL: in effect
+    modifier INTEGER NOT NULL,     -- 0 not allowed, 1 allowed, 9 not applicable
+    rationale TEXT,
+    PRIMARY KEY (column1, column2, release_id, effective_from)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ptp_edit_column2 ON ptp_edit(column2);
+
+CREATE TABLE IF NOT EXISTS mue_value (
+    release_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    mai INTEGER NOT NULL,          -- MUE adjudication indicator 1 line, 2 date of service (policy), 3 date of service (clinical)
+    rationale TEXT,
+    PRIMARY KEY (code, release_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS addon_code (
+    release_id INTEGER NOT NULL,
+    addon TEXT NOT NULL,
+    primary_code TEXT NOT NULL,    -- '' for type 2 (no primaries listed)
+    addon_type INTEGER NOT NULL,
+    effective_from INTEGER NOT NULL,
+    effective_to INTEGER,
+    PRIMARY KEY (addon, primary_code, release_id, effective_from)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS addon_code_primary ON addon_code(primary_code);
+
+CREATE TABLE IF NOT EXISTS pfs_rvu (
+    release_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    modifier TEXT NOT NULL,        -- '' for the global service, 26, TC, 53...
+    status TEXT NOT NULL,
+    work REAL NOT NULL,
+    pe_nonfacility REAL NOT NULL,
+    pe_facility REAL NOT NULL,
+    mp REAL NOT NULL,
+    nonfacility_na INTEGER NOT NULL,
+    facility_na INTEGER NOT NULL,
+    pctc TEXT NOT NULL,
+    global_days TEXT NOT NULL,
+    pre REAL NOT NULL,
+    intra REAL NOT NULL,
+    post REAL NOT NULL,
+    multiple TEXT NOT NULL,
+    bilateral TEXT NOT NULL,
+    assistant TEXT NOT NULL,
+    cosurgeon TEXT NOT NULL,
+    team TEXT NOT NULL,
+    endo_base TEXT NOT NULL,
+    conversion_factor REAL NOT NULL,
+    PRIMARY KEY (code, modifier, release_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS gpci (
+    release_id INTEGER NOT NULL,
+    mac TEXT NOT NULL,
+    locality TEXT NOT NULL,
+    state TEXT NOT NULL,
+    name TEXT NOT NULL,
+    work REAL NOT NULL,
+    pe REAL NOT NULL,
+    mp REAL NOT NULL,
+    counties TEXT NOT NULL,
+    PRIMARY KEY (mac, locality, release_id)
+) WITHOUT ROWID;

@@ -12,6 +12,7 @@ from django.urls import reverse
 from medcode.codebook import explain, fields, lookup, selectors
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS, NoteKind
+from medcode.rules import facts as rules_facts
 
 NOTE_ORDER = list(get_args(NoteKind))
 
@@ -43,6 +44,7 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "fields": fields.concept_fields(concept.attrs),
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
+        "billing": rules_facts.billing_facts(concept=concept, as_of=as_of),
         "cross_references": [
             (ref, selectors.concept_find(system=system, code=ref, release=concept.release) is not None)
             for ref in concept.attrs.get("cross_reference", "").replace(",", " ").split()

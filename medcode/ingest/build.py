@@ -23,11 +23,16 @@ from medcode.core.errors import IngestError, ReleaseNotFound
 from medcode.ingest import fetch as fetching
 from medcode.ingest import validate
 from medcode.ingest.records import (
+    AddOnCode,
     Concept,
+    Gpci,
     Guideline,
     IndexTerm,
+    MueValue,
     Note,
     PcsAxisValue,
+    PfsRvu,
+    PtpEdit,
     Record,
     Release,
     SeventhCharacter,
@@ -92,6 +97,16 @@ class BuildResult:
 
 def _schema() -> str:
     return (resources.files("medcode.codebook") / "schema.sql").read_text(encoding="utf-8")
+
+
+RULES_MARKER = "-- Billing-rule tables"
+RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci")
+
+
+def _rules_schema() -> str:
+    """The rule-table part of the schema (IF NOT EXISTS), applied to codebooks built before it existed."""
+    schema = _schema()
+    return schema[schema.index(RULES_MARKER) :]
 
 
 def _new_build_id() -> str:
@@ -211,6 +226,7 @@ def _open_target(temp: Path, base: Path | None) -> sqlite3.Connection:
             source.backup(conn)
         finally:
             source.close()
+        conn.executescript(_rules_schema())
     else:
         conn.executescript(_schema())
     conn.execute("PRAGMA journal_mode = OFF")
@@ -292,7 +308,7 @@ def _delete_release(conn: sqlite3.Connection, release_id: int) -> None:
         "DELETE FROM index_code WHERE index_term_id IN (SELECT id FROM index_term WHERE release_id = ?)",
         (release_id,),
     )
-    for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline"):
+    for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline", *RULE_TABLES):
         conn.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
     conn.execute("DELETE FROM release WHERE id = ?", (release_id,))
 
@@ -346,7 +362,69 @@ def _row(record: Record, release_id: int, seq: int) -> tuple[str, tuple[object, 
             )
         case Guideline():
             return "guideline", (release_id, record.section, record.ref, record.text)
+        case PtpEdit():
+            return "ptp_edit", (
+                release_id,
+                record.column1,
+                record.column2,
+                _ymd(record.effective_from),
+                _ymd(record.effective_to),
+                record.modifier,
+                record.rationale,
+            )
+        case MueValue():
+            return "mue_value", (release_id, record.code, record.value, record.mai, record.rationale)
+        case AddOnCode():
+            return "addon_code", (
+                release_id,
+                record.addon,
+                record.primary or "",
+                record.addon_type,
+                _ymd(record.effective_from),
+                _ymd(record.effective_to),
+            )
+        case PfsRvu():
+            return "pfs_rvu", (
+                release_id,
+                record.code,
+                record.modifier,
+                record.status,
+                record.work,
+                record.pe_nonfacility,
+                record.pe_facility,
+                record.mp,
+                int(record.nonfacility_na),
+                int(record.facility_na),
+                record.pctc,
+                record.global_days,
+                record.pre,
+                record.intra,
+                record.post,
+                record.multiple,
+                record.bilateral,
+                record.assistant,
+                record.cosurgeon,
+                record.team,
+                record.endo_base,
+                record.conversion_factor,
+            )
+        case Gpci():
+            return "gpci", (
+                release_id,
+                record.mac,
+                record.locality,
+                record.state,
+                record.name,
+                record.work,
+                record.pe,
+                record.mp,
+                record.counties,
+            )
     raise IngestError(f"Unexpected record type {type(record).__name__}")
+
+
+def _ymd(day: dt.date | None) -> int | None:
+    return day.year * 10000 + day.month * 100 + day.day if day is not None else None
 
 
 INSERTS = {
@@ -358,6 +436,15 @@ INSERTS = {
     " see, see_also, nemod, cells) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "pcs_axis": "INSERT INTO pcs_axis(release_id, tbl, position, value, label, definition) VALUES (?,?,?,?,?,?)",
     "guideline": "INSERT INTO guideline(release_id, section, ref, text) VALUES (?,?,?,?)",
+    "ptp_edit": "INSERT INTO ptp_edit(release_id, column1, column2, effective_from, effective_to, modifier, rationale)"
+    " VALUES (?,?,?,?,?,?,?)",
+    "mue_value": "INSERT INTO mue_value(release_id, code, value, mai, rationale) VALUES (?,?,?,?,?)",
+    "addon_code": "INSERT INTO addon_code(release_id, addon, primary_code, addon_type, effective_from, effective_to)"
+    " VALUES (?,?,?,?,?,?)",
+    "pfs_rvu": "INSERT INTO pfs_rvu(release_id, code, modifier, status, work, pe_nonfacility, pe_facility, mp,"
+    " nonfacility_na, facility_na, pctc, global_days, pre, intra, post, multiple, bilateral, assistant, cosurgeon,"
+    " team, endo_base, conversion_factor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "gpci": "INSERT INTO gpci(release_id, mac, locality, state, name, work, pe, mp, counties) VALUES (?,?,?,?,?,?,?,?,?)",
 }
 
 

@@ -47,14 +47,14 @@ IndexName = Literal["main", "eindex", "drug", "neoplasm", "pcs"]
 class Release:
     """What one official file is: its code system, version label and effective date."""
 
-    system: System
+    system: System | RuleSystem
     version: str
     effective_from: dt.date
     title: str
     effective_to: dt.date | None = None
     # "codes": a code-set release (concepts, notes...); "index": an index or table that leads to
     # the codes of ``system`` (it never defines codes); "guidelines": official guideline text.
-    content: Literal["codes", "index", "guidelines"] = "codes"
+    content: Literal["codes", "index", "guidelines", "rules"] = "codes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,4 +137,118 @@ class Guideline:
     text: str
 
 
-Record = Release | Concept | Note | SeventhCharacter | IndexTerm | PcsAxisValue | Guideline
+# Billing-rule tables. A rule release names its table and setting in its system (content "rules").
+RuleSystem = Literal[
+    "ncci-ptp-practitioner",
+    "ncci-ptp-hospital",
+    "mue-practitioner",
+    "mue-hospital",
+    "mue-dme",
+    "addon",
+    "pfs",
+    "gpci",
+]
+RULE_SYSTEM_LABELS: dict[str, str] = {
+    "ncci-ptp-practitioner": "NCCI PTP edits, practitioner",
+    "ncci-ptp-hospital": "NCCI PTP edits, hospital outpatient",
+    "mue-practitioner": "MUE, practitioner services",
+    "mue-hospital": "MUE, facility outpatient hospital services",
+    "mue-dme": "MUE, DME supplier services",
+    "addon": "Add-on codes and their primaries",
+    "pfs": "Physician Fee Schedule RVUs",
+    "gpci": "Physician Fee Schedule GPCIs and localities",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PtpEdit:
+    """One NCCI procedure-to-procedure edit in effect over a date range (column 2 is bundled into column 1).
+
+    ``modifier`` is the CMS modifier indicator: 0 no modifier bypasses the edit, 1 an NCCI-associated
+    modifier may, 9 not applicable (the edit was deleted). ``effective_to`` is the last day in effect.
+    """
+
+    column1: str
+    column2: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    modifier: int
+    rationale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MueValue:
+    """One Medically Unlikely Edit: the most units of a code per line (MAI 1) or per day (MAI 2, 3)."""
+
+    code: str
+    value: int
+    mai: int
+    rationale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnCode:
+    """An add-on code and one of its primaries (type 1 and 3 list them; type 2 has none: primary None)."""
+
+    addon: str
+    primary: str | None
+    addon_type: int
+    effective_from: dt.date
+    effective_to: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PfsRvu:
+    """One row of the Physician Fee Schedule relative value file (PPRRVU): a code, or code and modifier."""
+
+    code: str
+    modifier: str
+    status: str
+    work: float
+    pe_nonfacility: float
+    pe_facility: float
+    mp: float
+    nonfacility_na: bool
+    facility_na: bool
+    pctc: str
+    global_days: str
+    pre: float
+    intra: float
+    post: float
+    multiple: str
+    bilateral: str
+    assistant: str
+    cosurgeon: str
+    team: str
+    endo_base: str
+    conversion_factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class Gpci:
+    """The geographic practice cost indices of one Medicare locality, with its name and counties."""
+
+    mac: str
+    locality: str
+    state: str
+    name: str
+    work: float
+    pe: float
+    mp: float
+    counties: str = ""
+
+
+Record = (
+    Release
+    | Concept
+    | Note
+    | SeventhCharacter
+    | IndexTerm
+    | PcsAxisValue
+    | Guideline
+    | PtpEdit
+    | MueValue
+    | AddOnCode
+    | PfsRvu
+    | Gpci
+)

@@ -13,6 +13,7 @@ NAVIGATION = (
     ("HCPCS", "codebook:browse-hcpcs"),
     ("Modifiers", "codebook:browse-modifier"),
     ("POS", "codebook:browse-pos"),
+    ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),
 )
 

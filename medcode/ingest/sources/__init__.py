@@ -63,10 +63,10 @@ SOURCES: dict[str, SourceKind] = {
         SourceKind("hcpcs", "CMS Alpha-Numeric HCPCS file (.txt or .xlsx)", "hcpcs"),
         SourceKind("cpt", "AMA CPT data file (tab-delimited)", "cpt"),
         SourceKind("pos", "CMS place of service code set (CSV)", "pos"),
-        SourceKind("ncci-ptp", "NCCI procedure-to-procedure edits", None),
-        SourceKind("mue", "Medically Unlikely Edits", None),
-        SourceKind("pfs", "Physician Fee Schedule RVU file", None),
-        SourceKind("gpci", "Physician Fee Schedule GPCI file", None),
+        SourceKind("ncci-ptp", "NCCI procedure-to-procedure edits", "rules.ncci_ptp"),
+        SourceKind("mue", "Medically Unlikely Edits", "rules.mue"),
+        SourceKind("pfs", "Physician Fee Schedule RVU file", "rules.pfs"),
+        SourceKind("gpci", "Physician Fee Schedule GPCI file", "rules.pfs", function="parse_gpci"),
     )
 }
 
@@ -124,6 +124,10 @@ DEFAULT_SOURCES: tuple[DefaultSource, ...] = (
     ),
     DefaultSource("cpt", "CPT code numbers from public CMS data (pyoce)", "cpt", "parse_public_codes"),
     DefaultSource("pos", "CMS place of service codes", "pos", "parse_default", location="default_path"),
+    DefaultSource(
+        "ncci-ptp", "NCCI PTP edits, hospital outpatient, 2019-2026 (pyoce)", "rules.ncci_ptp", "parse_pyoce_hospital"
+    ),
+    DefaultSource("addon", "Add-on codes with their primaries (pyoce)", "rules.ncci_ptp", "parse_pyoce_addons"),
 )
 
 

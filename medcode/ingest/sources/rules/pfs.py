@@ -1,0 +1,240 @@
+"""Physician Fee Schedule: the CMS PPRRVU relative value file, the GPCI file and the locality-county file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from medcode.core.errors import IngestError
+from medcode.ingest.records import Gpci, PfsRvu, Record, Release
+from medcode.ingest.sources.rules import tabular
+
+MSG_NO_RVU_FILE = "{file}: holds no PPRRVU file (e.g. PPRRVU25_JAN.csv); expected the CMS RVU zip, folder or CSV"
+MSG_NO_GPCI_FILE = "{file}: holds no GPCI file (e.g. GPCI2025.csv)"
+MSG_BAD_HEADER = (
+    "{file}, line {line}: expected the PPRRVU header (HCPCS, MOD, DESCRIPTION, CODE, ... FACTOR in column 25); "
+    "found: {found}"
+)
+MSG_NO_HEADER = "{file}: found no header row starting 'HCPCS, MOD'; is this the CMS PPRRVU CSV?"
+MSG_BAD_NUMBER = "{file}, line {line}: {column} '{value}' for {code} is not a number"
+MSG_BAD_CODE = "{file}, line {line}: '{code}' is not a HCPCS/CPT code; expected five letters or digits"
+MSG_NO_DATE = "{file}: cannot tell which year and quarter this file is; name it like PPRRVU25_JAN.csv or RVU25A"
+MSG_GPCI_HEADER = (
+    "{file}: found no header row with Locality Number and PW/PE/MP GPCI columns; expected the CMS GPCI file layout"
+)
+MSG_NO_ROWS = "{file}: no rows after the header"
+
+CODE = re.compile(r"[0-9A-Z]{5}")
+RVU_TITLE = "Physician Fee Schedule relative values (CMS {file})"
+GPCI_TITLE = "Physician Fee Schedule GPCIs and localities (CMS {file})"
+_RVU_LETTER = re.compile(r"RVU(\d{2})([A-D])", re.IGNORECASE)
+_QUARTER_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
+
+# PPRRVU columns (0-based) in the CMS layout, stable since 2011; checked against the header row.
+COLUMNS = {
+    "code": 0,
+    "modifier": 1,
+    "status": 3,
+    "work": 5,
+    "pe_nonfacility": 6,
+    "nonfacility_na": 7,
+    "pe_facility": 8,
+    "facility_na": 9,
+    "mp": 10,
+    "pctc": 13,
+    "global_days": 14,
+    "pre": 15,
+    "intra": 16,
+    "post": 17,
+    "multiple": 18,
+    "bilateral": 19,
+    "assistant": 20,
+    "cosurgeon": 21,
+    "team": 22,
+    "endo_base": 23,
+    "conversion_factor": 24,
+}
+
+
+def _effective(path: Path, names: list[str]) -> dt.date:
+    for name in (path.name, *names):
+        if match := _RVU_LETTER.search(name):
+            return dt.date(2000 + int(match.group(1)), _QUARTER_MONTH[match.group(2).upper()], 1)
+        if found := tabular.effective_date_in_name(name):
+            return found
+    raise IngestError(MSG_NO_DATE.format(file=path.name))
+
+
+def parse(path: Path) -> Iterator[Record]:
+    """Yield the RVU release and rows; when the zip or folder also holds GPCI and locality files, those too."""
+    path = Path(path)
+    members = tabular.members(path)
+    names = [n for n, _ in members]
+    rvu = [(n, c) for n, c in members if n.upper().startswith("PPRRVU") or len(members) == 1]
+    if not rvu:
+        raise IngestError(MSG_NO_RVU_FILE.format(file=path.name))
+    effective = _effective(path, names)
+    name, content = rvu[0]
+    yield Release(
+        system="pfs",
+        version=f"{effective.isoformat()} {Path(name).stem}",
+        effective_from=effective,
+        title=RVU_TITLE.format(file=name),
+        content="rules",
+    )
+    yield from _rvu_rows(name, content)
+    if any(n.upper().startswith("GPCI") for n in names):
+        yield from parse_gpci(path)
+
+
+def _number(row: tabular.Row, column: str, code: str) -> float:
+    value = row.cell(COLUMNS[column]).replace("$", "")
+    if value in ("", "NA"):
+        return 0.0
+    try:
+        return float(value)
+    except ValueError:
+        raise IngestError(
+            MSG_BAD_NUMBER.format(file=row.file, line=row.line, column=column, value=value, code=code)
+        ) from None
+
+
+def _rvu_rows(name: str, content: bytes | Path) -> Iterator[PfsRvu]:
+    started = False
+    count = 0
+    for row in tabular.rows(name, content):
+        if not started:
+            if row.cell(0).upper() == "HCPCS" and row.cell(1).upper() == "MOD":
+                if row.cell(3).upper() != "CODE" or row.cell(24).upper() != "FACTOR":
+                    raise IngestError(
+                        MSG_BAD_HEADER.format(file=row.file, line=row.line, found=" | ".join(row.cells[:26]))
+                    )
+                started = True
+            continue
+        code = row.cell(0).upper()
+        if not code:
+            continue
+        if not CODE.fullmatch(code):
+            raise IngestError(MSG_BAD_CODE.format(file=row.file, line=row.line, code=code))
+        count += 1
+        # The DESCRIPTION column is never read: it is blank for CPT rows (AMA copyright) in the CMS file.
+        yield PfsRvu(
+            code=code,
+            modifier=row.cell(COLUMNS["modifier"]).upper(),
+            status=row.cell(COLUMNS["status"]).upper(),
+            work=_number(row, "work", code),
+            pe_nonfacility=_number(row, "pe_nonfacility", code),
+            pe_facility=_number(row, "pe_facility", code),
+            mp=_number(row, "mp", code),
+            nonfacility_na=row.cell(COLUMNS["nonfacility_na"]).upper() == "NA",
+            facility_na=row.cell(COLUMNS["facility_na"]).upper() == "NA",
+            pctc=row.cell(COLUMNS["pctc"]),
+            global_days=row.cell(COLUMNS["global_days"]),
+            pre=_number(row, "pre", code),
+            intra=_number(row, "intra", code),
+            post=_number(row, "post", code),
+            multiple=row.cell(COLUMNS["multiple"]),
+            bilateral=row.cell(COLUMNS["bilateral"]),
+            assistant=row.cell(COLUMNS["assistant"]),
+            cosurgeon=row.cell(COLUMNS["cosurgeon"]),
+            team=row.cell(COLUMNS["team"]),
+            endo_base=row.cell(COLUMNS["endo_base"]).upper(),
+            conversion_factor=_number(row, "conversion_factor", code),
+        )
+    if not started:
+        raise IngestError(MSG_NO_HEADER.format(file=name))
+    if count == 0:
+        raise IngestError(MSG_NO_ROWS.format(file=name))
+
+
+def parse_gpci(path: Path) -> Iterator[Record]:
+    """Yield the GPCI release: one row per Medicare locality, with the counties of the locality file."""
+    path = Path(path)
+    members = tabular.members(path)
+    names = [n for n, _ in members]
+    gpci = [(n, c) for n, c in members if n.upper().startswith("GPCI") or len(members) == 1]
+    if not gpci:
+        raise IngestError(MSG_NO_GPCI_FILE.format(file=path.name))
+    counties: dict[tuple[str, str], str] = {}
+    for name, content in members:
+        if "LOCCO" in name.upper():
+            counties = _counties(name, content)
+    name, content = gpci[0]
+    rows, year = _gpci_rows(name, content, counties)
+    effective = dt.date(year, 1, 1) if year else _effective(path, names)
+    yield Release(
+        system="gpci",
+        version=f"{effective.isoformat()} {Path(name).stem}",
+        effective_from=effective,
+        title=GPCI_TITLE.format(file=name),
+        content="rules",
+    )
+    yield from rows
+
+
+def _gpci_rows(name: str, content: bytes | Path, counties: dict[tuple[str, str], str]) -> tuple[list[Gpci], int | None]:
+    columns: dict[str, int] | None = None
+    year: int | None = None
+    rows: list[Gpci] = []
+    for row in tabular.rows(name, content):
+        if columns is None:
+            heads = [tabular.normal(c) for c in row.cells]
+            if any("locality number" in h for h in heads) and any("pw gpci" in h or "work gpci" in h for h in heads):
+                columns = {
+                    "mac": 0,
+                    "state": next(i for i, h in enumerate(heads) if h == "state"),
+                    "locality": next(i for i, h in enumerate(heads) if "locality number" in h),
+                    "name": next(i for i, h in enumerate(heads) if "locality name" in h),
+                    "work": next(i for i, h in enumerate(heads) if "pw gpci" in h or "work gpci" in h),
+                    "pe": next(i for i, h in enumerate(heads) if "pe gpci" in h),
+                    "mp": next(i for i, h in enumerate(heads) if "mp gpci" in h),
+                }
+                if match := re.search(r"(20\d{2})", row.cell(columns["work"])):
+                    year = int(match.group(1))
+            continue
+        mac, locality = row.cell(columns["mac"]), row.cell(columns["locality"])
+        if not mac.isdigit() or not locality.isdigit():
+            continue  # notes under the table
+        key = (mac.zfill(5), locality.zfill(2))
+        values = []
+        for column in ("work", "pe", "mp"):
+            raw = row.cell(columns[column])
+            try:
+                values.append(float(raw))
+            except ValueError:
+                raise IngestError(
+                    MSG_BAD_NUMBER.format(file=row.file, line=row.line, column=column + " GPCI", value=raw, code=key)
+                ) from None
+        rows.append(
+            Gpci(
+                mac=key[0],
+                locality=key[1],
+                state=row.cell(columns["state"]).upper(),
+                name=row.cell(columns["name"]).rstrip("*").strip(),
+                work=values[0],
+                pe=values[1],
+                mp=values[2],
+                counties=counties.get(key, ""),
+            )
+        )
+    if columns is None:
+        raise IngestError(MSG_GPCI_HEADER.format(file=name))
+    if not rows:
+        raise IngestError(MSG_NO_ROWS.format(file=name))
+    return rows, year
+
+
+def _counties(name: str, content: bytes | Path) -> dict[tuple[str, str], str]:
+    """MAC and locality -> 'Fee schedule area: counties' from the CMS locality-county file."""
+    found: dict[tuple[str, str], str] = {}
+    for row in tabular.rows(name, content):
+        mac, locality = row.cell(0), row.cell(1)
+        if not mac.isdigit() or not locality.isdigit():
+            continue
+        key = (mac.zfill(5), locality.zfill(2))
+        area, counties = row.cell(3).strip(), row.cell(4).strip()
+        text = f"{area}: {counties}" if counties else area
+        found[key] = f"{found[key]}; {text}" if key in found else text
+    return found

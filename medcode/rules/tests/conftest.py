@@ -1,0 +1,52 @@
+"""Rules tests run on the default codebook plus, when ../shared/data is present, the CMS MUE and PFS files."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from conftest import SHARED_DATA
+from medcode.codebook import store
+
+MUE_FILE = SHARED_DATA / "mue-practitioner-2026q2" / "mue_practitioner_2026q2_dos_only.json"
+PFS_DIR = SHARED_DATA / "pfs-rvu-2025a"
+RESOURCES = Path(__file__).parent / "resources"
+
+
+@pytest.fixture(scope="session")
+def rules_codebook_dir(default_codebook: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A codebook directory of its own: the default codebook plus the shared MUE and PFS files (if present)."""
+    from medcode.ingest import build
+
+    directory = tmp_path_factory.mktemp("rules-codebooks")
+    copy = directory / default_codebook.name
+    shutil.copy(default_codebook, copy)
+    build.release_activate(build_id=copy.stem, directory=directory)
+    specs = [build.SourceSpec("ncci-ptp", str(RESOURCES / "ccipra-v321r0-f1.txt"))]
+    if MUE_FILE.exists() and PFS_DIR.exists():
+        specs += [build.SourceSpec("mue", str(MUE_FILE)), build.SourceSpec("pfs", str(PFS_DIR))]
+    build.release_build(sources=specs, directory=directory, show_progress=False)
+    return directory
+
+
+@pytest.fixture
+def rules_codebook(rules_codebook_dir: Path) -> Iterator[Path]:
+    """Make the rules codebook active for one test, then give the default one back."""
+    previous = settings.MEDCODE_CODEBOOK_DIR
+    settings.MEDCODE_CODEBOOK_DIR = rules_codebook_dir
+    store.forget()
+    yield rules_codebook_dir
+    settings.MEDCODE_CODEBOOK_DIR = previous
+    store.forget()
+
+
+@pytest.fixture
+def shared_rules(rules_codebook: Path) -> Path:
+    """The rules codebook, or a skip when the shared MUE and PFS files are absent."""
+    if not (MUE_FILE.exists() and PFS_DIR.exists()):
+        pytest.skip(f"official files under {SHARED_DATA} are not present (MUE and PFS tests need them)")
+    return rules_codebook

@@ -1,0 +1,64 @@
+"""The claim checker in a real browser: Debian's Chromium driven by Playwright against a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcode.codebook import store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
+
+
+@pytest.fixture
+def page(rules_codebook: Path, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    store.forget()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_code_page_pair_opens_prefilled_checker_and_finds_the_edit(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/codes/cpt/27447/?date=2026-04-15")
+    page.get_by_role("link", name="20610", exact=True).first.click()
+    assert page.input_value("#code1") == "27447" and page.input_value("#code2") == "20610"
+    page.select_option("select[name=setting]", "hospital")
+    page.click("#check-submit")
+    page.wait_for_selector("table.findings")
+    text = page.inner_text("table.findings")
+    assert "ncci_ptp" in text and "20610 is bundled into 27447" in text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "claim-checker.png"), full_page=True)
+
+
+def test_checker_shows_a_clear_message_for_negative_units(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/rules/check/?codes=99213")
+    page.fill("input[name=units1]", "-2")
+    page.click("#check-submit")
+    assert "units '-2' must be a whole number" in page.inner_text("#check-error")

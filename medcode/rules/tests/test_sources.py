@@ -1,0 +1,130 @@
+"""Rule-file importers on real official rows (../shared/data) and on broken copies of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import shared_file
+from medcode.core.errors import IngestError
+from medcode.ingest.records import Gpci, MueValue, PfsRvu, PtpEdit, Release
+from medcode.ingest.sources.rules import mue, ncci_ptp, pfs
+
+RESOURCES = Path(__file__).parent / "resources"
+
+
+def test_cms_ptp_file_layout() -> None:
+    records = list(ncci_ptp.parse(RESOURCES / "ccipra-v321r0-f1.txt"))
+    release = records[0]
+    assert isinstance(release, Release)
+    assert (release.system, release.effective_from, release.content) == (
+        "ncci-ptp-practitioner",
+        dt.date(2026, 4, 1),
+        "rules",
+    )
+    edits = [r for r in records if isinstance(r, PtpEdit)]
+    assert edits[0] == PtpEdit(
+        "27447", "20610", dt.date(2019, 7, 1), None, 1, "Misuse of column two code with column one code"
+    )
+    deleted = next(e for e in edits if e.column1 == "36415")
+    assert deleted.effective_to == dt.date(2019, 12, 31) and deleted.modifier == 9
+
+
+def test_cms_ptp_file_errors_name_file_line_and_expectation(tmp_path: Path) -> None:
+    text = (RESOURCES / "ccipra-v321r0-f1.txt").read_text()
+    bad = tmp_path / "ccipra-v321r0-f1.txt"
+    bad.write_text(text.replace("\t1\tMisuse", "\t7\tMisuse"))
+    with pytest.raises(IngestError, match=r"line 3: modifier indicator '7' is not 0, 1 or 9"):
+        list(ncci_ptp.parse(bad))
+    bad.write_text(text.replace("20190701", "2019-13-45", 1))
+    with pytest.raises(IngestError, match=r"line 3: effective date '2019-13-45' is not a date"):
+        list(ncci_ptp.parse(bad))
+    nameless = tmp_path / "edits.txt"
+    nameless.write_text(text)
+    with pytest.raises(IngestError, match="practitioner or hospital"):
+        list(ncci_ptp.parse(nameless))
+    headless = tmp_path / "ccipra-v321r0.txt"
+    headless.write_text("27447\t20610\n")
+    with pytest.raises(IngestError, match="no header row with 'Column 1'"):
+        list(ncci_ptp.parse(headless))
+
+
+def test_mue_cms_layout_with_indicators() -> None:
+    records = list(mue.parse(RESOURCES / "MCR_MUE_OutpatientHospitalServices_Eff_04-01-2026.csv"))
+    assert records[0].system == "mue-hospital" and records[0].effective_from == dt.date(2026, 4, 1)  # type: ignore[union-attr]
+    assert records[1] == MueValue("99213", 1, 2, "Nature of Service/Procedure")
+    assert records[2] == MueValue("20610", 2, 1, "Anatomic Consideration")
+
+
+@pytest.mark.shared_data
+def test_mue_practitioner_extract_real_values() -> None:
+    records = list(mue.parse(shared_file("mue-practitioner-2026q2", "mue_practitioner_2026q2_dos_only.json")))
+    assert records[0].system == "mue-practitioner"  # type: ignore[union-attr]
+    values = {r.code: r for r in records if isinstance(r, MueValue)}
+    assert len(values) == 9637
+    assert values["99213"] == MueValue("99213", 2, 3)
+    assert values["J1100"].value == 120
+
+
+def test_mue_broken_json(tmp_path: Path) -> None:
+    bad = tmp_path / "mue_practitioner_2026q2.json"
+    bad.write_text('{"99213": {"maxUnits": -1, "adjudicationType": "date_of_service"}}')
+    with pytest.raises(IngestError, match="MUE value '-1' for 99213 is not a whole number"):
+        list(mue.parse(bad))
+    bad.write_text('{"99213": ')
+    with pytest.raises(IngestError, match="not a JSON object"):
+        list(mue.parse(bad))
+
+
+@pytest.mark.shared_data
+def test_pfs_real_rows() -> None:
+    records = list(pfs.parse(shared_file("pfs-rvu-2025a")))
+    releases = [r for r in records if isinstance(r, Release)]
+    assert [(r.system, r.effective_from) for r in releases] == [
+        ("pfs", dt.date(2025, 1, 1)),
+        ("gpci", dt.date(2025, 1, 1)),
+    ]
+    rows = {(r.code, r.modifier): r for r in records if isinstance(r, PfsRvu)}
+    knee = rows[("27447", "")]
+    assert (knee.work, knee.pe_facility, knee.mp, knee.global_days, knee.nonfacility_na) == (
+        19.60,
+        15.30,
+        3.98,
+        "090",
+        True,
+    )
+    assert (knee.multiple, knee.bilateral, knee.assistant, knee.cosurgeon, knee.team) == ("2", "1", "2", "1", "0")
+    assert knee.conversion_factor == 32.3465
+    visit = rows[("99213", "")]
+    assert (visit.work, visit.pe_nonfacility, visit.pe_facility, visit.mp, visit.global_days) == (
+        1.30,
+        1.35,
+        0.57,
+        0.10,
+        "XXX",
+    )
+    assert rows[("71046", "26")].work == 0.22 and rows[("71046", "TC")].pe_nonfacility == 0.69
+    gpcis = {(g.mac, g.locality): g for g in records if isinstance(g, Gpci)}
+    assert len(gpcis) == 109
+    assert gpcis[("01112", "05")].work == 1.088 and "SAN MATEO" in gpcis[("01112", "05")].counties
+
+
+def test_pfs_wrong_layout(tmp_path: Path) -> None:
+    bad = tmp_path / "PPRRVU25_JAN.csv"
+    bad.write_text("HCPCS,MOD,DESCRIPTION,STATUS\n99213,,,A\n")
+    with pytest.raises(IngestError, match=r"PPRRVU25_JAN.csv, line 1: expected the PPRRVU header"):
+        list(pfs.parse(bad))
+    bad.write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(IngestError, match="found no header row starting 'HCPCS, MOD'"):
+        list(pfs.parse(bad))
+
+
+def test_pyoce_addons_have_primaries() -> None:
+    from medcode.ingest.records import AddOnCode
+
+    records = list(ncci_ptp.parse_pyoce_addons())
+    rows = [r for r in records if isinstance(r, AddOnCode)]
+    assert any(r.addon == "11045" and r.primary == "11042" and r.addon_type == 1 for r in rows)
+    assert any(r.addon_type == 2 and r.primary is None for r in rows)

@@ -1,0 +1,13 @@
+"""URLs of the claim checker, fee calculator and modifier reference."""
+
+from django.urls import path
+
+from medcode.rules import views
+
+app_name = "rules"
+
+urlpatterns = [
+    path("check/", views.check, name="check"),
+    path("fees/", views.fee, name="fee"),
+    path("modifiers/", views.modifier_reference, name="modifiers"),
+]
