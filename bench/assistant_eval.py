@@ -167,7 +167,7 @@ def main() -> None:
     rows = []
     for kind in [k for k in KINDS if k in by_kind] + sorted(set(by_kind) - set(KINDS)):
         ok = by_kind[kind]
-        rows.append([kind, len(ok), sum(ok), f"{100 * sum(ok) / len(ok):.0f}%", DEPENDS.get(kind, "main (codebook)")])
+        rows.append([kind, len(ok), sum(ok), f"{100 * sum(ok) / len(ok):.0f}%", DEPENDS.get(kind, "codebook")])
     total = [x for ok in by_kind.values() for x in ok]
     rows.append(["**all**", len(total), sum(total), f"**{100 * sum(total) / len(total):.1f}%**", ""])
     rows.append(["invented codes cited", "", invented, "target 0", c.verdict(invented == 0)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from medcode.assistant import guard, knowledge
@@ -17,6 +18,8 @@ DONT_KNOW = (
     " for the code set."
 )
 MAX_FACTS = 12
+DME = re.compile(r"\b(dme|durable medical equipment|supplier)\b", re.IGNORECASE)
+CC_QUESTION = re.compile(r"\b(cc|mcc|cc/mcc|complication or comorbidity)\b", re.IGNORECASE)
 
 
 def _first(intent: Intent, systems: set[str]) -> str | None:
@@ -99,28 +102,47 @@ def _concept(intent: Intent) -> list[ToolResult]:
     return [r for r in results if r.found]
 
 
+def _procedures(intent: Intent) -> list[str]:
+    return [m.code for m in intent.codes if m.system in {"cpt", "hcpcs"}]
+
+
 def _ncci(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="ptp_check", what="NCCI PTP edits")]
+    first, second = _procedures(intent)[:2]
+    return [rules.ptp_pair(first=first, second=second, setting=intent.setting, as_of=intent.as_of)]
 
 
 def _mue(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="mue_get", what="MUE tables")]
+    setting = "dme" if DME.search(intent.question) else intent.setting
+    return [rules.mue_get(code=code, setting=setting, as_of=intent.as_of) for code in _procedures(intent)[:3]]
 
 
 def _pfs(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="pfs_get", what="Physician Fee Schedule data")]
+    return [rules.pfs_get(code=code, question=intent.question, as_of=intent.as_of) for code in _procedures(intent)[:3]]
+
+
+def _diagnoses(intent: Intent) -> list[str]:
+    return [m.code for m in intent.codes if m.system == "icd10cm"]
 
 
 def _drg(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="drg_get", what="MS-DRG tables")]
+    procedures = [m.code for m in intent.codes if m.system == "icd10pcs"]
+    diagnoses = _diagnoses(intent)
+    if len(diagnoses) == 1 and not procedures and CC_QUESTION.search(intent.question):
+        return [rules.cc_get(code=diagnoses[0], as_of=intent.as_of)]
+    return [rules.drg_case(diagnoses=diagnoses, procedures=procedures, as_of=intent.as_of)]
 
 
 def _hcc(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="hcc_get", what="CMS-HCC mappings")]
+    return [rules.hcc_get(code=code, as_of=intent.as_of) for code in _diagnoses(intent)[:3]]
 
 
 def _crosswalk(intent: Intent) -> list[ToolResult]:
-    return [rules.missing(tool="gems_get", what="GEMs crosswalks")]
+    if intent.icd9:
+        return [rules.gems_get(code=code, direction="9to10", as_of=intent.as_of) for code in intent.icd9[:3]]
+    diagnoses = _diagnoses(intent)
+    if diagnoses:
+        return [rules.gems_get(code=code, direction="10to9", as_of=intent.as_of) for code in diagnoses[:3]]
+    return [codebook_tools.not_found(code=intent.unknown[0], system=None, as_of=intent.as_of, tool="gems_get")]
 
 
 HANDLERS: dict[str, Callable[[Intent], list[ToolResult]]] = {

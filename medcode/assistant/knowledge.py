@@ -17,6 +17,7 @@ ARTICLES_DIR = Path(__file__).resolve().parent / "knowledge" / "articles"
 KB_SYSTEM = "medcode knowledge base"
 MSG_BAD_ARTICLE = "Knowledge-base article {name} lacks a front-matter field: {field}"
 MIN_SCORE = 2.0
+LEAD_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def article_search(*, query: str, limit: int = 3, topic: str | None = None) -> T
     article = articles[best]
     paragraphs = Bm25([content_words(p) for p in article.paragraphs]).scores(words)
     order = sorted(range(len(article.paragraphs)), key=lambda i: (-paragraphs[i], i))
-    lead = order[0] if paragraphs[order[0]] > 0 else 0
+    # the opening paragraph of each article is written as its short answer: prefer it unless another fits much better
+    lead = order[0] if paragraphs[order[0]] > 0 and paragraphs[0] < LEAD_SHARE * paragraphs[order[0]] else 0
     result.direct = article.paragraphs[lead]
     others = [i for i in order[: limit + 1] if i != lead and paragraphs[i] > 0][:limit]
     if lead != 0:

@@ -77,6 +77,8 @@ ICD9 = re.compile(
     r"(?<![\w.])(V[0-9]{2}(?:\.[0-9]{1,2})?|E[0-9]{3}(?:\.[0-9])?|[0-9]{3}(?:\.[0-9]{1,2})?)(?![\w]|\.[0-9])"
 )
 ICD9_WORDS = re.compile(r"\bicd[- ]?9(?:[- ]?cm)?\b", re.IGNORECASE)
+# a PFS locality (MAC-locality 01112-05, or "locality 05") is not a code
+LOCALITY_NAMED = re.compile(r"\b[0-9]{5}-[0-9]{2}\b|\blocality\s+[A-Za-z0-9-]+", re.IGNORECASE)
 DATE = re.compile(r"\b(20[0-9]{2}-[01][0-9]-[0-3][0-9])\b")
 
 
@@ -183,7 +185,7 @@ def route(question: str) -> Intent:
     intent = Intent(kind="unknown", question=text, as_of=as_of, system_hint=hint)
     intent.modifiers = _modifiers(text)
     intent.pos = [m.group(1).zfill(2) for m in POS_NAMED.finditer(text)]
-    scrubbed = POS_NAMED.sub(" ", text)
+    scrubbed = LOCALITY_NAMED.sub(" ", POS_NAMED.sub(" ", text))
     for pattern in MODIFIER_NAMED:
         scrubbed = pattern.sub(" ", scrubbed)
     intent.codes, intent.unknown = code_mentions(scrubbed, as_of=as_of, hint=hint)
@@ -203,16 +205,16 @@ def route(question: str) -> Intent:
         intent.kind = "mue"
     elif PFS.search(text) and procedures:
         intent.kind = "pfs"
-    elif len(procedures) >= 2 and TOGETHER.search(text):
-        intent.kind = "ncci_pair"
-    elif len(diagnoses) >= 2 and TOGETHER.search(text):
-        intent.kind = "icd_excludes"
     elif CROSSWALK.search(text) and (intent.codes or intent.unknown or intent.icd9):
         intent.kind = "crosswalk"
     elif HCC.search(text) and diagnoses:
         intent.kind = "hcc"
     elif DRG.search(text) and (diagnoses or any(m.system == "icd10pcs" for m in intent.codes)):
         intent.kind = "drg"
+    elif len(procedures) >= 2 and TOGETHER.search(text):
+        intent.kind = "ncci_pair"
+    elif len(diagnoses) >= 2 and TOGETHER.search(text):
+        intent.kind = "icd_excludes"
     elif BILLABLE.search(text) and (intent.codes or intent.unknown):
         intent.kind = "billable"
     elif intent.modifiers:

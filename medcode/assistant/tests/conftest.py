@@ -40,3 +40,30 @@ def with_hcpcs(hcpcs_codebook: Path) -> Iterator[None]:
     yield
     settings.MEDCODE_CODEBOOK_DIR = previous
     store.forget()
+
+
+@pytest.fixture(scope="session")
+def rules_codebook(tmp_path_factory: pytest.TempPathFactory, default_codebook: Path) -> Iterator[Path]:
+    """The default codebook plus the CY2025 PFS RVU and GPCI files and the practitioner MUE table."""
+    pfs = shared_file("pfs-rvu-2025a")
+    mue = shared_file("mue-practitioner-2026q2", "mue_practitioner_2026q2_dos_only.json")
+    directory = tmp_path_factory.mktemp("rules-codebook")
+    (directory / default_codebook.name).write_bytes(default_codebook.read_bytes())
+    build.release_activate(build_id=default_codebook.stem, directory=directory)
+    result = build.release_build(
+        sources=[build.SourceSpec("pfs", str(pfs)), build.SourceSpec("mue", str(mue))],
+        directory=directory,
+        show_progress=False,
+    )
+    yield result.path
+
+
+@pytest.fixture
+def with_rules(rules_codebook: Path) -> Iterator[None]:
+    """Make the codebook with PFS and MUE data active for one test."""
+    previous = settings.MEDCODE_CODEBOOK_DIR
+    settings.MEDCODE_CODEBOOK_DIR = rules_codebook.parent
+    store.forget()
+    yield
+    settings.MEDCODE_CODEBOOK_DIR = previous
+    store.forget()

@@ -137,6 +137,10 @@ def test_unknown_code_is_never_shown() -> None:
     assert "not in" in answer.answer
 
 
+def test_rules_kinds_are_wired() -> None:
+    assert ask("Is E11.9 an HCC?").verdict == "yes"
+
+
 def test_when_it_does_not_know_it_says_so_and_where_to_look() -> None:
     answer = ask("Blorf quux zzyzx?")
     assert answer.answer.startswith("I don't know") and answer.codes == [] and answer.verdict is None

@@ -37,10 +37,11 @@ def test_modifier_questions(question: str, code: str, word: str) -> None:
     assert answer.facts[0].citation.source_file == "HCPC2026_JAN_ANWEB_01122026.txt"
 
 
-def test_cpt_modifier_points_to_the_article() -> None:
+def test_cpt_modifier_is_explained_from_the_team_reference() -> None:
     answer = services.assistant_ask(question="What is modifier 59?", use_llm=False)
-    assert "CPT modifiers" in answer.answer
-    assert any(f.citation.source_file.endswith("modifiers.md") for f in answer.facts)
+    assert answer.answer.startswith("Modifier 59: Distinct procedural service") and "AMA" in answer.answer
+    assert all(f.citation.source_file == "medcode/rules/modifiers.toml" for f in answer.facts)
+    assert answer.codes == []  # not in the HCPCS release, so never cited as a code
 
 
 def test_hcpcs_long_descriptor_from_the_cms_file() -> None:

@@ -242,7 +242,8 @@ def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> T
             if note_covers(note.text, other.code):
                 where = "" if note.code == this.code else f" (applies to {this.code})"
                 label = NOTE_LABELS[note.kind]
-                fact = Fact(f"{label} note at {note.code}{where}: {note.text}", cite, (ref(this), ref(other)))
+                at = f"chapter {note.code}" if note.code.isdigit() else note.code
+                fact = Fact(f"{label} note at {at}{where}: {note.text}", cite, (ref(this), ref(other)))
                 (excludes1 if note.kind == "excludes1" else excludes2).append(fact)
     title_a, title_b = _title(a), _title(b)
     if excludes1:

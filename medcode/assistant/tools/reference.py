@@ -11,7 +11,8 @@ from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.text import content_words
 from medcode.assistant.tools.codebook import code_define, ref
 from medcode.codebook import selectors, store
-from medcode.core.errors import ReleaseNotFound
+from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.rules import modifiers as rules_modifiers
 
 MSG_NO_MODIFIERS = (
     "No HCPCS modifier release is loaded in this codebook. The modifiers come with the CMS Alpha-Numeric HCPCS"
@@ -66,9 +67,41 @@ def modifier_define(*, code: str, as_of: dt.date | None = None) -> ToolResult:
         return ToolResult(tool="modifier_define", direct=MSG_NO_MODIFIERS, found=False)
     result = code_define(code=code, system="modifier", as_of=as_of)
     result.tool = "modifier_define"
-    if not result.found and code.isdigit():
+    explained = _team_explanation(code)
+    if explained is not None:
+        name, facts = explained
+        result.facts += facts
+        if not result.found:
+            # a CPT modifier: the team's own words, never the AMA descriptor
+            result.found = True
+            result.direct = (
+                f"Modifier {code.upper()}: {name}. This is the medcode team's explanation in its own words: CPT"
+                " modifier descriptors belong to the AMA and are not distributed with medcode."
+            )
+    elif not result.found and code.isdigit():
         result.direct = f"{result.direct} {CPT_MODIFIER_HINT}"
     return result
+
+
+def _team_explanation(code: str) -> tuple[str, list[Fact]] | None:
+    """The rules module's modifier reference (written by the team in its own words), when it covers the code."""
+    try:
+        entry = rules_modifiers.modifier_get(code)
+    except ApplicationError:
+        return None
+    if not entry.get("name"):
+        return None
+    cite = Citation(
+        system="medcode modifier reference",
+        release="team explanations (not official descriptors)",
+        source_file="medcode/rules/modifiers.toml",
+        title=rules_modifiers.LABEL,
+    )
+    facts = [Fact(f"Modifier {entry['code']}, {entry['name']}: {entry.get('meaning', '')}", cite)]
+    for key, label in (("ncci", "NCCI"), ("payment", "Payment")):
+        if entry.get(key):
+            facts.append(Fact(f"{label}: {entry[key]}", cite))
+    return str(entry["name"]), facts
 
 
 def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResult:
