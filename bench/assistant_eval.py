@@ -56,11 +56,11 @@ OFFICIAL = (
     ("gpci", DATA / "pfs-rvu-2025a" / "GPCI2025.csv"),
     ("mue", DATA / "mue-practitioner-2026q2" / "mue_practitioner_2026q2_dos_only.json"),
 )
-# Which kinds need data or tools that come with another work branch (shown beside the results).
+# What each kind is answered from; the billing-rule kinds need medcode.rules and its imports of the official files.
 DEPENDS = {
-    "ncci_pair": "rules (NCCI PTP)",
-    "mue": "rules (MUE import)",
-    "pfs": "rules (PFS import)",
+    "ncci_pair": "rules: NCCI PTP (hospital edits, pyoce)",
+    "mue": "rules: MUE import",
+    "pfs": "rules: PFS import",
 }
 
 
