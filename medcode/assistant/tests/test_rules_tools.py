@@ -94,3 +94,7 @@ class TestWithOfficialFiles:
     def test_fee_for_a_locality(self) -> None:
         answer = ask("How much does Medicare pay for 99214 in locality 01112-05?")
         assert [c.code for c in answer.codes] == ["99214"] and "$" in answer.answer and "(CA)" in answer.answer
+
+    def test_mue_for_a_setting_that_is_not_loaded_says_so(self) -> None:
+        answer = ask("What is the outpatient hospital MUE for 97761?")
+        assert answer.answer.startswith("No hospital outpatient MUE table is loaded. The practitioner MUE")

@@ -164,6 +164,8 @@ def mue_get(*, code: str, setting: str, as_of: dt.date | None = None) -> ToolRes
             )
     if not found_any:
         return missing(tool="mue_get", what="MUE tables")
+    if rule_selectors.rule_release(system=f"mue-{setting}", as_of=day) is None and result.direct:
+        result.direct = f"No {SETTING_LABELS[setting]} MUE table is loaded. {result.direct}"
     if result.direct is None:
         result.direct = f"No MUE value is published for {concept.code} in the MUE tables loaded."
     return result
