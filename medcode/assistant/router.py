@@ -225,7 +225,8 @@ def route(question: str) -> Intent:
         intent.kind = "modifier_find"
     elif WHICH_POS.search(text) and not intent.codes:
         intent.kind = "pos_find"
-    elif intent.codes or (intent.unknown and words <= 8):
+    elif intent.codes or (intent.unknown and (words <= 8 or MUE.search(text) or PFS.search(text))):
+        # a question about a code that is in no loaded release: say so (and offer close real codes)
         intent.kind = "define"
     elif WHICH_CODE.search(text) or WHICH_CODE_TAIL.search(text):
         intent.kind = "search"

@@ -68,5 +68,10 @@ def test_a_code_that_exists_nowhere_is_kept_apart() -> None:
     assert intent.codes == [] and intent.unknown == ["K99.99"] and intent.kind == "billable"
 
 
+def test_billing_question_about_a_code_in_no_release_is_answered_as_unknown() -> None:
+    intent = router.route("What is the global period (GLOB DAYS) for CPT D7261 in the 2025 fee schedule?")
+    assert intent.kind == "define" and intent.unknown == ["D7261"]
+
+
 def test_date_of_service_in_the_question() -> None:
     assert str(router.route("Was E11.9 billable on 2025-01-15?").as_of) == "2025-01-15"
