@@ -39,6 +39,8 @@ def bench_env(data_dir: Path = DATA_DIR) -> dict[str, str]:
     env["MEDCODE_DATA_DIR"] = str(data_dir)
     env.pop("MEDCODE_CODEBOOK_DIR", None)
     env.pop("DATABASE_URL", None)  # the bench uses its own SQLite database under bench/.work/
+    # code-page benchmarks measure the pages, not a guest's allowance (docs/metering.md); set it to measure metering
+    env.setdefault("MEDCODE_METERING", "false")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     return env
 

@@ -19,7 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 README = c.BENCH_DIR / "README.md"
-BENCHMARKS = ("build_default", "lookup_latency", "page_throughput", "claim_check", "ncci_import", "assistant_eval")
+BENCHMARKS = (
+    "build_default",
+    "lookup_latency",
+    "page_throughput",
+    "claim_check",
+    "ncci_import",
+    "fhir_throughput",
+    "assistant_eval",
+)
 
 
 def load(name: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ run bench/lookup_latency.py --rebuild   # a fresh bench codebook from the curren
 run bench/page_throughput.py
 run bench/claim_check.py
 run bench/ncci_import.py
+run bench/fhir_throughput.py
 run bench/assistant_eval.py --rebuild
 "$PY" bench/report.py
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("rules/", include("medcode.rules.urls")),
     path("", include("medcode.assistant.urls")),
     path("api/v1/", api.urls),
+    path("account/", include("medcode.accounts.urls")),
+    path("fhir/", include("medcode.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "medcode.web",
     "medcode.api",
     "medcode.rules",
+    "medcode.accounts",
     "medcode.assistant",
 ]
 
@@ -40,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "medcode.core.middleware.ApplicationErrorMiddleware",
+    "medcode.accounts.middleware.AccountActivityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -66,6 +68,10 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'medcode.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every transaction takes SQLite's write lock when it begins, so that read-then-write counters
+    # (metering) never fail with "database is locked" half-way (docs/adr/0012-metering-counters.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -91,6 +97,52 @@ MEDCODE_LLM_BASE_URL = env_str("MEDCODE_LLM_BASE_URL", "")
 MEDCODE_LLM_MODEL = env_str("MEDCODE_LLM_MODEL", "")
 MEDCODE_LLM_API_KEY = env_str("MEDCODE_LLM_API_KEY", "")
 MEDCODE_LLM_TIMEOUT = float(env_str("MEDCODE_LLM_TIMEOUT", "8"))
+
+# accounts, metering, API keys and rate limits (docs/metering.md, docs/adr/0011-api-keys-and-rate-limits.md)
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
+LOGOUT_REDIRECT_URL = "web:home"
+PASSWORD_RESET_TIMEOUT = env_int("MEDCODE_PASSWORD_RESET_TIMEOUT", 3 * 3600)
+_redis_url = env_str("MEDCODE_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "medcode"}
+    )
+}
+# Mail goes out through SMTP when a host is configured, else it is printed to the console.
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "medcode <noreply@localhost>")
+MEDCODE_METERING = env_bool("MEDCODE_METERING", True)
+MEDCODE_DEVICE_COOKIE = "medcode_device"
+MEDCODE_DEVICE_COOKIE_SECURE = env_bool("MEDCODE_DEVICE_COOKIE_SECURE", False)
+MEDCODE_CLIENT_IP_HEADER = env_str("MEDCODE_CLIENT_IP_HEADER", "")
+MEDCODE_SELF_SERVICE_PLANS = env_bool("MEDCODE_SELF_SERVICE_PLANS", False)
+MEDCODE_API_ANON_RATE_PER_MINUTE = env_int("MEDCODE_API_ANON_RATE_PER_MINUTE", 60)
+MEDCODE_LOGIN_FAILURES_PER_15_MIN = env_int("MEDCODE_LOGIN_FAILURES_PER_15_MIN", 5)
+MEDCODE_PASSWORD_RESETS_PER_HOUR = env_int("MEDCODE_PASSWORD_RESETS_PER_HOUR", 3)
 
 LOGGING = {
     "version": 1,

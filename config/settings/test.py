@@ -14,3 +14,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Metering is on by default in an instance; tests that need it turn it on with the settings fixture.
+MEDCODE_METERING = False
+MEDCODE_API_ANON_RATE_PER_MINUTE = 1_000_000

@@ -557,3 +557,66 @@ def concept_search(*, query: str, system: str | None = None, limit: int = 20) ->
         .fetchall()
     )
     return [_concept(r, releases[r["release_id"]]) for r in rows]
+
+
+# Reads for the FHIR terminology operations (CodeSystem $lookup, ValueSet $expand).
+
+MSG_NO_VERSION = "No {label} release with version '{version}'; loaded: {versions}"
+CODE_PREFIX = re.compile(r"[A-Za-z0-9]+[A-Za-z0-9.]*")
+
+
+def release_by_version(*, system: str, version: str) -> ReleaseInfo:
+    releases = release_list(system=system)
+    for release in releases:
+        if release.version == version:
+            return release
+    raise ReleaseNotFound(
+        MSG_NO_VERSION.format(
+            label=SYSTEM_LABELS.get(system, system), version=version, versions=", ".join(r.version for r in releases)
+        )
+    )
+
+
+def concept_count(*, release: ReleaseInfo) -> int:
+    row = _db().execute("SELECT count(*) FROM concept WHERE release_id = ?", (release.id,)).fetchone()
+    return int(row[0])
+
+
+def concept_range(*, release: ReleaseInfo, offset: int, limit: int) -> list[ConceptRow]:
+    """Concepts of a release in publisher order, one page at a time."""
+    rows = (
+        _db()
+        .execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? ORDER BY seq LIMIT ? OFFSET ?",
+            (release.id, limit, offset),
+        )
+        .fetchall()
+    )
+    return [_concept(r, release) for r in rows]
+
+
+def concept_filter(*, release: ReleaseInfo, text: str, offset: int, limit: int) -> tuple[int, list[ConceptRow]]:
+    """Concepts whose code starts with `text` (a code fragment) or whose words start with its words; total and a page."""
+    text = text.strip()
+    db = _db()
+    if CODE_PREFIX.fullmatch(text) and any(ch.isdigit() for ch in text):
+        norm = normalize(text)
+        where, args = "release_id = ? AND norm >= ? AND norm < ?", (release.id, norm, norm + "\uffff")
+        total = db.execute(f"SELECT count(*) FROM concept INDEXED BY concept_norm WHERE {where}", args).fetchone()[0]
+        rows = db.execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept INDEXED BY concept_norm WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        return int(total), [_concept(r, release) for r in rows]
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return 0, []
+    match = " ".join(f'"{w}"*' for w in words)
+    base = "FROM concept_fts f JOIN concept c ON c.id = f.rowid WHERE concept_fts MATCH ? AND c.release_id = ?"
+    total = db.execute(f"SELECT count(*) {base}", (match, release.id)).fetchone()[0]
+    rows = db.execute(
+        f"SELECT c.id, c.code, c.title, c.short_title, c.kind, c.parent, c.billable, c.attrs {base} "
+        "ORDER BY c.seq LIMIT ? OFFSET ?",
+        (match, release.id, limit, offset),
+    ).fetchall()
+    return int(total), [_concept(r, release) for r in rows]

@@ -88,8 +88,8 @@ def codebook_validate(conn: sqlite3.Connection) -> Report:
                     )
                 )
             unknown = conn.execute(
-                """SELECT count(DISTINCT ic.norm) FROM index_code ic JOIN index_term t ON t.id = ic.index_term_id
-                   WHERE t.release_id = ? AND ic.norm NOT IN (
+                """SELECT count(DISTINCT ic.norm) FROM index_code ic JOIN index_term t ON t.id = ic.index_term_id JOIN release r0 ON r0.id = t.release_id
+                   WHERE t.release_id = ? AND (r0.system != 'icd10pcs' OR length(ic.norm) = 7) AND ic.norm NOT IN (
                      SELECT c.norm FROM concept c JOIN release r ON r.id = c.release_id WHERE r.system = ?)""",
                 (release_id, system),
             ).fetchone()[0]

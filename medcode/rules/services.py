@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from medcode.codebook import selectors as codebook
 from medcode.core.errors import ApplicationError
 from medcode.rules import selectors
 from medcode.rules.engine import fees
@@ -421,7 +422,7 @@ def fee_calculate(
     date: str | None = None,
 ) -> dict[str, Any]:
     """The Medicare allowed amount for one code at a locality, with every step, and the RVU row it used."""
-    day = dt.date.fromisoformat(date) if date else dt.date.today()
+    day = codebook.parse_date(date) or dt.date.today()
     claim = claim_parse(
         {
             "date_of_service": day.isoformat(),

@@ -1,0 +1,1 @@
+"""FHIR R4 terminology operations over the codebook."""

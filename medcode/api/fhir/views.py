@@ -1,0 +1,138 @@
+"""FHIR endpoints: GET or POST (Parameters), the API gate, and an OperationOutcome for every error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from medcode.api.auth import api_gate
+from medcode.api.fhir import operations
+from medcode.api.fhir.resources import FHIR_JSON, FhirError, Params, outcome, params_parse
+from medcode.core.errors import ApplicationError, CodebookMissing
+
+log = logging.getLogger(__name__)
+
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 429: "throttled", 503: "transient"}
+MSG_METHOD = "{method} is not supported here; use {allowed}"
+MSG_FORMAT = "Only JSON is served: _format '{value}' is not supported"
+MSG_NO_PATH = "No FHIR endpoint at /fhir/{path}; see /fhir/metadata"
+MSG_INTERNAL = "The server failed to answer this request; it has been logged"
+
+try:
+    SOFTWARE_VERSION = version("medcode")
+except PackageNotFoundError:  # pragma: no cover - running from a checkout that was never installed
+    SOFTWARE_VERSION = "0"
+STARTED = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def respond(resource: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+
+
+def error_response(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """An ApplicationError (API key, rate limit, codebook) as an OperationOutcome."""
+    code = ISSUE_CODES.get(exc.status, "processing")
+    return respond(outcome(code=code, diagnostics=exc.message), status=exc.status)
+
+
+def fhir_view(
+    *, methods: tuple[str, ...] = ("GET", "POST")
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., HttpResponse]]:
+    """A FHIR endpoint: method and _format checks, the API gate, OperationOutcome for every failure."""
+
+    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = respond(
+                    outcome(
+                        code="not-supported",
+                        diagnostics=MSG_METHOD.format(method=request.method, allowed=" or ".join(methods)),
+                    ),
+                    status=405,
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            fmt = request.GET.get("_format")
+            if fmt and "json" not in fmt:
+                return respond(outcome(code="not-supported", diagnostics=MSG_FORMAT.format(value=fmt)), status=406)
+            try:
+                return respond(view(request, *args, **kwargs))
+            except FhirError as exc:
+                return respond(outcome(code=exc.code, diagnostics=exc.message), status=exc.status)
+            except CodebookMissing as exc:
+                return respond(outcome(code="transient", diagnostics=exc.message), status=503)
+            except ApplicationError as exc:
+                return error_response(request, exc)
+            except Exception:
+                log.exception("FHIR %s %s failed", request.method, request.get_full_path())
+                return respond(outcome(code="exception", diagnostics=MSG_INTERNAL), status=500)
+
+        return csrf_exempt(api_gate(scope="read", on_error=error_response)(handle))
+
+    return decorate
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/fhir").rstrip("/")
+
+
+@fhir_view(methods=("GET",))
+def metadata(request: HttpRequest) -> dict[str, Any]:
+    """The CapabilityStatement (or TerminologyCapabilities with mode=terminology)."""
+    args = {"base_url": _base_url(request), "software_version": SOFTWARE_VERSION, "date": STARTED}
+    if request.GET.get("mode") == "terminology":
+        return operations.terminology_capabilities(**args)
+    return operations.capability_statement(**args)
+
+
+@fhir_view()
+def codesystem_lookup(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$lookup."""
+    return operations.lookup(params_parse(request), resource_id)
+
+
+@fhir_view()
+def codesystem_validate_code(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$validate-code."""
+    return operations.validate_code(params_parse(request), resource_id)
+
+
+@fhir_view()
+def codesystem_subsumes(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
+    """CodeSystem/$subsumes."""
+    return operations.subsumes(params_parse(request), resource_id)
+
+
+@fhir_view()
+def valueset_expand(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
+    """ValueSet/$expand of a code system's implicit value set."""
+    return operations.expand(params_parse(request), resource_id)
+
+
+@fhir_view(methods=("GET",))
+def codesystem_read(request: HttpRequest, resource_id: str) -> dict[str, Any]:
+    """Read a CodeSystem (without its concepts)."""
+    return operations.codesystem_read(resource_id)
+
+
+@fhir_view(methods=("GET",))
+def valueset_read(request: HttpRequest, resource_id: str) -> dict[str, Any]:
+    """Read an implicit ValueSet (its definition; $expand lists its codes)."""
+    resource = operations.expand(Params({"count": ["0"]}), resource_id)
+    resource.pop("expansion")
+    return resource
+
+
+@fhir_view(methods=("GET", "POST", "PUT", "DELETE", "PATCH"))
+def not_found(request: HttpRequest, path: str = "") -> dict[str, Any]:
+    """Anything else under /fhir/."""
+    raise FhirError(404, "not-found", MSG_NO_PATH.format(path=path))
