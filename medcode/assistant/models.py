@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -9,6 +10,14 @@ class Conversation(models.Model):
     """One owner's running conversation; deleted by its owner or after the retention period."""
 
     owner_key = models.CharField(max_length=80, unique=True)
+    # set for a signed-in owner, so that deleting the account deletes the conversation with it
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assistant_conversations",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

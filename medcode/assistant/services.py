@@ -73,10 +73,13 @@ def conversation_purge_expired() -> int:
 
 
 @transaction.atomic
-def conversation_append(*, owner_key: str, question: str, answer: Answer) -> Conversation:
-    """Keep one question and its answer in the owner's conversation (created on first use)."""
+def conversation_append(*, owner_key: str, question: str, answer: Answer, user_id: int | None = None) -> Conversation:
+    """Keep one question and its answer in the owner's conversation (created on first use).
+
+    ``user_id`` ties the conversation to a signed-in user: deleting the account deletes it.
+    """
     conversation_purge_expired()
-    conversation, _ = Conversation.objects.get_or_create(owner_key=owner_key)
+    conversation, _ = Conversation.objects.get_or_create(owner_key=owner_key, defaults={"user_id": user_id})
     Message.objects.create(conversation=conversation, role=Message.Role.USER, text=question, payload={})
     Message.objects.create(
         conversation=conversation, role=Message.Role.ASSISTANT, text=answer.answer, payload=answer.as_dict()

@@ -50,6 +50,11 @@ def owner_key(request: HttpRequest) -> str:
     return f"session:{request.session.session_key}"
 
 
+def user_id(request: HttpRequest) -> int | None:
+    user = getattr(request, "user", None)
+    return int(user.pk) if user is not None and user.is_authenticated else None
+
+
 def _context(request: HttpRequest, **extra: object) -> dict[str, object]:
     return {
         "messages_list": assistant_selectors.conversation_messages(owner_key=owner_key(request)),
@@ -78,7 +83,10 @@ def ask(request: HttpRequest) -> HttpResponse:
             request, "assistant/chat.html", _context(request, error=exc.message, question=question[:500]), status=400
         )
     services.conversation_append(
-        owner_key=owner_key(request), question=services.question_clean(question), answer=answer
+        owner_key=owner_key(request),
+        question=services.question_clean(question),
+        answer=answer,
+        user_id=user_id(request),
     )
     return redirect(reverse("assistant:chat") + "#latest")
 
@@ -92,7 +100,10 @@ def _events(request: HttpRequest, question: str) -> Iterator[str]:
     for event in services.answer_stream(answer):
         yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
     services.conversation_append(
-        owner_key=owner_key(request), question=services.question_clean(question), answer=answer
+        owner_key=owner_key(request),
+        question=services.question_clean(question),
+        answer=answer,
+        user_id=user_id(request),
     )
 
 

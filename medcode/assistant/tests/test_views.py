@@ -95,3 +95,17 @@ def test_hostile_markup_in_a_question_is_shown_as_text() -> None:
     client.post("/assistant/ask/", {"question": "<script>alert(1)</script> What is E11.9?"})
     html = client.get("/assistant/").content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_signed_in_users_conversation_follows_the_user_and_goes_with_the_account() -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username="coder", email="coder@example.org", password="pw-12345678")
+    first, second = Client(), Client()
+    first.force_login(user)
+    second.force_login(user)
+    first.post("/assistant/ask/", {"question": "What is ICD-10-CM code E11.9?"})
+    assert "What is ICD-10-CM code E11.9?" in second.get("/assistant/").content.decode()  # another browser
+    assert Conversation.objects.get().owner_key == f"user:{user.pk}"
+    user.delete()
+    assert Conversation.objects.count() == 0 and Message.objects.count() == 0
