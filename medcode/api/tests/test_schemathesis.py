@@ -54,7 +54,14 @@ def test_rest_api_never_answers_5xx(case: schemathesis.Case[Any], api_key: str) 
     case.call_and_validate(headers={"X-API-Key": api_key}, checks=[not_a_server_error])
 
 
-OPERATIONS = ["CodeSystem/$lookup", "CodeSystem/$validate-code", "CodeSystem/$subsumes", "ValueSet/$expand"]
+OPERATIONS = [
+    "CodeSystem/$lookup",
+    "CodeSystem/$validate-code",
+    "CodeSystem/$subsumes",
+    "ValueSet/$expand",
+    "ConceptMap/$translate",
+    "ConceptMap/gem-icd9cm-to-icd10cm/$translate",
+]
 NAMES = [
     "system",
     "url",
@@ -71,6 +78,11 @@ NAMES = [
     "abstract",
     "coding",
     "valueSetVersion",
+    "source",
+    "target",
+    "targetsystem",
+    "reverse",
+    "conceptMapVersion",
 ]
 VALUES = st.one_of(
     st.text(max_size=30),
@@ -78,6 +90,11 @@ VALUES = st.one_of(
         [
             "http://hl7.org/fhir/sid/icd-10-cm",
             "http://hl7.org/fhir/sid/icd-10-cm?fhir_vs",
+            "http://hl7.org/fhir/sid/icd-9-cm",
+            "urn:medcode:conceptmap:gem-icd10cm-to-icd9cm",
+            "250.60",
+            "E1142",
+            "NoDx",
             "E11.42",
             "0DTJ4ZZ",
             "J1100",

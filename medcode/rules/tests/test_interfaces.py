@@ -91,6 +91,9 @@ def test_api_check_fee_drg_and_schema(rules_codebook: Path, client: Client) -> N
         "/api/v1/rules/drg", json.dumps({"pdx": "I50.20", "sdx": ["N17.9"]}), content_type="application/json"
     )
     assert drg.json()["drg"] == 292
+    bad_status = json.dumps({"pdx": "I50.20", "discharge_status": 20710465898})
+    bad_status_answer = client.post("/api/v1/rules/drg", bad_status, content_type="application/json")
+    assert bad_status_answer.status_code == 400 and "discharge status" in bad_status_answer.json()["error"]
     assert client.get("/api/v1/rules/dx/E11.22").json()["hcc"]["models"]["V28"][0]["hcc"] == "37"
     assert client.get("/api/v1/rules/gems/25040?direction=9to10").json()["targets"]
     paths = client.get("/api/v1/openapi.json").json()["paths"]
