@@ -26,6 +26,9 @@ BENCHMARKS = (
     "claim_check",
     "ncci_import",
     "fhir_throughput",
+    "search_quality",
+    "case2code_quality",
+    "autocomplete_http",
     "assistant_eval",
 )
 
@@ -47,6 +50,11 @@ def benchmark_block(name: str, result: dict[str, Any] | None) -> str:
     lines = [
         c.markdown_table(table["columns"], table["rows"]),
         "",
+        *(
+            [c.markdown_table(result["speed_table"]["columns"], result["speed_table"]["rows"]), ""]
+            if "speed_table" in result
+            else []
+        ),
         *[line for note in result.get("notes", []) for line in (note, "")],
         f"Measured {result['started']} (took {result['seconds']:.0f} s) on commit `{m.get('git')}`; "
         f"1/5/15-min load average at start: {', '.join(str(x) for x in load_avg) if load_avg else 'n/a'}. "

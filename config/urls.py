@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),
+    path("", include("medcode.search.urls")),
     path("", include("medcode.assistant.urls")),
     path("api/v1/", api.urls),
     path("account/", include("medcode.accounts.urls")),

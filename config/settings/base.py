@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "medcode.api",
     "medcode.rules",
     "medcode.accounts",
+    "medcode.search",
     "medcode.assistant",
 ]
 

@@ -36,17 +36,27 @@ class SearchHit(Schema):
     billable: bool
     kind: str
     release: str
+    score: float | None = None
+    match: str | None = None
+    highlight: str | None = None
+    index_path: str | None = None
+    matched_text: str | None = None
+    terminated: bool = False
 
 
 class SearchOut(Schema):
     query: str
     results: list[SearchHit]
+    corrections: dict[str, str] = {}
 
 
 class SearchIn(Schema):
     q: str
     system: str | None = None
     limit: int = 20
+    billable: bool = False
+    chapter: str | None = None
+    date: str | None = None
 
 
 @router.get("codes/{system}/{code}", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut, 503: ErrorOut})
@@ -71,5 +81,12 @@ def release_changes(
 
 @router.get("search", response={200: SearchOut, 400: ErrorOut, 503: ErrorOut})
 def search(request: HttpRequest, params: Query[SearchIn]) -> dict[str, Any]:
-    """Codes by code fragment or words."""
-    return lookup.code_search(query=params.q[:500], system=params.system, limit=params.limit)
+    """Codes by code (any form), fragment, words, abbreviations; filters: system, billable, chapter, date."""
+    return lookup.code_search(
+        query=params.q[:2000],
+        system=params.system,
+        limit=params.limit,
+        billable=params.billable,
+        chapter=params.chapter,
+        date=params.date,
+    )

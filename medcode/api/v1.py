@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import accounts, assistant, codebook
+from medcode.api import accounts, assistant, codebook, search
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
 from medcode.core.errors import ApplicationError
@@ -40,4 +40,5 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 api.add_router("/", codebook.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
+api.add_router("/", search.router)
 api.add_router("/", assistant.router)

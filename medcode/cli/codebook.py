@@ -1,4 +1,4 @@
-"""Codebook commands: serve, build, releases, activate, lookup, search, changes, export."""
+"""Codebook commands: serve, build, releases, activate, lookup, changes, export."""
 
 from __future__ import annotations
 
@@ -99,24 +99,6 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _search_one(item: dict[str, Any]) -> dict[str, Any]:
-    from medcode.codebook import lookup as services
-
-    return services.code_search(query=str(item["query"]), system=item.get("system"), limit=int(item.get("limit", 20)))
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    if args.batch:
-        return run_batch(_search_one)
-    result = _search_one({"query": args.query or "", "system": args.system, "limit": args.limit})
-    emit(
-        args,
-        result,
-        lambda r: "\n".join(f"{x['system']:<9} {x['code']:<10} {x['title']}" for x in r["results"]) or "no results",
-    )
-    return 0
-
-
 def cmd_changes(args: argparse.Namespace) -> int:
     from medcode.codebook import lookup as services
 
@@ -178,12 +160,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--system")
     p.add_argument("--date")
     p.add_argument("--batch", action="store_true", help="JSON lines on stdin, one result per line")
-
-    p = add_command(sub, "search", cmd_search, "search codes by code fragment or words")
-    p.add_argument("query", nargs="?")
-    p.add_argument("--system")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--batch", action="store_true")
 
     p = add_command(sub, "changes", cmd_changes, "codes added, deleted and revised between two releases of a system")
     p.add_argument("system")

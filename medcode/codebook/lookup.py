@@ -70,40 +70,19 @@ def code_lookup(*, code: str, system: str | None = None, date: str | None = None
     }
 
 
-def code_search(*, query: str, system: str | None = None, limit: int = 20) -> dict[str, Any]:
-    """Exact codes first, then code completions, then full-text matches."""
-    limit = max(1, min(int(limit), 200))
-    results: list[selectors.ConceptRow] = []
-    seen: set[tuple[str, str]] = set()
-    candidates: list[selectors.ConceptRow] = []
-    if query.strip():
-        candidates += (
-            selectors.concept_locate(code=query)
-            if not system
-            else [c for c in selectors.concept_locate(code=query) if c.system == selectors.system_normalize(system)]
-        )
-        if len(query.strip()) <= 8 and " " not in query.strip():
-            candidates += selectors.concept_suggest(system=system, code=query, limit=limit)
-        candidates += selectors.concept_search(query=query, system=system, limit=limit)
-    for concept in candidates:
-        key = (concept.system, concept.code)
-        if key not in seen:
-            seen.add(key)
-            results.append(concept)
-    return {
-        "query": query,
-        "results": [
-            {
-                "system": c.system,
-                "code": c.code,
-                "title": c.title,
-                "billable": c.billable,
-                "kind": c.kind,
-                "release": c.release.version,
-            }
-            for c in results[:limit]
-        ],
-    }
+def code_search(
+    *,
+    query: str,
+    system: str | None = None,
+    limit: int = 20,
+    billable: bool = False,
+    chapter: str | None = None,
+    date: str | None = None,
+) -> dict[str, Any]:
+    """Exact codes first, then code completions, then ranked word matches (medcode.search)."""
+    from medcode.search import services  # search reads the codebook; imported here to keep the layers one-way
+
+    return services.search(query=query, system=system, limit=limit, billable=billable, chapter=chapter, date=date)
 
 
 def release_changes(*, system: str, old: str | None = None, new: str | None = None) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from django.http import HttpRequest
 NAVIGATION = (
     ("Search", "web:search"),
     ("Assistant", "assistant:chat"),
+    ("Case to code", "search:case2code"),
+    ("Index", "search:index"),
     ("ICD-10-CM", "codebook:browse-icd10cm"),
     ("ICD-10-PCS", "codebook:browse-icd10pcs"),
     ("HCPCS", "codebook:browse-hcpcs"),

@@ -11,6 +11,16 @@ from django.core.management import call_command
 from medcode.codebook import store
 
 
+def _warm_search() -> None:
+    """Build or load the search structures of each system's newest release once, before workers start."""
+    from medcode.codebook import selectors
+    from medcode.search import index
+
+    newest = {release.system: release for release in selectors.release_list()}
+    print("Preparing search (the first time after a build takes a minute)...", file=sys.stderr, flush=True)
+    index.warm(list(newest.values()))
+
+
 def serve(*, host: str, port: int, workers: int | None = None) -> None:
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     if store.active_path() is None:
@@ -21,6 +31,7 @@ def serve(*, host: str, port: int, workers: int | None = None) -> None:
         print(f"Built and activated codebook {result.build_id} in {result.seconds:.0f} s", file=sys.stderr)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    _warm_search()
     workers = workers or settings.MEDCODE_WORKERS
     print(f"medcode is serving on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
     argv = [

@@ -133,3 +133,15 @@ def test_the_openapi_schema_documents_the_key(client: Client) -> None:
         "name": "X-API-Key",
     }
     assert {"/api/v1/me", "/api/v1/favorites", "/api/v1/notes", "/api/v1/history"} <= set(schema["paths"])
+
+
+def test_nlm_compatible_endpoint_uses_the_same_keys_and_limits(client: Client) -> None:
+    url = "/api/icd10cm/v3/search"
+    assert client.get(url, {"terms": "tuberc", "maxList": "3"}).status_code == 200  # anonymous, within the IP rate
+    assert client.get(url, {"terms": "tuberc"}, headers={"X-API-Key": "mc_made_up"}).json() == {
+        "error": MSG_KEY_INVALID
+    }
+    account = make_account()
+    _, secret = api_key_for(account.user, rate=2)
+    statuses = [client.get(url, {"terms": "tuberc"}, headers={"X-API-Key": secret}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

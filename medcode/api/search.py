@@ -1,0 +1,78 @@
+"""REST endpoints of search: words and codes with filters, autocomplete, case-to-code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from medcode.search import autocomplete, case2code
+
+router = Router(tags=["search"])
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class AutocompleteIn(Schema):
+    q: str
+    system: str | None = None
+
+
+class AutocompleteHit(Schema):
+    system: str
+    code: str
+    title: str
+    highlight: str
+    billable: bool
+    terminated: bool
+    index_path: str | None
+    url: str
+
+
+class AutocompleteOut(Schema):
+    query: str
+    results: list[AutocompleteHit]
+
+
+class CaseIn(Schema):
+    text: str
+    date: str | None = None
+
+
+class Evidence(Schema):
+    text: str
+    start: int
+    end: int
+    reason: str
+    matched: str
+    status: str
+
+
+class CaseCode(Schema):
+    system: str
+    code: str
+    title: str
+    billable: bool
+    score: float
+    evidence: list[Evidence]
+
+
+class CaseOut(Schema):
+    codes: list[CaseCode]
+    excluded: list[dict[str, Any]]
+    validation: list[dict[str, Any]]
+
+
+@router.get("autocomplete", response={200: AutocompleteOut, 400: ErrorOut, 503: ErrorOut})
+def autocomplete_get(request: HttpRequest, params: Query[AutocompleteIn]) -> dict[str, Any]:
+    """Up to ten codes for what has been typed (the last word may be incomplete), titles highlighted."""
+    return autocomplete.autocomplete(query=params.q, system=params.system, limit=10)
+
+
+@router.post("case2code", response={200: CaseOut, 400: ErrorOut, 503: ErrorOut})
+def case_to_code(request: HttpRequest, payload: CaseIn) -> dict[str, Any]:
+    """Codes a clinical note documents, ranked, with evidence spans; negated, uncertain and history mentions apart."""
+    return case2code.case_to_code(note=payload.text, date=payload.date)

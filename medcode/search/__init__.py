@@ -1,0 +1,1 @@
+"""Search over the codebook: query parsing, ranking, autocomplete, the Alphabetic Index, case-to-code."""

@@ -1,0 +1,8 @@
+"""Django app config for medcode.search."""
+
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    name = "medcode.search"
+    label = "search"

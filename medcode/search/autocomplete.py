@@ -1,0 +1,75 @@
+"""Typing-time answers: the top ten with highlights, and the NLM Clinical Table Search Service shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from medcode.core.errors import ApplicationError
+from medcode.search import services
+
+MAX_TERMS = 200
+CTSS_MAX_LIST = 500
+CTSS_FIELDS = {
+    "icd10cm": {"code": "code", "name": "title"},
+    "hcpcs": {
+        "code": "code",
+        "display": "title",
+        "short_desc": "title",
+        "long_desc": "title",
+        "obsolete": "terminated",
+    },
+}
+MSG_CTSS_FIELD = "Unknown field '{field}' for {system}; known: {known}"
+
+
+def autocomplete(*, query: str, system: str | None = None, limit: int = 10) -> dict[str, Any]:
+    """Up to ten codes for what has been typed so far (the last word may be incomplete), with highlights."""
+    query = (query or "")[:MAX_TERMS]
+    if not query.strip():
+        return {"query": query, "results": []}
+    found = services.search(query=query, system=system, limit=max(1, min(limit, 10)), prefix_last=True)
+    return {
+        "query": query,
+        "results": [
+            {
+                "system": r["system"],
+                "code": r["code"],
+                "title": r["title"],
+                "highlight": r["highlight"],
+                "billable": r["billable"],
+                "terminated": r["terminated"],
+                "index_path": r["index_path"],
+                "url": reverse("codebook:code", args=[r["system"], r["code"]]),
+            }
+            for r in found["results"]
+        ],
+    }
+
+
+def ctss_search(
+    *, system: str, terms: str, max_list: int = 7, sf: str = "code,name", df: str | None = None, ef: str | None = None
+) -> list[Any]:
+    """[total, codes, extra, display] as the NLM Clinical Table Search Service answers for ICD-10-CM and HCPCS."""
+    fields = CTSS_FIELDS[system]
+    df_list = [
+        f.strip() for f in (df or ("code,name" if system == "icd10cm" else "code,display")).split(",") if f.strip()
+    ]
+    ef_list = [f.strip() for f in (ef or "").split(",") if f.strip()]
+    for f in df_list + ef_list:
+        if f not in fields:
+            raise ApplicationError(MSG_CTSS_FIELD.format(field=f, system=system, known=", ".join(fields)))
+    max_list = max(1, min(int(max_list), CTSS_MAX_LIST))
+    terms = (terms or "")[:MAX_TERMS]
+    if not terms.strip():
+        return [0, [], None, []]
+    search_fields = {f.strip() for f in sf.split(",") if f.strip()}
+    found = services.search(query=terms, system=system, limit=max_list, prefix_last=True)["results"]
+    if search_fields == {"code"}:
+        found = [r for r in found if r["match"] in ("code", "completion")]
+    rows = found[:max_list]
+    codes = [r["code"] for r in rows]
+    display = [[str(r[fields[f]]) for f in df_list] for r in rows]
+    extra = {f: [r[fields[f]] for r in rows] for f in ef_list} if ef_list else None
+    return [len(found), codes, extra, display]

@@ -1,0 +1,367 @@
+"""Case-to-code: the conditions and procedures a clinical note documents, as ranked codes with evidence.
+
+A note is cut into sentences and clauses; each clause gets its context (negated, uncertain, history,
+family history) from cue words (NegEx-style, scope to the end of the clause). An official text
+(title, inclusion term, Alphabetic Index path) is *mentioned* by a clause when the clause contains
+nearly all of its essential words; the codes these texts lead to (steered to billable codes by the
+clause's other words) are ranked over the whole note, and the set is validated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from medcode.codebook import selectors
+from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.search import engine, index, services, text
+from medcode.search import query as querying
+
+MAX_NOTE_CHARS = 100_000
+MSG_EMPTY = "The note is empty: paste the clinical text to code"
+MSG_TOO_LONG = "The note is {length} characters long; case-to-code reads at most {limit}"
+MIN_DOC_COVERAGE = 0.8  # a clause must contain this share of an official text's essential weight
+MIN_DOC_WEIGHT = 4.0  # ... and that weight must be at least this much (no codes from one common word)
+MIN_WORD_SHARE = 0.75  # ... and this share of its essential words, however common
+PER_CLAUSE = 6
+MAX_CODES = 60
+
+SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
+CLAUSE_BREAK = re.compile(r",?\s+\b(?:but|however|although|though|except|whereas)\b|[:()]", re.I)
+CUES: dict[str, re.Pattern[str]] = {
+    "family": re.compile(
+        r"\b(family history|fhx|family hx|mother|father|sister|brother|sibling|grandmother|grandfather|maternal|paternal)\b",
+        re.I,
+    ),
+    "history": re.compile(r"\b(history of|h/o|hx of|past history|previous|prior|status post|s/p|resolved)\b", re.I),
+    "negated": re.compile(
+        r"\b(no|not|denies|denied|deny|without|negative for|absence of|absent|free of|ruled out|excluded|never|nor)\b",
+        re.I,
+    ),
+    "uncertain": re.compile(
+        r"\b(rule out|r/o|possible|possibly|probable|probably|suspected|suspicion of|suspect|likely|questionable|"
+        r"cannot be excluded|may be|might|differential|versus|vs)\b",
+        re.I,
+    ),
+}
+# a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
+PROCEDURE_SYSTEMS = ("icd10pcs",)
+
+
+@dataclass
+class Evidence:
+    """A span of the note that supports a code, and why."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+    matched: str
+    status: str = "current"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "reason": self.reason,
+            "matched": self.matched,
+            "status": self.status,
+        }
+
+
+@dataclass
+class Candidate:
+    system: str
+    code: str
+    title: str
+    billable: bool
+    score: float = 0.0
+    evidence: list[Evidence] = field(default_factory=list)
+    statuses: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    start: int
+    status: str
+
+
+def clauses(note: str) -> list[Clause]:
+    """Sentences cut at clause breaks, each with its context status (current, negated, uncertain, history, family)."""
+    out: list[Clause] = []
+    for m in SENTENCE.finditer(note):
+        sentence = m.group(0)
+        if not sentence.strip():
+            continue
+        pos = 0
+        pieces = []
+        for b in CLAUSE_BREAK.finditer(sentence):
+            pieces.append((pos, sentence[pos : b.start()]))
+            pos = b.end()
+        pieces.append((pos, sentence[pos:]))
+        for offset, piece in pieces:
+            if not piece.strip():
+                continue
+            start = m.start() + offset
+            # a cue governs the rest of its clause; text before the first cue keeps the clause's status
+            found: list[tuple[int, int, str]] = []
+            for status in ("family", "history", "uncertain", "negated"):
+                found += [(cue.start(), cue.end(), status) for cue in CUES[status].finditer(piece)]
+            found.sort()
+            cuts: list[tuple[int, str]] = []
+            last_end = -1
+            for at, end, status in found:
+                if at < last_end:
+                    continue  # inside a cue already taken ("history" of "family history")
+                if cuts and at - last_end <= 3 and "negated" in (status, cuts[-1][1]):
+                    cuts[-1] = (cuts[-1][0], "negated")  # "no history of", "denies any history of"
+                elif cuts and at - last_end <= 3:
+                    pass  # two cues in a row: the first one's status
+                else:
+                    cuts.append((at, status))
+                last_end = max(last_end, end)
+            if not cuts:
+                out.append(Clause(piece, start, "current"))
+                continue
+            if cuts[0][0] > 0 and piece[: cuts[0][0]].strip():
+                out.append(Clause(piece[: cuts[0][0]], start, "current"))
+            for k, (at, status) in enumerate(cuts):
+                end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
+                out.append(Clause(piece[at:end], start + at, status))
+    return out
+
+
+def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[int, float, int, int | None]]:
+    """(concept, score, doc, via) for the official texts a clause mentions, steered to billable codes."""
+    pq = querying.parse(clause.text, ix.vocab, lex, correct=False)
+    if not pq.groups:
+        return []
+    n = len(ix.doc_text)
+    matched = np.zeros(n, dtype=np.float64)
+    hits: list[np.ndarray] = []
+    seen_groups: set[frozenset[str]] = set()
+    for g in pq.groups:
+        key = frozenset(g.alternatives)
+        if key in seen_groups:  # a word said twice is one word
+            continue
+        seen_groups.add(key)
+        alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab]
+        if not alts:
+            continue
+        weight = max(float(ix.idf[t]) for t, _ in alts)
+        hit = np.zeros(n, dtype=bool)
+        for t, _f in alts:
+            hit[ix.core_postings(t)] = True
+        matched += hit * weight
+        hits.append(hit)
+    core = ix.doc_idf_core
+    cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
+    count = np.sum(hits, axis=0) if hits else np.zeros(n)
+    ok = np.flatnonzero(
+        (cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * ix.doc_core_n)
+    )
+    if ok.size == 0:
+        return []
+    # the most specific texts first: most weight matched, fully covered
+    # (among equals, the text with fewer words beyond its essential ones)
+    tidy = 0.9 + 0.1 * core[ok] / np.maximum(ix.doc_idf_total[ok], 1e-6)
+    score = matched[ok] * cover[ok] ** 2 * index.KIND_WEIGHT[ix.doc_kind[ok]] * tidy
+    order = ok[np.argsort(-score, kind="stable")][: PER_CLAUSE * 8]
+    out: list[tuple[int, float, int, int | None]] = []
+    seen: set[int] = set()
+    taken: list[frozenset[int]] = []
+    for d in order.tolist():
+        # a text whose words are all part of a better text already taken is the same mention, less specific
+        words_hit = frozenset(k for k, h in enumerate(hits) if h[d])
+        if any(words_hit <= t for t in taken):
+            continue
+        taken.append(words_hit)
+        s = float(
+            matched[d]
+            * cover[d] ** 2
+            * index.KIND_WEIGHT[ix.doc_kind[d]]
+            * (0.9 + 0.1 * core[d] / max(float(ix.doc_idf_total[d]), 1e-6))
+        )
+        c = int(ix.doc_concept[d])
+        lo, hi = int(ix.doc_lo[d]), int(ix.doc_hi[d])
+        target, via = c, None
+        if not ix.billable[c] and hi - lo > 1:
+            span = np.arange(lo, min(hi, lo + engine.STEER_RANGE))
+            span = span[ix.billable[span]]
+            if span.size:
+                # the completion whose title the clause covers best; "unspecified" ones win ties
+                # ties: the completion with the fewest words beyond those the clause says
+                docs = ix.title_doc[span]
+                own = matched[docs] / np.maximum(core[docs], 1e-6)
+                # with no encounter stated, active treatment ("A") is the default 7th character; with nothing
+                # more said, the "without complications" or "unspecified" code
+                own += 0.15 * np.array([len(ix.norms[k]) == 7 and ix.norms[k].endswith("A") for k in span.tolist()])
+                own += 0.1 * ix.default_like[span]
+                best = int(np.argmax(own))
+                target, via = int(span[best]), d
+        if target in seen:
+            continue
+        seen.add(target)
+        out.append((target, s, d, via))
+        if len(out) >= PER_CLAUSE:
+            break
+    return out
+
+
+def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:
+    """For a history or family-history clause, the Z code ICD-10-CM has for it, if any."""
+    lead = "family history of" if clause.status == "family" else "personal history of"
+    body = CUES[clause.status].sub(" ", clause.text)
+    if len(text.content_words(body)) == 0:
+        return None
+    pq = querying.parse(f"{lead} {body}", ix.vocab, services.codebook_lexicon())
+    for hit in engine.rank(ix, pq, limit=3, billable_only=True):
+        code = ix.codes[hit.concept]
+        if code.startswith(("Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87")) and hit.coverage >= 0.8:
+            return hit.concept, hit.score
+    return None
+
+
+def case_to_code(
+    *, note: str, date: str | None = None, systems: tuple[str, ...] = ("icd10cm", "icd10pcs")
+) -> dict[str, Any]:
+    """Ranked codes for a note: {"codes": [{"system","code","title","score","evidence"}], "excluded", "validation"}."""
+    if not isinstance(note, str):
+        raise ApplicationError("The note must be text")
+    if not note.strip():
+        raise ApplicationError(MSG_EMPTY)
+    if len(note) > MAX_NOTE_CHARS:
+        raise ApplicationError(MSG_TOO_LONG.format(length=len(note), limit=MAX_NOTE_CHARS))
+    note = note.replace("\x00", " ")
+    as_of = selectors.parse_date(date)
+    lex = services.codebook_lexicon()
+    indexes = []
+    for name in systems:
+        try:
+            indexes.append(index.release_index(selectors.release_for(system=name, as_of=as_of)))
+        except ReleaseNotFound:
+            continue
+    found: dict[tuple[str, str], Candidate] = {}
+    excluded: dict[tuple[str, str], Candidate] = {}
+    for clause in clauses(note):
+        for ix in indexes:
+            if ix.system in PROCEDURE_SYSTEMS and clause.status != "current":
+                continue
+            mentions = _mentions(ix, clause, lex)
+            if clause.status in ("history", "family") and ix.system == "icd10cm":
+                z = _history_code(clause, ix)
+                if z is not None:
+                    mentions_z: list[tuple[int, float, int, int | None]] = [(z[0], z[1], int(ix.title_doc[z[0]]), None)]
+                    _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
+            target = found if clause.status == "current" else excluded
+            _add(target, ix, clause, mentions, status=clause.status)
+    ranked = sorted(found.values(), key=lambda c: -c.score)[:MAX_CODES]
+    # a condition coded as current is not also listed as excluded
+    current = {(c.system, c.code) for c in ranked}
+    excluded_list = [c for k, c in sorted(excluded.items(), key=lambda kv: -kv[1].score) if k not in current]
+    return {
+        "codes": [_as_dict(c) for c in ranked],
+        "excluded": [{**_as_dict(c), "status": sorted(c.statuses)} for c in excluded_list[:MAX_CODES]],
+        "validation": validate_set(codes=[(c.system, c.code) for c in ranked[:25]], as_of=as_of),
+    }
+
+
+def _as_dict(c: Candidate) -> dict[str, Any]:
+    return {
+        "system": c.system,
+        "code": c.code,
+        "title": c.title,
+        "billable": c.billable,
+        "score": round(c.score, 3),
+        "evidence": [e.as_dict() for e in c.evidence[:5]],
+    }
+
+
+def _add(
+    into: dict[tuple[str, str], Candidate],
+    ix: index.ReleaseIndex,
+    clause: Clause,
+    mentions: list[tuple[int, float, int, int | None]],
+    *,
+    status: str,
+    reason_prefix: str = "",
+) -> None:
+    for rank_no, (concept, score, doc, via) in enumerate(mentions):
+        key = (ix.system, ix.codes[concept])
+        cand = into.get(key)
+        if cand is None:
+            cand = into[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
+        source = via if via is not None else doc
+        kind = index.KIND_NAMES[int(ix.doc_kind[source])]
+        reason = {"title": "title match", "inclusion": "inclusion term"}.get(kind, f"{kind} term")
+        # repeated mentions add up, with diminishing returns; the first mention in a clause counts most
+        cand.score += score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
+        cand.statuses.add(status)
+        stripped = clause.text.strip()
+        lead = len(clause.text) - len(clause.text.lstrip())
+        cand.evidence.append(
+            Evidence(
+                text=stripped,
+                start=clause.start + lead,
+                end=clause.start + lead + len(stripped),
+                reason=reason_prefix + reason,
+                matched=ix.doc_text[source],
+                status=status,
+            )
+        )
+
+
+def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dict[str, Any]]:
+    """Findings about a set of codes: not billable, 7th character needed, Excludes1 pairs, missing partners."""
+    findings: list[dict[str, Any]] = []
+    norms = {selectors.normalize(code) for _, code in codes}
+    for system, code in codes:
+        try:
+            detail = selectors.concept_detail(system=system, code=code, as_of=as_of)
+        except ApplicationError:
+            continue
+        c = detail.concept
+        if not c.billable and system in ("icd10cm", "icd10pcs"):
+            if detail.seventh and len(selectors.normalize(code)) < 7:
+                findings.append(
+                    {
+                        "rule": "seventh_character",
+                        "codes": [code],
+                        "message": f"{code} needs a 7th character ({', '.join(ch for ch, _ in detail.seventh)})",
+                    }
+                )
+            else:
+                findings.append(
+                    {"rule": "billable", "codes": [code], "message": f"{code} is a header: pick a more specific code"}
+                )
+        if system != "icd10cm":
+            continue
+        for note in detail.notes:
+            refs = [selectors.normalize(r).rstrip("-") for r in note.codes]
+            hits = [n for n in norms if n != selectors.normalize(code) and any(n.startswith(r) for r in refs if r)]
+            if note.kind == "excludes1" and hits:
+                findings.append(
+                    {
+                        "rule": "excludes1",
+                        "codes": [code, *sorted(hits)],
+                        "message": f"Excludes1 at {note.code}: {note.text}",
+                    }
+                )
+            if note.kind in ("code_first", "use_additional") and refs and not hits:
+                findings.append(
+                    {
+                        "rule": note.kind,
+                        "codes": [code],
+                        "message": f"{'Code first' if note.kind == 'code_first' else 'Use additional code'} ({note.code}): {note.text}",
+                    }
+                )
+    unique: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for f in findings:
+        key = (f["rule"], f["codes"][0], f["message"].split(":")[0])
+        unique.setdefault(key, f)
+    return list(unique.values())

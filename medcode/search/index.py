@@ -1,0 +1,387 @@
+"""In-memory search structures over one code release: concepts, documents, an inverted index, a lexicon.
+
+Built at first use per process from the read-only codebook and cached by (codebook file, release).
+A document is one text that leads to a concept: its official title, one inclusion term, one
+Alphabetic Index path (or one cell of the Drug or Neoplasm table). Documents that lead to a code
+still to be completed (an index entry "S72.00-", a PCS table) also carry the range of concepts that
+complete it, so the words of a query can steer to the specific billable code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import re
+import sqlite3
+import tempfile
+import threading
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from medcode.codebook import selectors, store
+from medcode.search import synonyms, text
+
+# document kinds and how much a match through each counts
+TITLE, INCLUSION, INDEX, DRUG, NEOPLASM, EINDEX, PCS_INDEX = range(7)
+KIND_NAMES = ("title", "inclusion", "index", "drug", "neoplasm", "eindex", "index")
+KIND_WEIGHT = np.array([1.0, 0.97, 1.0, 0.9, 0.9, 0.8, 0.75], dtype=np.float32)
+INDEX_KIND = {"main": INDEX, "drug": DRUG, "neoplasm": NEOPLASM, "eindex": EINDEX, "pcs": PCS_INDEX}
+TABLE_LABELS = {
+    "poisoning_accidental": "poisoning accidental (unintentional)",
+    "poisoning_intentional": "poisoning intentional self-harm",
+    "poisoning_assault": "poisoning assault",
+    "poisoning_undetermined": "poisoning undetermined",
+    "adverse_effect": "adverse effect",
+    "underdosing": "underdosing",
+    "malignant_primary": "malignant primary",
+    "malignant_secondary": "malignant secondary",
+    "ca_in_situ": "carcinoma in situ",
+    "benign": "benign",
+    "uncertain_behavior": "uncertain behavior",
+    "unspecified_behavior": "unspecified behavior",
+}
+K1, B = 1.2, 0.5
+DEFAULT_LIKE = re.compile(r"\bwithout complications?\b|, unspecified$|^unspecified\b|, not otherwise specified$", re.I)
+NONESSENTIAL = frozenset(
+    ["nos", "nec", "unspecified", "specified", "site", "not", "elsewhere", "classified", "with", "without"]
+)
+PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+@dataclass
+class ReleaseIndex:
+    """Concepts of one code release (sorted by normalised code) and the documents that lead to them."""
+
+    release: selectors.ReleaseInfo
+    codes: list[str]
+    norms: list[str]
+    titles: list[str]
+    kinds: list[str]
+    billable: np.ndarray
+    terminated: np.ndarray
+    chapter: list[str]
+    default_like: np.ndarray  # "without complications", "..., unspecified": the code to take when nothing more is said
+    hi: np.ndarray  # end (exclusive) of the range of concepts whose code starts with this one
+    seq: np.ndarray
+    title_doc: np.ndarray
+    doc_concept: np.ndarray
+    doc_lo: np.ndarray
+    doc_hi: np.ndarray
+    doc_kind: np.ndarray
+    doc_text: list[str]
+    doc_idf_total: np.ndarray
+    doc_core_n: np.ndarray  # how many essential words
+    doc_idf_core: np.ndarray  # the same without nonessential words: (parenthesised), NOS, NEC, unspecified...
+    vocab: dict[str, int]
+    ptr: np.ndarray
+    post_doc: np.ndarray
+    post_w: np.ndarray
+    post_core: np.ndarray  # the posting's word is an essential word of its document
+    idf: np.ndarray
+    surface_df: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def system(self) -> str:
+        return self.release.system
+
+    def find(self, norm: str) -> int | None:
+        i = bisect_left(self.norms, norm)
+        return i if i < len(self.norms) and self.norms[i] == norm else None
+
+    def prefix_range(self, norm: str) -> tuple[int, int]:
+        lo = bisect_left(self.norms, norm)
+        return lo, bisect_left(self.norms, norm + "\uffff", lo)
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.ptr[term], self.ptr[term + 1]
+        return self.post_doc[a:b], self.post_w[a:b]
+
+    def core_postings(self, term: int) -> np.ndarray:
+        """The documents in which the term is an essential word."""
+        a, b = self.ptr[term], self.ptr[term + 1]
+        found: np.ndarray = self.post_doc[a:b][self.post_core[a:b]]
+        return found
+
+
+def _chapters(rows: list[sqlite3.Row]) -> dict[str, str]:
+    """Each code's chapter (ICD-10-CM chapter, PCS section, HCPCS range): the top of its hierarchy."""
+    parent = {r["code"]: r["parent"] for r in rows}
+    top: dict[str, str] = {}
+    for code in parent:
+        chain = []
+        node: str | None = code
+        while node is not None and node not in top:
+            chain.append(node)
+            node = parent.get(node)
+        root = top[node] if node is not None else chain[-1]
+        for c in chain:
+            top[c] = root
+    return top
+
+
+def _index_docs(
+    db: sqlite3.Connection,
+    release: selectors.ReleaseInfo,
+    find_prefix: dict[str, tuple[int, int, int]],
+    norms: list[str],
+) -> list[tuple[int, int, int, int, str]]:
+    """(kind, concept, lo, hi, path text) for every index entry and table cell that leads to a code."""
+    index_releases = [r for r in selectors.release_list(system=release.system, content="index")]
+    # one release per index file title: the newest
+    newest: dict[str, selectors.ReleaseInfo] = {}
+    for r in index_releases:
+        if r.title not in newest or r.effective_from >= newest[r.title].effective_from:
+            newest[r.title] = r
+    out: list[tuple[int, int, int, int, str]] = []
+
+    def resolve(value: str) -> tuple[int, int, int] | None:
+        norm = value.strip().upper().replace(".", "").rstrip("-")
+        if not norm or len(norm) < 3:
+            return None
+        if norm in find_prefix:
+            return find_prefix[norm]
+        lo = bisect_left(norms, norm)
+        hi = bisect_left(norms, norm + "\uffff", lo)
+        if hi > lo:  # a partial code (PCS body part) that some codes complete: lead to its shortest code
+            target = min(range(lo, min(hi, lo + 50)), key=lambda i: len(norms[i]))
+            return target, lo, hi
+        for cut in range(len(norm) - 1, 2, -1):  # a code not in this release: its nearest existing ancestor
+            if norm[:cut] in find_prefix:
+                return find_prefix[norm[:cut]]
+        return None
+
+    for r in newest.values():
+        rows = db.execute(
+            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod FROM index_term"
+            " WHERE release_id = ? ORDER BY term_id",
+            (r.id,),
+        ).fetchall()
+        by_id = {row["term_id"]: row for row in rows}
+        paths: dict[int, str] = {}
+        for row in rows:
+            parent = paths.get(row["parent_id"]) if row["parent_id"] is not None else None
+            title = row["title"]
+            paths[row["term_id"]] = f"{parent}, {title}" if parent else title
+            kind = INDEX_KIND.get(row["idx"], INDEX)
+            path = paths[row["term_id"]]
+            path_words = f"{path} {row['nemod']}" if row["nemod"] else path
+            for value in (row["code"], row["manifestation"]):
+                if value:
+                    hit = resolve(value)
+                    if hit:
+                        out.append((kind, *hit, path_words))
+            if row["cells"]:
+                for column, value in json.loads(row["cells"]).items():
+                    hit = resolve(value) if value else None
+                    if hit:
+                        label = TABLE_LABELS.get(column, column.replace("_", " "))
+                        prefix = "Neoplasm, " if kind == NEOPLASM else ""
+                        out.append((kind, *hit, f"{prefix}{path_words}: {label}"))
+        del by_id
+    return out
+
+
+def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
+    """Read one code release (and the index releases of its system) into search structures."""
+    db = store.connection()
+    rows = db.execute(
+        "SELECT code, norm, title, short_title, kind, parent, billable, seq, attrs FROM concept WHERE release_id = ?"
+        " ORDER BY norm",
+        (release.id,),
+    ).fetchall()
+    top = _chapters(rows)
+    norms = [r["norm"] for r in rows]
+    n = len(rows)
+    hi = np.empty(n, dtype=np.int32)
+    for i, norm in enumerate(norms):
+        hi[i] = bisect_left(norms, norm + "\uffff", i)
+    find_prefix = {norm: (i, i, int(hi[i])) for i, norm in enumerate(norms)}
+    terminated = np.zeros(n, dtype=bool)
+    for i, r in enumerate(rows):
+        if '"termination_date"' in r["attrs"]:
+            end = json.loads(r["attrs"]).get("termination_date", "")
+            terminated[i] = bool(end) and end < release.effective_from.isoformat()
+    # documents
+    doc_concept: list[int] = []
+    doc_lo: list[int] = []
+    doc_hi: list[int] = []
+    doc_kind: list[int] = []
+    doc_text: list[str] = []
+    title_doc = np.zeros(n, dtype=np.int32)
+
+    def add(kind: int, concept: int, lo: int, hi_: int, body: str) -> None:
+        doc_concept.append(concept)
+        doc_lo.append(lo)
+        doc_hi.append(hi_)
+        doc_kind.append(kind)
+        doc_text.append(body)
+
+    for i, r in enumerate(rows):
+        title = r["title"] or ""
+        short = r["short_title"] or ""
+        body = title if not short or short.lower() == title.lower() else f"{title} ({short})"
+        title_doc[i] = len(doc_text)
+        add(TITLE, i, i, int(hi[i]), body)
+    code_of = {r["code"]: i for i, r in enumerate(rows)}
+    for code, note in db.execute(
+        "SELECT code, text FROM note WHERE release_id = ? AND kind IN ('inclusion_term', 'includes') ORDER BY id",
+        (release.id,),
+    ):
+        found = code_of.get(code)
+        if found is not None:
+            add(INCLUSION, found, found, int(hi[found]), note)
+    for kind, concept, lo, hi_, path in _index_docs(db, release, find_prefix, norms):
+        add(kind, concept, lo, hi_, path)
+    # inverted index
+    vocab: dict[str, int] = {}
+    df: Counter[int] = Counter()
+    surface_df: Counter[str] = Counter()
+    doc_terms: list[Counter[int]] = []
+    doc_core: list[set[str]] = []
+    lengths = np.zeros(len(doc_text), dtype=np.float32)
+    short_forms = {
+        term[0]: [w for group in row.groups for alt in group for w in text.words(alt)]
+        for term, row in synonyms.synonym_table().items()
+        if row.kind == "short-form" and len(term) == 1
+    }
+    for d, body in enumerate(doc_text):
+        ws = text.content_words(body)
+        if release.system in ("hcpcs", "modifier"):  # publishers' short forms also count as the word they stand for
+            ws += [w for s in ws if s in short_forms for w in short_forms[s]]
+        surface_df.update(set(ws))
+        counts: Counter[int] = Counter()
+        for w in ws:
+            s = text.stem(w)
+            t = vocab.get(s)
+            if t is None:
+                t = vocab[s] = len(vocab)
+            counts[t] = 1  # presence, not frequency: short official texts repeat stems (diabetes, diabetic)
+        df.update(counts.keys())
+        doc_terms.append(counts)
+        core = PARENTHESISED.sub(" ", body.split(" -> ")[0]) if "(" in body or "[" in body else body
+        doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
+        lengths[d] = max(1, len(doc_core[-1]))  # optional words do not make a text longer
+    n_docs = len(doc_text)
+    avg = float(lengths.mean()) if n_docs else 1.0
+    idf = np.zeros(len(vocab), dtype=np.float32)
+    for t, f in df.items():
+        idf[t] = math.log(1 + (n_docs - f + 0.5) / (f + 0.5))
+    ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    for t, f in df.items():
+        ptr[t + 1] = f
+    np.cumsum(ptr, out=ptr)
+    fill = ptr[:-1].copy()
+    total = int(ptr[-1])
+    post_doc = np.empty(total, dtype=np.int32)
+    post_w = np.empty(total, dtype=np.float32)
+    post_core = np.zeros(total, dtype=bool)
+    stem_of = {t: s for s, t in vocab.items()}
+    doc_idf_total = np.zeros(n_docs, dtype=np.float32)
+    doc_idf_core = np.zeros(n_docs, dtype=np.float32)
+    doc_core_n = np.array([max(1, len(c)) for c in doc_core], dtype=np.float32)
+    for d, counts in enumerate(doc_terms):
+        norm_len = K1 * (1 - B + B * lengths[d] / avg)
+        idf_sum = 0.0
+        for t, tf in counts.items():
+            k = fill[t]
+            post_doc[k] = d
+            post_w[k] = tf * (K1 + 1) / (tf + norm_len)
+            post_core[k] = stem_of[t] in doc_core[d]
+            fill[t] = k + 1
+            idf_sum += float(idf[t])
+        doc_idf_total[d] = idf_sum
+        doc_idf_core[d] = sum(float(idf[vocab[w]]) for w in doc_core[d] if w in vocab) or idf_sum
+    return ReleaseIndex(
+        release=release,
+        codes=[r["code"] for r in rows],
+        norms=norms,
+        titles=[r["title"] or "" for r in rows],
+        kinds=[r["kind"] for r in rows],
+        billable=np.array([bool(r["billable"]) for r in rows], dtype=bool),
+        terminated=terminated,
+        chapter=[top.get(r["code"], "") for r in rows],
+        hi=hi,
+        default_like=np.array([bool(DEFAULT_LIKE.search(r["title"] or "")) for r in rows], dtype=bool),
+        seq=np.array([r["seq"] for r in rows], dtype=np.int64),
+        title_doc=title_doc,
+        doc_concept=np.array(doc_concept, dtype=np.int32),
+        doc_lo=np.array(doc_lo, dtype=np.int32),
+        doc_hi=np.array(doc_hi, dtype=np.int32),
+        doc_kind=np.array(doc_kind, dtype=np.int8),
+        doc_text=doc_text,
+        doc_idf_total=doc_idf_total,
+        doc_idf_core=doc_idf_core,
+        doc_core_n=doc_core_n,
+        vocab=vocab,
+        ptr=ptr,
+        post_doc=post_doc,
+        post_w=post_w,
+        post_core=post_core,
+        idf=idf,
+        surface_df=surface_df,
+    )
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, int], ReleaseIndex] = {}
+
+
+def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
+    """The search structures of one release of the active codebook, built once per process."""
+    key = (str(store.connected_path()), release.id)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            for old in [k for k in _cache if k[0] != key[0]]:  # a new codebook: drop the old one's
+                del _cache[old]
+            found = _cache[key] = _load_or_build(Path(key[0]), release)
+    return found
+
+
+CACHE_FORMAT = 1  # bump when ReleaseIndex changes shape
+
+
+def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:
+    return codebook.with_suffix(".search") / f"release-{release.id}-v{CACHE_FORMAT}.pickle"
+
+
+def _load_or_build(codebook: Path, release: selectors.ReleaseInfo) -> ReleaseIndex:
+    """Load the structures another process saved beside the codebook, or build and save them.
+
+    Building takes seconds per release; loading a saved copy a fraction of that, so only the first
+    process after a new build pays. The file is ours (written next to the codebook, atomically) and
+    is only trusted for the build it is named after.
+    """
+    path = _cache_file(codebook, release)
+    try:
+        with path.open("rb") as handle:
+            loaded = pickle.load(handle)  # noqa: S301 - our own file beside our own codebook
+        if isinstance(loaded, ReleaseIndex) and loaded.release == release:
+            return loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = release_index_build(release)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handle_fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(handle_fd, "wb") as out:
+            pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only codebook directory: keep the index in memory only
+    return built
+
+
+def warm(releases: list[selectors.ReleaseInfo]) -> None:
+    """Build (or load) the search structures of these releases now, e.g. before a server forks workers."""
+    for release in releases:
+        release_index(release)

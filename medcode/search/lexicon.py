@@ -1,0 +1,81 @@
+"""The codebook's own vocabulary: spelling correction (SymSpell-style deletes) and word completion."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, or limit + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@dataclass
+class Lexicon:
+    """Surface words of the official text with their document frequency."""
+
+    df: Counter[str]
+    sorted_words: list[str]
+    deletes: dict[str, list[str]]
+
+    @classmethod
+    def build(cls, df: Counter[str]) -> Lexicon:
+        deletes: dict[str, list[str]] = {}
+        for word in df:
+            if len(word) >= 4 and word.isalpha():
+                for d in _deletes(word):
+                    deletes.setdefault(d, []).append(word)
+        return cls(df=df, sorted_words=sorted(df), deletes=deletes)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.df
+
+    def correct(self, word: str, limit: int = 2) -> list[tuple[str, int]]:
+        """Known words within edit distance 1 (2 for words of 6 letters or more), closest and commonest first."""
+        if word in self.df or len(word) < 4:
+            return []
+        max_d = 1 if len(word) < 6 else 2
+        candidates: set[str] = set(self.deletes.get(word, ()))
+        for d in _deletes(word):
+            if d in self.df:
+                candidates.add(d)
+            candidates.update(self.deletes.get(d, ()))
+        scored = []
+        for c in candidates:
+            dist = distance(word, c, max_d)
+            if dist <= max_d:
+                scored.append((dist, -self.df[c], c))
+        scored.sort()
+        return [(c, dist) for dist, _, c in scored[:limit]]
+
+    def complete(self, prefix: str, limit: int = 8) -> list[str]:
+        """The commonest known words that start with the prefix (the prefix itself first when it is a word)."""
+        lo = bisect_left(self.sorted_words, prefix)
+        hi = bisect_left(self.sorted_words, prefix + "\uffff", lo)
+        if hi - lo > 4000:
+            hi = lo + 4000
+        found = sorted(self.sorted_words[lo:hi], key=lambda w: (w != prefix, -self.df[w]))
+        return found[:limit]

@@ -1,0 +1,224 @@
+"""Search as every interface calls it: codes in any form, words, filters, highlights, index paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.html import escape
+
+from medcode.codebook import selectors, store
+from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.ingest.records import SYSTEMS
+from medcode.search import codes, engine, index, lexicon, text
+from medcode.search import query as querying
+
+MAX_LIMIT = 200
+MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
+WORD_SYSTEMS = ("icd10cm", "icd10pcs", "hcpcs", "modifier", "pos")
+
+_lex_lock = threading.Lock()
+_lexicons: dict[str, lexicon.Lexicon] = {}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is limited to."""
+
+    systems: tuple[str, ...]
+    billable_only: bool = False
+    chapter: str | None = None
+    as_of: dt.date | None = None
+
+
+def filters_make(
+    *, system: str | None = None, billable: bool = False, chapter: str | None = None, date: str | None = None
+) -> Filters:
+    systems = (selectors.system_normalize(system),) if system else tuple(SYSTEMS)
+    return Filters(systems, bool(billable), (chapter or "").strip() or None, selectors.parse_date(date))
+
+
+def _releases(f: Filters) -> list[selectors.ReleaseInfo]:
+    found = []
+    for name in f.systems:
+        try:
+            found.append(selectors.release_for(system=name, as_of=f.as_of))
+        except ReleaseNotFound:
+            continue
+    return found
+
+
+def codebook_lexicon() -> lexicon.Lexicon:
+    """The vocabulary of the newest release of every system (built once per codebook per process)."""
+    path = str(store.connected_path())
+    found = _lexicons.get(path)
+    if found is not None:
+        return found
+    with _lex_lock:
+        found = _lexicons.get(path)
+        if found is None:
+            df: Counter[str] = Counter()
+            for name in WORD_SYSTEMS:
+                try:
+                    df.update(index.release_index(selectors.release_for(system=name)).surface_df)
+                except ReleaseNotFound:
+                    continue
+            _lexicons.clear()
+            found = _lexicons[path] = lexicon.Lexicon.build(df)
+    return found
+
+
+def warm_up() -> None:
+    """Build the search structures of the newest releases now (a server calls this before taking requests)."""
+    codebook_lexicon()
+
+
+def highlight(title: str, stems: set[str]) -> str:
+    """The title, HTML-escaped, with the words that matched the query in <mark>."""
+    out: list[str] = []
+    pos = 0
+    for tok in text.tokens(title):
+        if tok.end <= tok.start:
+            continue
+        parts = [w for w in tok.text.split("/") if w]
+        if any(text.stem(w) in stems for w in parts) and tok.text not in text.STOP_WORDS:
+            out.append(escape(title[pos : tok.start]))
+            out.append(f"<mark>{escape(title[tok.start : tok.end])}</mark>")
+            pos = tok.end
+    out.append(escape(title[pos:]))
+    return "".join(out)
+
+
+def _result(
+    ix: index.ReleaseIndex,
+    i: int,
+    *,
+    score: float,
+    match: str,
+    stems: set[str] | None = None,
+    detail: str | None = None,
+    index_path: str | None = None,
+) -> dict[str, Any]:
+    title = ix.titles[i]
+    return {
+        "system": ix.system,
+        "code": ix.codes[i],
+        "title": title,
+        "billable": bool(ix.billable[i]),
+        "kind": ix.kinds[i],
+        "release": ix.release.version,
+        "score": round(score, 3),
+        "match": match,
+        "matched_text": detail,
+        "index_path": index_path,
+        "highlight": highlight(title, stems) if stems else escape(title),
+        "terminated": bool(ix.terminated[i]),
+    }
+
+
+def _code_results(norm: str, f: Filters, limit: int) -> list[dict[str, Any]]:
+    """Exact code first, then its completions, then (for a code that does not exist) the nearest valid ones."""
+    exact: list[dict[str, Any]] = []
+    more: list[dict[str, Any]] = []
+    for release in _releases(f):
+        if not codes.SHAPES[release.system].match(norm):
+            continue
+        ix = index.release_index(release)
+        i = ix.find(norm)
+        if i is not None:
+            exact.append(_result(ix, i, score=100.0, match="code"))
+            lo, hi = i + 1, int(ix.hi[i])
+            match = "completion"
+        else:
+            lo, hi = ix.prefix_range(norm)
+            match = "completion"
+            if hi == lo:  # not a code nor the start of one: walk back to the nearest existing ancestor
+                match = "nearest"
+                for cut in range(len(norm) - 1, 2, -1):
+                    lo, hi = ix.prefix_range(norm[:cut])
+                    if hi > lo:
+                        break
+        span = sorted(range(lo, min(hi, lo + 3000)), key=lambda k: (not ix.billable[k], len(ix.norms[k]), ix.seq[k]))
+        more.extend(_result(ix, k, score=50.0 - n * 0.01, match=match) for n, k in enumerate(span[:limit]))
+    if exact:  # a code that exists somewhere: no "nearest" guesses from systems where it does not
+        more = [r for r in more if r["match"] != "nearest"]
+    results = exact + sorted(more, key=lambda r: -r["score"])
+    if f.billable_only:
+        results = [r for r in results if r["billable"] or r["match"] == "code"]
+    return results[:limit]
+
+
+def _word_results(
+    raw: str, f: Filters, limit: int, *, prefix_last: bool = False
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    lex = codebook_lexicon()
+    scored: list[tuple[float, dict[str, Any]]] = []
+    corrections: dict[str, str] = {}
+    for release in _releases(f):
+        if release.system not in WORD_SYSTEMS and release.system in ("cpt",):
+            continue
+        ix = index.release_index(release)
+        pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last)
+        corrections.update(pq.corrections)
+        stems = pq.stems
+        for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter):
+            via = hit.via if hit.via is not None else hit.doc
+            kind = int(ix.doc_kind[via])
+            match = index.KIND_NAMES[kind]
+            detail = ix.doc_text[via] if kind != index.TITLE else None
+            path = None
+            if kind not in (index.TITLE, index.INCLUSION):
+                target = ix.codes[int(ix.doc_concept[via])]
+                path = f"{ix.doc_text[via]} -> {target}"
+            if hit.via is not None:
+                match = f"{match}, steered"
+            scored.append(
+                (
+                    hit.score,
+                    _result(ix, hit.concept, score=hit.score, match=match, stems=stems, detail=detail, index_path=path),
+                )
+            )
+    scored.sort(key=lambda p: -p[0])
+    return [r for _, r in scored[:limit]], corrections
+
+
+def search(
+    *,
+    query: str,
+    system: str | None = None,
+    limit: int = 20,
+    billable: bool = False,
+    chapter: str | None = None,
+    date: str | None = None,
+    prefix_last: bool = False,
+) -> dict[str, Any]:
+    """Codes for a query: an exact code first, then completions, then ranked word matches.
+
+    Shape: {"query", "results": [{"system", "code", "title", "billable", "score", "match", "highlight",
+    "index_path", ...}], "corrections": {word: corrected}}.
+    """
+    if not isinstance(query, str):
+        raise ApplicationError("The query must be text")
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    f = filters_make(system=system, billable=billable, chapter=chapter, date=date)
+    q = query.replace("\x00", " ").strip()[: text.MAX_QUERY_CHARS]
+    results: list[dict[str, Any]] = []
+    corrections: dict[str, str] = {}
+    norm = codes.code_norm(q) if q else None
+    if norm:
+        results = _code_results(norm, f, limit)
+    if q and (not results or not norm):
+        words, corrections = _word_results(q, f, limit, prefix_last=prefix_last)
+        seen = {(r["system"], r["code"]) for r in results}
+        results += [r for r in words if (r["system"], r["code"]) not in seen]
+    # a query longer than search reads is answered from its beginning (the answer says so)
+    truncated = len(query.strip()) > text.MAX_QUERY_CHARS
+    return {
+        "query": query[: text.MAX_QUERY_CHARS],
+        "results": results[:limit],
+        "corrections": corrections,
+        "truncated": truncated,
+    }

@@ -1,0 +1,69 @@
+"""Case-to-code on the real default codebook: findings, context, evidence spans, validation of the set."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcode.core.errors import ApplicationError
+from medcode.search import case2code
+
+NOTE = (
+    "67-year-old man with type 2 diabetes and hypertension, seen for follow-up.\n"
+    "He denies chest pain. Rule out appendicitis.\n"
+    "History of myocardial infarction. Family history of breast cancer.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, object]:
+    return case2code.case_to_code(note=NOTE)
+
+
+def _codes(items: object) -> list[str]:
+    return [c["code"] for c in items]  # type: ignore[attr-defined]
+
+
+def test_current_conditions_are_coded_with_evidence(result: dict) -> None:  # type: ignore[type-arg]
+    codes = _codes(result["codes"])
+    assert "E11.9" in codes and "I10" in codes
+    e11 = next(c for c in result["codes"] if c["code"] == "E11.9")
+    assert set(e11) >= {"system", "code", "title", "score", "evidence"}
+    span = e11["evidence"][0]
+    assert NOTE[span["start"] : span["end"]] == span["text"] and "diabetes" in span["text"]
+    assert span["reason"] in ("index term", "inclusion term", "title match")
+
+
+def test_negated_uncertain_and_history_are_not_current(result: dict) -> None:  # type: ignore[type-arg]
+    current = _codes(result["codes"])
+    assert not any(c.startswith(("R07", "K35", "K37", "I21", "C50")) for c in current)
+    excluded = {c["code"]: c["status"] for c in result["excluded"]}
+    assert any(code.startswith("R07") and "negated" in s for code, s in excluded.items())
+    assert any(code.startswith(("K35", "K37")) and "uncertain" in s for code, s in excluded.items())
+
+
+def test_history_codes_are_offered_where_icd10cm_has_them(result: dict) -> None:  # type: ignore[type-arg]
+    current = _codes(result["codes"])
+    assert "Z80.3" in current
+    assert any(c["code"] == "I21.9" and "history" in c["status"] for c in result["excluded"])
+
+
+def test_clauses_split_context() -> None:
+    statuses = {c.text.strip(): c.status for c in case2code.clauses("No fever but cough. Possible sepsis.")}
+    assert statuses["No fever"] == "negated" and statuses["cough."] == "current"
+    assert statuses["Possible sepsis."] == "uncertain"
+
+
+def test_validation_of_the_set() -> None:
+    found = case2code.validate_set(codes=[("icd10cm", "E11.9"), ("icd10cm", "E10.9"), ("icd10cm", "S72.001")])
+    rules = {(f["rule"], f["codes"][0]) for f in found}
+    assert ("excludes1", "E11.9") in rules or ("excludes1", "E10.9") in rules
+    assert ("seventh_character", "S72.001") in rules
+    partners = case2code.validate_set(codes=[("icd10cm", "E11.9")])
+    assert any(f["rule"] == "use_additional" for f in partners)
+
+
+def test_empty_and_oversized_notes_are_refused() -> None:
+    with pytest.raises(ApplicationError):
+        case2code.case_to_code(note="   ")
+    with pytest.raises(ApplicationError):
+        case2code.case_to_code(note="x" * (case2code.MAX_NOTE_CHARS + 1))

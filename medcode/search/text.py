@@ -1,0 +1,132 @@
+"""Words as search sees them: tokens with their character spans, stems, stop words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+# a word, a number with a unit or percent, or a slash form coders type (w/o, s/p, d/o)
+TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?(?:/[a-z0-9]+)*/?")
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "for",
+        "by",
+        "at",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "from",
+        "into",
+        "onto",
+        "than",
+        "then",
+        "there",
+        "their",
+        "his",
+        "her",
+        "he",
+        "she",
+        "they",
+        "them",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "pt",
+        "patient",
+        "patients",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "while",
+        "also",
+        "any",
+        "all",
+        "some",
+        "such",
+        "per",
+    ]
+)
+# words that carry little meaning alone but still steer (kept in queries, weighted by their frequency)
+_stemmer = snowballstemmer.stemmer("english")
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a text: its lower-case surface form and where it is in the original text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics; same length as the input when it is plain ASCII."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Tokens of a text with offsets into it (offsets are exact for texts whose folding keeps length)."""
+    folded = text.lower() if text.isascii() else fold(text)
+    exact = len(folded) == len(text)
+    for m in TOKEN.finditer(folded):
+        word = m.group(0).replace("\u2019", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        yield Token(word, m.start() if exact else 0, m.end() if exact else 0)
+
+
+def words(text: str) -> list[str]:
+    """The plain words of a text (slash forms split), lower case."""
+    out: list[str] = []
+    for tok in tokens(text):
+        out.extend(w for w in tok.text.split("/") if w)
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The stem of one lower-case word (Snowball English); numbers and codes stay as they are."""
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    return str(_stemmer.stemWord(word))
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry meaning: no stop words, no punctuation."""
+    return [w for w in words(text) if w not in STOP_WORDS]

@@ -1,0 +1,109 @@
+"""Pages and typing-time endpoints of search: autocomplete, the NLM-compatible service, the index, case-to-code."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from medcode.api.auth import api_gate
+from medcode.core.errors import ApplicationError
+from medcode.search import alphabetic, autocomplete, case2code
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@require_GET
+def autocomplete_json(request: HttpRequest) -> JsonResponse:
+    """Top ten codes for what is typed, with highlighted titles (the search box widget calls this)."""
+    try:
+        result = autocomplete.autocomplete(
+            query=request.GET.get("q", ""), system=request.GET.get("system") or None, limit=10
+        )
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(result)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        raise ApplicationError(f"'{value}' is not a number") from None
+
+
+@require_GET
+@api_gate(scope="read")
+def ctss(request: HttpRequest, system: str) -> JsonResponse:
+    """[total, codes, extra, display] like the NLM Clinical Table Search Service (icd10cm and hcpcs)."""
+    try:
+        result = autocomplete.ctss_search(
+            system=system,
+            terms=request.GET.get("terms", ""),
+            max_list=_int(request.GET.get("maxList"), 7),
+            sf=request.GET.get("sf", "code,name"),
+            df=request.GET.get("df"),
+            ef=request.GET.get("ef"),
+        )
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse(result, safe=False)
+
+
+def index_home(request: HttpRequest) -> HttpResponse:
+    """The Alphabetic Index: the indexes loaded and the main terms of one letter."""
+    cm_indexes = alphabetic.index_list(system="icd10cm")
+    indexes = cm_indexes + alphabetic.index_list(system="icd10pcs")
+    idx = request.GET.get("index") or (indexes[0][0] if indexes else "main")
+    letter = (request.GET.get("letter") or "A")[:1].upper()
+    if letter not in LETTERS:
+        letter = "A"
+    release, terms = alphabetic.main_terms(idx=idx, letter=letter)
+    return render(
+        request,
+        "search/index_home.html",
+        {
+            "indexes": [(name, alphabetic.INDEX_LABELS.get(name, name), r) for name, r in indexes],
+            "idx": idx,
+            "letter": letter,
+            "letters": LETTERS,
+            "release": release,
+            "terms": terms,
+            "cm_missing": not cm_indexes,
+        },
+    )
+
+
+def index_term(request: HttpRequest, idx: str, term_id: int) -> HttpResponse:
+    """One index entry: the path to it, its subterms with codes, its see and see-also links."""
+    release, path, entry = alphabetic.term_detail(idx=idx, term_id=term_id)
+    if entry is None:
+        return render(request, "web/error.html", {"status": 404, "message": "No such index entry"}, status=404)
+    return render(
+        request,
+        "search/index_term.html",
+        {"idx": idx, "label": alphabetic.INDEX_LABELS.get(idx, idx), "release": release, "path": path, "entry": entry},
+    )
+
+
+def index_code(request: HttpRequest, idx: str, code: str) -> HttpResponse:
+    """A code named by an index entry ("S72.00-", a PCS table): its code page, which completes partial codes."""
+    system = "icd10pcs" if idx == "pcs" else "icd10cm"
+    return redirect(reverse("codebook:code", args=[system, code.rstrip("-").strip() or code]))
+
+
+@require_http_methods(["GET", "POST"])
+def case_to_code(request: HttpRequest) -> HttpResponse:
+    """Paste a clinical note; get suggested codes with the text that supports them, and set checks."""
+    note = request.POST.get("text", "") if request.method == "POST" else ""
+    result = None
+    error = None
+    if request.method == "POST":
+        try:
+            result = case2code.case_to_code(note=note)
+        except ApplicationError as exc:
+            error = exc.message
+    return render(
+        request, "search/case2code.html", {"note": note, "result": result, "error": error}, status=400 if error else 200
+    )
