@@ -86,7 +86,7 @@ def _search(intent: Intent) -> list[ToolResult]:
 
 
 def _case(intent: Intent) -> list[ToolResult]:
-    return [search.code_search(question=intent.question, system="icd10cm", as_of=intent.as_of)]
+    return [search.case_codes(note=intent.question, as_of=intent.as_of)]
 
 
 def _concept(intent: Intent) -> list[ToolResult]:

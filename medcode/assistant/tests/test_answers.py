@@ -193,3 +193,16 @@ def test_pcs_code_is_explained_axis_by_axis_with_its_index_path() -> None:
     assert codes(answer) == ["0DTJ4ZZ"] and "Root operation Resection" in text
     assert "Index path that leads to it: Resection > Appendix" in text
     assert any(f.citation.title == "ICD-10-PCS FY2025 Index" for f in answer.facts)
+
+
+def test_pasted_case_gets_suggested_codes_with_evidence_from_case_to_code() -> None:
+    note = (
+        "67-year-old male patient presents with chest pain and shortness of breath. He has a history of type 2"
+        " diabetes mellitus and hypertension. Diagnosed with acute inferior wall myocardial infarction and started"
+        " on heparin. He is a former smoker and denies alcohol use."
+    )
+    answer = ask(note)
+    assert answer.kind == "case" and answer.answer.startswith("Suggested codes for this case")
+    assert any(c.code.startswith("I21") for c in answer.codes)
+    assert all("Evidence:" in f.text for f in answer.facts)
+    assert_grounded(answer)
