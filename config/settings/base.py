@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "medcode.rules",
     "medcode.accounts",
     "medcode.search",
+    "medcode.assistant",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,12 @@ WHITENOISE_USE_FINDERS = True
 MEDCODE_CODEBOOK_DIR = Path(env_str("MEDCODE_CODEBOOK_DIR", str(DATA_DIR / "codebooks")))
 MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
 MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
+MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
+# The optional model behind the assistant: any OpenAI-compatible chat-completions endpoint; off when unset.
+MEDCODE_LLM_BASE_URL = env_str("MEDCODE_LLM_BASE_URL", "")
+MEDCODE_LLM_MODEL = env_str("MEDCODE_LLM_MODEL", "")
+MEDCODE_LLM_API_KEY = env_str("MEDCODE_LLM_API_KEY", "")
+MEDCODE_LLM_TIMEOUT = float(env_str("MEDCODE_LLM_TIMEOUT", "8"))
 
 # accounts, metering, API keys and rate limits (docs/metering.md, docs/adr/0011-api-keys-and-rate-limits.md)
 PASSWORD_HASHERS = [
