@@ -30,6 +30,7 @@ BENCHMARKS = (
     "search_quality",
     "case2code_quality",
     "autocomplete_http",
+    "assistant_eval",
 )
 
 

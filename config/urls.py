@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),
     path("", include("medcode.search.urls")),
+    path("", include("medcode.assistant.urls")),
     path("api/v1/", api.urls),
     path("account/", include("medcode.accounts.urls")),
     path("jobs/", include("medcode.careers.urls")),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "medcode.careers",
     "medcode.consult",
     "medcode.search",
+    "medcode.assistant",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,12 @@ MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
 # The site's public address, for links in e-mail (job alerts, consult replies).
 MEDCODE_BASE_URL = env_str("MEDCODE_BASE_URL", "http://localhost:8000").rstrip("/")
 MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
+MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
+# The optional model behind the assistant: any OpenAI-compatible chat-completions endpoint; off when unset.
+MEDCODE_LLM_BASE_URL = env_str("MEDCODE_LLM_BASE_URL", "")
+MEDCODE_LLM_MODEL = env_str("MEDCODE_LLM_MODEL", "")
+MEDCODE_LLM_API_KEY = env_str("MEDCODE_LLM_API_KEY", "")
+MEDCODE_LLM_TIMEOUT = float(env_str("MEDCODE_LLM_TIMEOUT", "8"))
 
 # accounts, metering, API keys and rate limits (docs/metering.md, docs/adr/0011-api-keys-and-rate-limits.md)
 PASSWORD_HASHERS = [

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import accounts, codebook, jobs, search
+from medcode.api import accounts, assistant, codebook, jobs, search
 from medcode.api import consult as consult_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
@@ -15,7 +15,7 @@ from medcode.core.errors import ApplicationError
 api = NinjaAPI(
     title="medcode API",
     version="1",
-    description='Code look-up, search and releases over the active codebook. Every error is JSON: {"error": ...}.',
+    description='Code look-up, search and releases over the active codebook; billing rules; the coding assistant. Every error is JSON: {"error": ...}.',
     urls_namespace="api-v1",
     # Every endpoint passes the API gate: a key (X-API-Key) within its rate, or an anonymous client within
     # the per-IP rate; routers that need more say so (docs/adr/0011-api-keys-and-rate-limits.md).
@@ -42,5 +42,6 @@ api.add_router("/", codebook.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
 api.add_router("/", search.router)
+api.add_router("/", assistant.router)
 api.add_router("/", jobs.router)
 api.add_router("/", consult_api.router)

@@ -1,13 +1,12 @@
 """The consult desk's one entry to the coding assistant: `answer_question(text) -> Answer`.
 
-When medcode.assistant is installed its answer is used (with its citations); otherwise a clearly
+When medcode.assistant is installed (it is, in this tree) its answer is used, with its citations; otherwise a clearly
 labelled fallback looks up, in the active codebook, the codes the question names. Neither invents
 a code, and a low confidence sends the consult to staff review instead of answering.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,10 @@ CODE_PATTERN = re.compile(
 )
 
 
+# Tools that find candidates by matching words rather than answer a question about a named code or rule.
+SEARCH_TOOLS = frozenset({"article_search", "code_search", "case_to_code"})
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -33,7 +36,9 @@ class Answer:
 
 
 def assistant_available() -> bool:
-    return importlib.util.find_spec("medcode.assistant") is not None
+    from django.apps import apps
+
+    return apps.is_installed("medcode.assistant")
 
 
 def answer_question(text: str) -> Answer:
@@ -49,7 +54,7 @@ def answer_question(text: str) -> Answer:
 
 def _from_assistant(text: str) -> Answer:
     """The assistant's answer (medcode.assistant.services.assistant_ask), with a confidence from what it found."""
-    from medcode.assistant import services  # type: ignore[import-not-found,unused-ignore]
+    from medcode.assistant import services
 
     answer = services.assistant_ask(question=text[:4000])
     return from_assistant_answer(answer)
@@ -61,8 +66,8 @@ def from_assistant_answer(answer: Any) -> Answer:
         confidence = 0.0  # "I don't know": nothing in the codebook or knowledge base answers it
     elif getattr(answer, "removed_codes", 0):
         confidence = 0.4  # the guard had to remove codes the draft stated: a person should look
-    elif answer.kind == "unknown" or set(getattr(answer, "tools", []) or []) <= {"article_search"}:
-        confidence = 0.5  # only a keyword search of the knowledge base matched: a coder checks the draft
+    elif answer.kind == "unknown" or set(getattr(answer, "tools", []) or []) <= SEARCH_TOOLS:
+        confidence = 0.5  # only a search (knowledge base, codes, case-to-code) matched: a coder checks the draft
     elif answer.verdict or answer.codes:
         confidence = 0.9
     else:

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 NAVIGATION = (
     ("Search", "web:search"),
+    ("Assistant", "assistant:chat"),
     ("Case to code", "search:case2code"),
     ("Index", "search:index"),
     ("ICD-10-CM", "codebook:browse-icd10cm"),

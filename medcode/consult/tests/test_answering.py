@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from medcode.assistant.answer import Answer as AssistantAnswer
+from medcode.assistant.answer import Citation, CodeRef, Fact
 from medcode.consult import answering
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("codebook")]
@@ -33,23 +35,26 @@ def test_fallback_without_codes_has_no_answer() -> None:
     assert (answer.text, answer.codes, answer.confidence) == ("", [], 0.0)
 
 
-def _assistant_answer(**overrides: object) -> SimpleNamespace:
-    citation = SimpleNamespace(
-        system="ICD-10-CM", release="FY2026", source_file="icd10cm_tabular_2026.xml", title="Tabular List", url=None
+def _assistant_answer(**overrides: Any) -> AssistantAnswer:
+    """An Answer of medcode.assistant, as its compose step builds it."""
+    citation = Citation(
+        system="ICD-10-CM", release="FY2026", source_file="icd10cm_tabular_2026.xml", title="Tabular List"
     )
-    code = SimpleNamespace(as_dict=lambda: {"system": "icd10cm", "code": "E11.9"})
-    fields: dict[str, object] = {
-        "facts": ["E11.9 is billable"],
+    code = CodeRef(system="icd10cm", code="E11.9")
+    fields: dict[str, Any] = {
+        "answer": "Yes: E11.9 is billable.",
+        "facts": [Fact(text="E11.9 is billable", citation=citation, codes=(code,))],
         "codes": [code],
         "verdict": "yes",
         "kind": "billable",
         "tools": ["code_billable"],
-        "removed_codes": 0,
-        "citations": [citation],
-        "text": lambda: "Yes: E11.9 is billable.\n- E11.9 is billable [1]",
     }
     fields.update(overrides)
-    return SimpleNamespace(**fields)
+    tools = fields.pop("tools")
+    removed = fields.pop("removed_codes", 0)
+    answer = AssistantAnswer(**fields)
+    answer.tools, answer.removed_codes = tools, removed
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -59,15 +64,25 @@ def _assistant_answer(**overrides: object) -> SimpleNamespace:
         ({"verdict": None, "codes": []}, 0.7),
         ({"kind": "unknown"}, 0.5),
         ({"tools": ["article_search"], "verdict": None, "codes": []}, 0.5),
+        ({"tools": ["code_search", "article_search"]}, 0.5),
         ({"removed_codes": 1}, 0.4),
         ({"facts": []}, 0.0),
     ],
 )
-def test_the_assistants_answer_is_mapped_with_a_confidence(overrides: dict[str, object], confidence: float) -> None:
+def test_the_assistants_answer_is_mapped_with_a_confidence(overrides: dict[str, Any], confidence: float) -> None:
     mapped = answering.from_assistant_answer(_assistant_answer(**overrides))
     assert mapped.confidence == confidence and mapped.source == "assistant"
     if mapped.text:
+        assert mapped.text.startswith("Yes: E11.9 is billable.\n- E11.9 is billable [1]")
         assert "[1] ICD-10-CM FY2026 (icd10cm_tabular_2026.xml): Tabular List" in mapped.text
+
+
+def test_the_desk_uses_the_assistant_when_it_is_installed() -> None:
+    assert answering.assistant_available()
+    answer = answering.answer_question("Is E11.9 billable?")
+    assert answer.source == "assistant" and answer.confidence >= 0.6
+    assert {"system": "icd10cm", "code": "E11.9"} in answer.codes
+    assert "Sources:" in answer.text and answering.FALLBACK_LABEL not in answer.text
 
 
 def test_a_question_that_cannot_be_drafted_gets_an_empty_answer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,90 @@
+"""The final check: every code an answer states exists in the active release; any other code is removed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from medcode.assistant.answer import Answer, CodeRef, Fact
+from medcode.codebook import selectors
+from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.ingest.records import SYSTEMS
+
+# Code-shaped tokens in free text. Guideline references are written with a section sign (§B3.1a) and skipped.
+CODE_IN_TEXT = re.compile(
+    r"(?<![§\w.])("
+    r"[A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}"  # ICD-10-CM with its dot
+    r"|[A-TV-Z][0-9]{2}[0-9A-Z]{1,4}"  # ICD-10-CM without the dot, or HCPCS Level II
+    r"|[A-TV-Z][0-9]{2}"  # ICD-10-CM category
+    r"|[0-9]{4}[0-9FTUM]"  # CPT
+    r"|[0-9A-HJ-NP-Z]{7}"  # ICD-10-PCS
+    r")(?![\w])"
+)
+REMOVED = "[code removed: not in the active release]"
+
+
+def exists(ref: CodeRef, *, as_of: dt.date | None = None) -> bool:
+    try:
+        release = selectors.release_for(system=ref.system, as_of=as_of)
+    except ApplicationError:
+        return False
+    concept = selectors.concept_find(system=ref.system, code=ref.code, release=release)
+    return concept is not None and concept.code == ref.code
+
+
+def exists_anywhere(token: str, *, as_of: dt.date | None = None) -> bool:
+    """Whether a code-shaped token is a code in the release in effect of any system."""
+    for system in SYSTEMS:
+        try:
+            release = selectors.release_for(system=system, as_of=as_of)
+        except ReleaseNotFound:
+            continue
+        if selectors.concept_find(system=system, code=token, release=release) is not None:
+            return True
+    return False
+
+
+def _looks_like_code(token: str) -> bool:
+    if token.isdigit() and len(token) == 5:
+        return True
+    return any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token)
+
+
+def codes_in_text(text: str) -> set[str]:
+    """The normalized code-shaped tokens of a text."""
+    return {selectors.normalize(m.group(1)) for m in CODE_IN_TEXT.finditer(text) if _looks_like_code(m.group(1))}
+
+
+def scrub(text: str, *, allowed: set[str]) -> tuple[str, int]:
+    """Free text (a model's words) with every code-shaped token removed unless the tools returned it and it exists.
+
+    ``allowed`` holds the normalized code-shaped tokens of the tool results: cited codes (checked to exist)
+    and tokens of official text (a title's "T11-T12 vertebra" is not a code but may be repeated).
+    """
+    removed = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal removed
+        token = match.group(1)
+        if not _looks_like_code(token):
+            return token
+        if selectors.normalize(token) in allowed:
+            return token
+        removed += 1
+        return REMOVED
+
+    return CODE_IN_TEXT.sub(replace, text), removed
+
+
+def answer_verify(answer: Answer, *, as_of: dt.date | None = None) -> Answer:
+    """Drop every cited code that is not in the release in effect, from the answer and from each fact.
+
+    The texts a deterministic answer shows are built by the tools from codebook rows and knowledge-base
+    articles (whose codes the test suite checks); a model's text goes through :func:`scrub` as well.
+    """
+    codes = [c for c in dict.fromkeys(answer.codes) if exists(c, as_of=as_of)]
+    removed = len(set(answer.codes)) - len(codes)
+    facts = [Fact(f.text, f.citation, tuple(c for c in f.codes if exists(c, as_of=as_of))) for f in answer.facts]
+    answer.facts, answer.codes = facts, codes
+    answer.removed_codes += removed
+    return answer

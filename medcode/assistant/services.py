@@ -1,0 +1,95 @@
+"""Asking the assistant, and the per-user conversations it keeps (question text is never logged)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from medcode.assistant import compose, llm, router
+from medcode.assistant.answer import Answer
+from medcode.assistant.models import Conversation, Message
+from medcode.core.errors import ApplicationError
+
+MAX_QUESTION_CHARS = 4000
+MSG_EMPTY_QUESTION = "Ask a question: the text is empty"
+MSG_LONG_QUESTION = "The question is too long: at most {limit} characters (paste a shorter excerpt of the case)"
+
+
+def question_clean(question: str) -> str:
+    text = " ".join(str(question or "").split())
+    if not text:
+        raise ApplicationError(MSG_EMPTY_QUESTION)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise ApplicationError(MSG_LONG_QUESTION.format(limit=MAX_QUESTION_CHARS))
+    return text
+
+
+def assistant_ask(*, question: str, date: str | None = None, use_llm: bool = True) -> Answer:
+    """Answer one question from the tools; with an LLM configured, let it plan and phrase within the same checks."""
+    text = question_clean(question)
+    intent = router.route(text)
+    if date:
+        from medcode.codebook import selectors
+
+        intent.as_of = selectors.parse_date(date)
+    client = llm.client_from_settings() if use_llm else None
+    if client is not None and intent.kind in {"concept", "unknown"}:
+        planned = llm.tools_plan(client=client, intent=intent)
+        if planned is not None:
+            intent = planned
+    results = compose.tools_run(intent)
+    answer = compose.answer_compose(intent, results)
+    if client is not None and answer.facts:
+        answer = llm.answer_phrase(client=client, question=text, answer=answer)
+    return answer
+
+
+def answer_stream(answer: Answer) -> Iterator[dict[str, object]]:
+    """The answer in the order a reader wants it: the direct answer, then each fact, then the citations."""
+    numbers = {c: i for i, c in enumerate(answer.citations, start=1)}
+    yield {"event": "answer", "text": answer.answer, "verdict": answer.verdict}
+    for fact in answer.facts:
+        yield {"event": "fact", "text": fact.text, "citation": numbers[fact.citation]}
+    yield {
+        "event": "done",
+        "codes": [c.as_dict() for c in answer.codes],
+        "citations": [{"id": numbers[c], **c.as_dict()} for c in answer.citations],
+    }
+
+
+def retention_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=settings.MEDCODE_ASSISTANT_RETENTION_DAYS)
+
+
+@transaction.atomic
+def conversation_purge_expired() -> int:
+    """Delete conversations untouched for longer than the retention setting; returns how many went."""
+    deleted, _ = Conversation.objects.filter(updated_at__lt=retention_cutoff()).delete()
+    return deleted
+
+
+@transaction.atomic
+def conversation_append(*, owner_key: str, question: str, answer: Answer, user_id: int | None = None) -> Conversation:
+    """Keep one question and its answer in the owner's conversation (created on first use).
+
+    ``user_id`` ties the conversation to a signed-in user: deleting the account deletes it.
+    """
+    conversation_purge_expired()
+    conversation, _ = Conversation.objects.get_or_create(owner_key=owner_key, defaults={"user_id": user_id})
+    Message.objects.create(conversation=conversation, role=Message.Role.USER, text=question, payload={})
+    Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, text=answer.answer, payload=answer.as_dict()
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    return conversation
+
+
+@transaction.atomic
+def conversation_delete(*, owner_key: str) -> int:
+    """Delete the owner's conversation and every message in it."""
+    deleted, _ = Conversation.objects.filter(owner_key=owner_key).delete()
+    return deleted

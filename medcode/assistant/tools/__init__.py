@@ -1,0 +1,1 @@
+"""The assistant's tools: typed calls over the services the pages use, each returning facts with citations."""

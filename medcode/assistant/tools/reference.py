@@ -1,0 +1,157 @@
+"""Tools over small reference code sets: HCPCS Level II modifiers and place of service codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from functools import lru_cache
+
+from medcode.assistant.answer import Citation, Fact, ToolResult
+from medcode.assistant.text import content_words
+from medcode.assistant.tools.codebook import code_define, ref
+from medcode.codebook import selectors, store
+from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.rules import modifiers as rules_modifiers
+
+MSG_NO_MODIFIERS = (
+    "No HCPCS modifier release is loaded in this codebook. The modifiers come with the CMS Alpha-Numeric HCPCS"
+    " file: an operator imports it with `medcode build --source hcpcs FILE`."
+)
+# CPT modifiers (two digits) are AMA content: the knowledge base explains the common ones in its own words.
+CPT_MODIFIER_HINT = (
+    "Two-digit modifiers (25, 59, 76...) are CPT modifiers, whose descriptors belong to the AMA; see the"
+    " knowledge-base article on modifiers."
+)
+
+
+@lru_cache(maxsize=8)
+def _catalogue(path: str, release_id: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    rows = (
+        store.connection()
+        .execute("SELECT code, title, short_title FROM concept WHERE release_id = ? ORDER BY seq", (release_id,))
+        .fetchall()
+    )
+    return tuple((r[0], tuple(content_words(f"{r[1]} {r[2] or ''}"))) for r in rows)
+
+
+def rank(*, system: str, description: str, as_of: dt.date | None = None, limit: int = 3) -> list[selectors.ConceptRow]:
+    """Concepts of a small code set ranked by how well their titles cover the description (IDF-weighted)."""
+    release = selectors.release_for(system=system, as_of=as_of)
+    catalogue = _catalogue(str(store.connected_path()), release.id)
+    frequency = Counter(w for _, ws in catalogue for w in set(ws))
+    total = len(catalogue)
+    wanted = [w for w in content_words(description) if not w.isdigit()]
+    scored = []
+    for code, ws in catalogue:
+        have = set(ws)
+        hits = sum(math.log(1 + total / frequency[w]) for w in wanted if w in have)
+        if hits <= 0:
+            continue
+        missing = sum(1 for w in ws[:8] if w not in wanted)
+        scored.append((hits - 0.3 * missing, code))
+    scored.sort(key=lambda item: -item[0])
+    found = []
+    for _, code in scored[:limit]:
+        concept = selectors.concept_find(system=system, code=code, release=release)
+        if concept is not None:
+            found.append(concept)
+    return found
+
+
+def modifier_define(*, code: str, as_of: dt.date | None = None) -> ToolResult:
+    """What a HCPCS Level II modifier means (official long and short descriptors)."""
+    try:
+        selectors.release_for(system="modifier", as_of=as_of)
+    except ReleaseNotFound:
+        return ToolResult(tool="modifier_define", direct=MSG_NO_MODIFIERS, found=False)
+    result = code_define(code=code, system="modifier", as_of=as_of)
+    result.tool = "modifier_define"
+    explained = _team_explanation(code)
+    if explained is not None:
+        name, facts = explained
+        result.facts += facts
+        if not result.found:
+            # a CPT modifier: the team's own words, never the AMA descriptor
+            result.found = True
+            result.direct = (
+                f"Modifier {code.upper()}: {name}. This is the medcode team's explanation in its own words: CPT"
+                " modifier descriptors belong to the AMA and are not distributed with medcode."
+            )
+    elif not result.found and code.isdigit():
+        result.direct = f"{result.direct} {CPT_MODIFIER_HINT}"
+    return result
+
+
+def _team_explanation(code: str) -> tuple[str, list[Fact]] | None:
+    """The rules module's modifier reference (written by the team in its own words), when it covers the code."""
+    try:
+        entry = rules_modifiers.modifier_get(code)
+    except ApplicationError:
+        return None
+    if not entry.get("name"):
+        return None
+    cite = Citation(
+        system="medcode modifier reference",
+        release="team explanations (not official descriptors)",
+        source_file="medcode/rules/modifiers.toml",
+        title=rules_modifiers.LABEL,
+    )
+    facts = [Fact(f"Modifier {entry['code']}, {entry['name']}: {entry.get('meaning', '')}", cite)]
+    for key, label in (("ncci", "NCCI"), ("payment", "Payment")):
+        if entry.get(key):
+            facts.append(Fact(f"{label}: {entry[key]}", cite))
+    return str(entry["name"]), facts
+
+
+def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResult:
+    """The HCPCS Level II modifier whose descriptor best fits a described situation, with close alternatives."""
+    try:
+        found = rank(system="modifier", description=description, as_of=as_of)
+    except ReleaseNotFound:
+        return ToolResult(tool="modifier_find", direct=MSG_NO_MODIFIERS, found=False)
+    result = ToolResult(tool="modifier_find")
+    if not found:
+        result.found = False
+        result.direct = "I found no HCPCS Level II modifier whose descriptor fits that description."
+        return result
+    best = found[0]
+    result.codes.append(ref(best))
+    result.direct = f"Modifier {best.code}: {best.title}."
+    for concept in found:
+        result.facts.append(
+            Fact(
+                f"Modifier {concept.code}: {concept.title}" + ("" if concept is best else " (a close alternative)."),
+                Citation.of_release(concept.release),
+                (ref(concept),),
+            )
+        )
+    return result
+
+
+def pos_define(*, code: str, as_of: dt.date | None = None) -> ToolResult:
+    """What a place of service code means and whether it is a facility setting."""
+    code = code.strip().zfill(2)
+    result = code_define(code=code, system="pos", as_of=as_of)
+    result.tool = "pos_define"
+    if result.found and result.codes:
+        concept = selectors.concept_get(system="pos", code=code, as_of=as_of)
+        result.direct = f"Place of service {concept.code} is {concept.title}."
+    return result
+
+
+def pos_find(*, description: str, as_of: dt.date | None = None) -> ToolResult:
+    """The place of service code that best fits a described setting."""
+    found = rank(system="pos", description=description, as_of=as_of)
+    result = ToolResult(tool="pos_find")
+    if not found:
+        result.found = False
+        result.direct = "I found no place of service code whose name fits that description."
+        return result
+    best = found[0]
+    result.codes.append(ref(best))
+    result.direct = f"Place of service {best.code}: {best.title}."
+    for concept in found:
+        text = f"POS {concept.code}: {concept.title}. {concept.attrs.get('description', '')}".strip()
+        result.facts.append(Fact(text, Citation.of_release(concept.release), (ref(concept),)))
+    return result
