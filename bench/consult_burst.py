@@ -124,7 +124,9 @@ def run_mode(mode: str, *, emails: int, connections: int, codebook_dir: Path) ->
     medcode = [c.PYTHON, "-m", "medcode.cli.main"]
     log = (work / "listener.log").open("wb")
     processes.append(
-        subprocess.Popen([*medcode, "consult", "listen", "--port", str(desk_port)], env=env, cwd=c.REPO, stdout=log, stderr=log)
+        subprocess.Popen(
+            [*medcode, "consult", "listen", "--port", str(desk_port)], env=env, cwd=c.REPO, stdout=log, stderr=log
+        )
     )
     if mode == "redis":
         for _ in range(2):
@@ -190,7 +192,11 @@ def run_mode(mode: str, *, emails: int, connections: int, codebook_dir: Path) ->
         "duplicates": duplicates,
         "send_seconds": round(sent_seconds, 2),
         "last_reply_seconds": round(last, 2),
-        "latency_ms": {"p50": round(c.percentile(latencies, 50), 1), "p95": round(c.percentile(latencies, 95), 1), "max": round(max(latencies, default=0), 1)},
+        "latency_ms": {
+            "p50": round(c.percentile(latencies, 50), 1),
+            "p95": round(c.percentile(latencies, 95), 1),
+            "max": round(max(latencies, default=0), 1),
+        },
         "states": states,
     }
 
@@ -202,6 +208,7 @@ def main() -> None:
     parser.add_argument("--modes", default="inline,redis")
     args = parser.parse_args()
     started, t0 = c.now_iso(), time.perf_counter()
+    assistant = (c.REPO / "medcode" / "assistant" / "__init__.py").exists()
     machine = c.machine()
     codebook_dir = c.ensure_codebook().parent
     runs = []
@@ -230,16 +237,28 @@ def main() -> None:
         "seconds": time.perf_counter() - t0,
         "table": {
             "columns": [
-                "mode", "e-mails sent", "questions stored", "replies", "lost", "duplicate replies", "send s",
-                "time to last reply s", "answers/s", "reply p50 ms", "reply p95 ms", "target", "result",
+                "mode",
+                "e-mails sent",
+                "questions stored",
+                "replies",
+                "lost",
+                "duplicate replies",
+                "send s",
+                "time to last reply s",
+                "answers/s",
+                "reply p50 ms",
+                "reply p95 ms",
+                "target",
+                "result",
             ],
             "rows": rows,
         },
         "notes": [
             f"{args.emails:,} questions from {args.emails:,} senders over {args.connections} concurrent SMTP connections to "
             "`medcode consult listen` on loopback; answers go out through Django's SMTP backend to a loopback SMTP "
-            "server, which matches each to its question by In-Reply-To. SQLite operational database; the fallback "
-            "answer from the codebook (4 in 5 questions name a code and are answered, 1 in 5 goes to review with an "
+            "server, which matches each to its question by In-Reply-To. SQLite operational database; answers by "
+            f"{'the coding assistant' if assistant else 'the codebook fallback (no assistant installed)'} "
+            "(4 in 5 questions name a code and are answered, 1 in 5 goes to review with an "
             f"acknowledgement: both are one reply). Consult states at the end: {states}.",
         ],
         "runs": runs,
