@@ -26,6 +26,7 @@ BENCHMARKS = (
     "claim_check",
     "ncci_import",
     "fhir_throughput",
+    "consult_burst",
     "search_quality",
     "case2code_quality",
     "autocomplete_http",

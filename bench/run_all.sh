@@ -20,6 +20,7 @@ run bench/page_throughput.py
 run bench/claim_check.py
 run bench/ncci_import.py
 run bench/fhir_throughput.py
+run bench/consult_burst.py
 run bench/search_quality.py        # search top-1/top-5 by kind and in-process speed, two codebook configurations
 run bench/case2code_quality.py     # CodiEsp dev: MAP, recall, micro-F1, with BM25 and icd10-coder peers
 run bench/autocomplete_http.py     # autocomplete over HTTP, 20 connections, 2 gunicorn workers

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("medcode.assistant.urls")),
     path("api/v1/", api.urls),
     path("account/", include("medcode.accounts.urls")),
+    path("jobs/", include("medcode.careers.urls")),
+    path("consult/", include("medcode.consult.urls")),
     path("fhir/", include("medcode.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

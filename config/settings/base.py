@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "medcode.api",
     "medcode.rules",
     "medcode.accounts",
+    "medcode.careers",
+    "medcode.consult",
     "medcode.search",
     "medcode.assistant",
 ]
@@ -91,6 +93,8 @@ WHITENOISE_USE_FINDERS = True
 # medcode
 MEDCODE_CODEBOOK_DIR = Path(env_str("MEDCODE_CODEBOOK_DIR", str(DATA_DIR / "codebooks")))
 MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
+# The site's public address, for links in e-mail (job alerts, consult replies).
+MEDCODE_BASE_URL = env_str("MEDCODE_BASE_URL", "http://localhost:8000").rstrip("/")
 MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
 MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
 # The optional model behind the assistant: any OpenAI-compatible chat-completions endpoint; off when unset.
@@ -117,6 +121,8 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "web:home"
 PASSWORD_RESET_TIMEOUT = env_int("MEDCODE_PASSWORD_RESET_TIMEOUT", 3 * 3600)
 _redis_url = env_str("MEDCODE_REDIS_URL", "")
+# Background work: inline after commit with no broker, queued on Redis for `medcode worker` when set.
+MEDCODE_REDIS_URL = _redis_url
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
@@ -145,9 +151,41 @@ MEDCODE_API_ANON_RATE_PER_MINUTE = env_int("MEDCODE_API_ANON_RATE_PER_MINUTE", 6
 MEDCODE_LOGIN_FAILURES_PER_15_MIN = env_int("MEDCODE_LOGIN_FAILURES_PER_15_MIN", 5)
 MEDCODE_PASSWORD_RESETS_PER_HOUR = env_int("MEDCODE_PASSWORD_RESETS_PER_HOUR", 3)
 
+# private uploads (resumes): never served as static or media files, only through permission-checked views
+MEDCODE_PRIVATE_DIR = Path(env_str("MEDCODE_PRIVATE_DIR", str(DATA_DIR / "private")))
+
+# job board (docs/configuration.md)
+MEDCODE_JOBS_RESUME_MAX_BYTES = env_int("MEDCODE_JOBS_RESUME_MAX_BYTES", 5 * 1024 * 1024)
+MEDCODE_JOBS_DEFAULT_DAYS = env_int("MEDCODE_JOBS_DEFAULT_DAYS", 30)
+MEDCODE_JOBS_ALERT_HOUR = env_int("MEDCODE_JOBS_ALERT_HOUR", 7)
+
+# email consult desk (docs/configuration.md, docs/adr/0031-consult-desk-mail-handling.md)
+MEDCODE_CONSULT_ADDRESS = env_str("MEDCODE_CONSULT_ADDRESS", "consult@localhost")
+MEDCODE_CONSULT_FROM_NAME = env_str("MEDCODE_CONSULT_FROM_NAME", "medcode consult desk")
+
+# Fernet keys (comma-separated, newest first) for patient data at rest; development derives one from SECRET_KEY.
+MEDCODE_CONSULT_KEYS = env_list("MEDCODE_CONSULT_KEYS", [])
+MEDCODE_CONSULT_RETENTION_DAYS = env_int("MEDCODE_CONSULT_RETENTION_DAYS", 90)
+MEDCODE_CONSULT_MAX_MESSAGE_BYTES = env_int("MEDCODE_CONSULT_MAX_MESSAGE_BYTES", 10 * 1024 * 1024)
+MEDCODE_CONSULT_MAX_ATTACHMENT_BYTES = env_int("MEDCODE_CONSULT_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+MEDCODE_CONSULT_SENDER_RATE_PER_HOUR = env_int("MEDCODE_CONSULT_SENDER_RATE_PER_HOUR", 20)
+MEDCODE_CONSULT_UNKNOWN_SENDERS = env_str("MEDCODE_CONSULT_UNKNOWN_SENDERS", "answer")
+MEDCODE_CONSULT_GUEST_PER_MONTH = env_int("MEDCODE_CONSULT_GUEST_PER_MONTH", 3)
+MEDCODE_CONSULT_MIN_CONFIDENCE = float(env_str("MEDCODE_CONSULT_MIN_CONFIDENCE", "0.6"))
+MEDCODE_CONSULT_AUTO_REPLIES_PER_THREAD_HOUR = env_int("MEDCODE_CONSULT_AUTO_REPLIES_PER_THREAD_HOUR", 5)
+MEDCODE_CONSULT_IMAP_HOST = env_str("MEDCODE_CONSULT_IMAP_HOST", "")
+MEDCODE_CONSULT_IMAP_PORT = env_int("MEDCODE_CONSULT_IMAP_PORT", 993)
+MEDCODE_CONSULT_IMAP_SSL = env_bool("MEDCODE_CONSULT_IMAP_SSL", True)
+MEDCODE_CONSULT_IMAP_USER = env_str("MEDCODE_CONSULT_IMAP_USER", "")
+MEDCODE_CONSULT_IMAP_PASSWORD = env_str("MEDCODE_CONSULT_IMAP_PASSWORD", "")
+MEDCODE_CONSULT_IMAP_MAILBOX = env_str("MEDCODE_CONSULT_IMAP_MAILBOX", "INBOX")
+MEDCODE_CONSULT_IMAP_INTERVAL = env_int("MEDCODE_CONSULT_IMAP_INTERVAL", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MEDCODE_LOG_LEVEL", "WARNING")},
+    # aiosmtpd logs every DATA line at DEBUG: consult mail may hold patient data, so never below WARNING.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }

@@ -1,6 +1,6 @@
 """Production settings: secrets come from the environment, cookies and headers are hardened."""
 
-from config.env import env_bool, env_int, env_str
+from config.env import env_bool, env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
@@ -21,3 +21,5 @@ CSRF_COOKIE_SAMESITE = "Lax"
 MEDCODE_DEVICE_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Patient data in consults is encrypted at rest with these keys: no default in production.
+MEDCODE_CONSULT_KEYS = env_list("MEDCODE_CONSULT_KEYS", []) or [env_str("MEDCODE_CONSULT_KEYS")]

@@ -31,6 +31,7 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
             "ip_page_limit",
             "locked_sections",
             "api_rate_per_minute",
+            "consults_per_month",
             "is_guest",
             "is_default",
             "self_service",

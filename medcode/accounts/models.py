@@ -46,6 +46,13 @@ class Plan(models.Model):
         default=list, blank=True, help_text=f"Sections hidden once the allowance is used: {', '.join(SECTION_KEYS)}."
     )
     api_rate_per_minute = models.PositiveIntegerField(default=60, help_text="Requests per minute for each API key.")
+    consults_per_month = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=10,
+        help_text="Consult desk questions per calendar month (UTC); empty means unlimited. "
+        "The guest plan's value applies to unregistered senders.",
+    )
     is_guest = models.BooleanField(default=False, help_text="The plan of visitors who are not logged in (one plan).")
     is_default = models.BooleanField(default=False, help_text="The plan of newly registered accounts (one plan).")
     self_service = models.BooleanField(

@@ -358,8 +358,24 @@ def history_clear(*, user_id: int) -> int:
 
 
 DEFAULT_PLANS: tuple[dict[str, object], ...] = (
-    {"slug": "guest", "name": "Guest", "page_limit": 1, "ip_page_limit": 1, "is_guest": True, "position": 0},
-    {"slug": "free", "name": "Free", "page_limit": 5, "is_default": True, "self_service": True, "position": 1},
+    {
+        "slug": "guest",
+        "name": "Guest",
+        "page_limit": 1,
+        "ip_page_limit": 1,
+        "is_guest": True,
+        "position": 0,
+        "consults_per_month": 3,
+    },
+    {
+        "slug": "free",
+        "name": "Free",
+        "page_limit": 5,
+        "is_default": True,
+        "self_service": True,
+        "position": 1,
+        "consults_per_month": 10,
+    },
     {
         "slug": "pro",
         "name": "Professional",
@@ -367,6 +383,7 @@ DEFAULT_PLANS: tuple[dict[str, object], ...] = (
         "self_service": True,
         "position": 2,
         "api_rate_per_minute": 600,
+        "consults_per_month": None,
     },
 )
 

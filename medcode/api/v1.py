@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from medcode.api import accounts, assistant, codebook, search
+from medcode.api import accounts, assistant, codebook, jobs, search
+from medcode.api import consult as consult_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
 from medcode.core.errors import ApplicationError
@@ -42,3 +43,5 @@ api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
 api.add_router("/", search.router)
 api.add_router("/", assistant.router)
+api.add_router("/", jobs.router)
+api.add_router("/", consult_api.router)

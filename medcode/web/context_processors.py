@@ -17,6 +17,8 @@ NAVIGATION = (
     ("POS", "codebook:browse-pos"),
     ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),
+    ("Jobs", "careers:list"),
+    ("Consult", "consult:ask"),
 )
 
 

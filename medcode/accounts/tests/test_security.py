@@ -29,6 +29,7 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "MEDCODE_DATA_DIR": str(tmp_path),
+        "MEDCODE_CONSULT_KEYS": "kR7oQ7l0yq3mJmO6HqH2lq9y1w0o3o2mY9Wm3bWJg2o=",
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for Playwright; never in deployment

@@ -47,6 +47,8 @@ MSG_UNKNOWN_ID = "No CodeSystem with id '{id}'; ids: {ids}"
 MSG_UNKNOWN_VS = "No value set '{url}'; each served code system has its implicit value set <system URI>?fhir_vs"
 MSG_UNKNOWN_CODE = "Unknown code '{code}' in {label} version {version}{hint}"
 MSG_NEED_CODE = "Give a code with system (or the CodeSystem in the URL), or a coding"
+MSG_CODING_SYSTEM_TYPE = "Coding.system must be a string (a code system URI)"
+MSG_CODING_VERSION_TYPE = "Coding.version must be a string"
 MSG_SYSTEM_MISMATCH = "The coding's system '{coding}' differs from the system '{system}'"
 MSG_BAD_DATE = "Parameter 'date' must be a date (YYYY-MM-DD or a dateTime); got '{value}'"
 MSG_DISPLAY_WRONG = "The display '{display}' is not a valid display for {label} code {code}; it should be '{title}'"
@@ -126,9 +128,14 @@ def _coded_input(
         if not isinstance(code, str) or not code:
             raise FhirError(400, "required", MSG_NEED_CODE)
         coding_uri = coding.get("system")
+        if coding_uri is not None and not isinstance(coding_uri, str):
+            raise FhirError(400, "invalid", MSG_CODING_SYSTEM_TYPE)
+        coding_version = coding.get("version")
+        if coding_version is not None and not isinstance(coding_version, str):
+            raise FhirError(400, "invalid", MSG_CODING_VERSION_TYPE)
         if uri and coding_uri and coding_uri != uri.split("|")[0]:
             raise FhirError(400, "invalid", MSG_SYSTEM_MISMATCH.format(coding=coding_uri, system=uri))
-        return _system_of(coding_uri or uri, resource_id), code, coding.get("version") or version
+        return _system_of(coding_uri or uri, resource_id), code, coding_version or version
     code = params.string(code_name)
     if not code:
         raise FhirError(400, "required", MSG_NEED_CODE)

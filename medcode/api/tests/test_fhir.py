@@ -246,6 +246,17 @@ def test_post_needs_no_csrf_token(default_codebook: Path) -> None:
     )
 
 
+def test_a_coding_whose_system_is_not_a_string_is_a_400(client: Client) -> None:
+    """Schemathesis found POSTed Codings with a number as system (a 500 before)."""
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "coding", "valueCoding": {"system": 0, "code": "E11"}}],
+    }
+    response = client.post("/fhir/CodeSystem/$lookup", json.dumps(body), content_type="application/fhir+json")
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["diagnostics"] == "Coding.system must be a string (a code system URI)"
+
+
 def test_translate_get_and_post_give_the_same_answer(client: Client) -> None:
     by_get = client.get(f"{TRANSLATE}?system={ICD9}&code=250.60&reverse=false").json()
     body = _parameters(("system", "Uri", ICD9), ("code", "Code", "250.60"), ("reverse", "Boolean", False))

@@ -143,3 +143,18 @@ def test_csv_claims_grouped_by_claim_id(rules_codebook: Path) -> None:
     assert "not a real date" in results[1]["error"] and "units '-1'" in results[2]["error"]
     with pytest.raises(services.ClaimInvalid, match="no 'code' column"):
         services.csv_text_check("a,b\n1,2\n")
+
+
+def test_drg_grouping_the_grouper_refuses_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Schemathesis found inputs on which msdrg raises RuntimeError("Grouping failed (returned null)...")."""
+    import msdrg
+
+    from medcode.core.errors import ApplicationError
+    from medcode.rules import classifiers
+
+    def refuse(self: object, claim: object) -> None:
+        raise RuntimeError("Grouping failed (returned null). version=440, pdx='NATIONAL'.")
+
+    monkeypatch.setattr(msdrg.MsdrgGrouper, "group", refuse)
+    with pytest.raises(ApplicationError, match="could not group this case"):
+        classifiers.drg_group(pdx="NATIONAL", version=440)

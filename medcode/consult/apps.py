@@ -1,0 +1,9 @@
+"""The email consult desk: questions by e-mail or web form, answered by the assistant, reviewed by staff."""
+
+from django.apps import AppConfig
+
+
+class ConsultConfig(AppConfig):
+    name = "medcode.consult"
+    label = "consult"
+    verbose_name = "Consult desk"

@@ -1,0 +1,117 @@
+"""The staff queue end to end in a real browser: a question arrives by SMTP, the desk cannot answer it with
+confidence, staff find it under "needs review", escalate it, edit and send a reply that reaches the sender by
+SMTP in the same thread; a coder asks on the web form and reads the answer on their consult page."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medcode.accounts.tests.factories import PASSWORD, make_account
+from medcode.accounts.tests.test_browser import ARGS, CHROMIUM
+from medcode.consult.models import Consult, ConsultMessage
+from medcode.consult.tests.conftest import SendMail
+from medcode.consult.tests.support import Mailbox
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("codebook"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
+SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def login(browser: Any, live_server: Any) -> Iterator[Callable[[str], Any]]:
+    contexts: list[Any] = []
+
+    def _login(email: str) -> Any:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/account/login/")
+        page.fill("#id_email", email)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button:text('Log in')")
+        page.wait_for_url("**/account/")
+        return page
+
+    yield _login
+    for context in contexts:
+        context.close()
+
+
+def test_staff_queue_review_escalate_edit_and_send(
+    login: Callable[[str], Any], send: SendMail, outbox: Mailbox
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sent = send(
+        subject="Sepsis sequencing",
+        body="How do I sequence sepsis with pneumonia on admission? I want to talk to a human.",
+    )
+    [ack] = outbox.wait_for("coder@clinic.example")
+    assert "needs a look from one of our coders" in ack.get_content()
+    staff_user = make_account().user
+    staff_user.is_staff = True
+    staff_user.save()
+
+    page = login(staff_user.email)
+    page.goto("/consult/desk/")
+    assert page.locator("[data-testid=count-needs_review]").inner_text() == "1"
+    page.screenshot(path=str(SHOTS / "consult-queue.png"), full_page=True)
+    page.click("a:text('Sepsis sequencing')")
+    assert "the user asked for a person" in page.locator("main").inner_text()
+    assert "How do I sequence sepsis" in page.locator(".thread").inner_text()
+    page.click("button:text('Escalate')")
+    assert page.locator("[data-testid=state]").inner_text() == "escalated"
+
+    page.fill(
+        "#id_text", "Sequence the sepsis code first when it is present on admission, then J18.9. See guideline I.C.1.d."
+    )
+    page.click("button:text('Send and close')")
+    assert "Reply sent to coder@clinic.example" in page.locator(".messages").inner_text()
+    assert page.locator("[data-testid=state]").inner_text() == "closed"
+    assert page.locator("[data-testid=sent-by]").inner_text() == staff_user.email
+    page.screenshot(path=str(SHOTS / "consult-detail.png"), full_page=True)
+
+    replies = outbox.wait_for("coder@clinic.example", count=2)
+    assert replies[1]["In-Reply-To"] == sent["Message-ID"]
+    assert "J18.9" in replies[1].get_content()
+    consult = Consult.objects.get()
+    assert consult.first_response_at is not None
+    assert ConsultMessage.objects.get(kind="staff_answer").sent_by == staff_user
+
+    page.goto("/consult/desk/?state=closed")
+    assert page.locator("[data-testid=consult-row]").count() == 1
+    assert page.locator("[data-testid=median]").inner_text().endswith(" s")
+
+
+def test_a_coder_asks_on_the_web_form(login: Callable[[str], Any], outbox: Mailbox) -> None:
+    coder = make_account().user
+    page = login(coder.email)
+    page.goto("/consult/")
+    page.fill("#id_subject", "Hypertension")
+    page.fill("#id_question", "Is I10 a billable code?")
+    page.click("button:text('Send my question')")
+    page.wait_for_url("**/consult/mine/**")
+    page.reload()
+    assert page.locator("[data-testid=consult-state]").inner_text() == "answered automatically"
+    assert "I10" in page.locator(".thread li.out").inner_text()
+    outbox.wait_for(coder.email)

@@ -1,0 +1,97 @@
+"""Background tasks: inline with no broker, queued on a real Redis server (loopback) and run by the worker."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from medcode.consult.tests.support import free_port
+from medcode.core import tasks
+
+CALLS: list[int] = []
+
+
+@tasks.task
+def record(*, value: int) -> None:
+    CALLS.append(value)
+
+
+def test_no_broker_runs_the_task_at_once(settings: Any) -> None:
+    settings.MEDCODE_REDIS_URL = ""
+    CALLS.clear()
+    record.delay(value=1)
+    assert CALLS == [1]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    pytest.importorskip("redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.mark.django_db
+def test_redis_queues_and_the_worker_runs(settings: Any, redis_url: str) -> None:
+    settings.MEDCODE_REDIS_URL = redis_url
+    CALLS.clear()
+    record.delay(value=2)
+    record.delay(value=3)
+    assert CALLS == []  # queued, not run
+    assert tasks.worker_run(once=True) == 2
+    assert CALLS == [2, 3]
+
+
+def test_an_unknown_or_failing_task_does_not_stop_the_worker(caplog: pytest.LogCaptureFixture) -> None:
+    tasks.run_message(b'{"task": "nowhere.task", "kwargs": {}}')
+    tasks.run_message(b'{"task": "' + record.name.encode() + b'", "kwargs": {"wrong": 1}}')
+    assert "unknown task nowhere.task" in caplog.text and "failed" in caplog.text
+
+
+def test_periodic_jobs_run_when_due() -> None:
+    ran: list[str] = []
+    job = tasks.Periodic(name="t", seconds=lambda: 60, func=lambda: ran.append("x"))
+    tasks._periodic.append(job)
+    try:
+        assert job in tasks.periodic_due(1000.0)
+        assert job not in tasks.periodic_due(1030.0)
+        assert job in tasks.periodic_due(1061.0)
+    finally:
+        tasks._periodic.remove(job)
