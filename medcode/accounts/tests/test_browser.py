@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -17,29 +15,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.codebook import store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
 PASSWORD = "a long enough passphrase"
 CODES = ["E11.42", "I10", "E11.9", "J45.909", "S72.001A", "R51.9", "Z00.00", "M54.50"]
 
@@ -86,16 +70,6 @@ def mailbox(settings: Any) -> Iterator[Mailbox]:
         controller.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser: Any, default_codebook: Path, live_server: Any, settings: Any) -> Iterator[Any]:
     store.forget()
@@ -108,13 +82,13 @@ def page(browser: Any, default_codebook: Path, live_server: Any, settings: Any) 
 
 
 def test_register_verify_login_hit_the_limit_and_upgrade(page: Any, mailbox: Mailbox, live_server: Any) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # a guest opens one code page in full, the next one is locked
     page.goto(f"/codes/icd10cm/{CODES[0]}/")
     assert page.locator("text=Excludes1").count() >= 1
     page.goto(f"/codes/icd10cm/{CODES[1]}/")
     assert page.locator(".lock-title", has_text="Register to view content").count() >= 2
-    page.screenshot(path=str(SHOTS / "locked-guest.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "locked-guest.png"), full_page=True)
     # clearing cookies does not help: the IP address was counted too
     page.context.clear_cookies()
     page.goto(f"/codes/icd10cm/{CODES[2]}/")
@@ -152,7 +126,7 @@ def test_register_verify_login_hit_the_limit_and_upgrade(page: Any, mailbox: Mai
         assert page.locator(".locked").count() == 0
     page.goto(f"/codes/icd10cm/{CODES[5]}/")
     assert page.locator(".lock-title", has_text="Upgrade to view content").count() >= 1
-    page.screenshot(path=str(SHOTS / "locked-free.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "locked-free.png"), full_page=True)
 
     # upgrade on the plans page; the same code page is now complete
     page.locator(".locked a", has_text="See plans").first.click()

@@ -6,20 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.codebook import store
-from medcode.web.tests.test_browser import ARGS, CHROMIUM, SHOTS, browser  # noqa: F401  (the shared fixture)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
 
 
 @pytest.fixture
-def chat_page(browser, default_codebook: Path, live_server):  # type: ignore[no-untyped-def]  # noqa: F811
+def chat_page(browser, default_codebook: Path, live_server):  # type: ignore[no-untyped-def]
     store.forget()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
@@ -39,8 +37,8 @@ def test_question_streams_an_answer_with_citations(chat_page) -> None:  # type: 
     assert bot.locator(".direct").inner_text().startswith("No: E11.9")
     assert "verdict: not" not in bot.inner_text() and "verdict: no" in bot.inner_text()
     assert bot.locator("a:text-is('E10.9')").count() == 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "assistant.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "assistant.png"), full_page=True)
     # the conversation is kept for this browser
     page.reload()
     assert page.locator(".msg.user").first.inner_text().endswith("Can E11.9 and E10.9 be coded together?")
@@ -48,7 +46,7 @@ def test_question_streams_an_answer_with_citations(chat_page) -> None:  # type: 
     assert page.locator(".msg.user").count() == 0
 
 
-def test_chat_works_without_javascript(browser, default_codebook: Path, live_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_chat_works_without_javascript(browser, default_codebook: Path, live_server) -> None:  # type: ignore[no-untyped-def]
     store.forget()
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
     page = context.new_page()

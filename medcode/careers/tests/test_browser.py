@@ -3,7 +3,6 @@ with a resume, and gets the alert e-mail (through a loopback SMTP server) for a 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,8 +11,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.accounts.tests.factories import PASSWORD, make_account
-from medcode.accounts.tests.test_browser import ARGS, CHROMIUM
 from medcode.careers import services
 from medcode.careers.models import Application, Job
 from medcode.careers.tests.factories import pdf_bytes
@@ -22,12 +21,8 @@ from medcode.consult.tests.support import Mailbox, free_port
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
 
 
 @pytest.fixture
@@ -43,16 +38,6 @@ def mailbox(settings: Any) -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -93,7 +78,7 @@ def _post_job(page: Any, *, title: str, credential: str) -> None:
 def test_employer_posts_staff_approves_coder_finds_applies_and_gets_an_alert(
     login: Callable[[str], Any], mailbox: Mailbox, tmp_path: Path
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     employer_user = make_account().user
     staff_user = make_account().user
     staff_user.is_staff = True
@@ -116,7 +101,7 @@ def test_employer_posts_staff_approves_coder_finds_applies_and_gets_an_alert(
     # the employer posts; staff publish
     _post_job(employer, title="Remote CRC coder", credential="CRC")
     staff.goto("/jobs/moderation/")
-    staff.screenshot(path=str(SHOTS / "jobs-moderation.png"), full_page=True)
+    staff.screenshot(path=str(SCREENSHOTS / "jobs-moderation.png"), full_page=True)
     staff.click("button:text('Publish “Remote CRC coder”')")
     assert "published" in staff.locator(".messages").inner_text()
 
@@ -131,7 +116,7 @@ def test_employer_posts_staff_approves_coder_finds_applies_and_gets_an_alert(
     coder.fill(".save-search input[name=name]", "Remote CRC")
     coder.click("button:text('Save this search')")
     assert "Search saved" in coder.locator(".messages").inner_text()
-    coder.screenshot(path=str(SHOTS / "jobs-search.png"), full_page=True)
+    coder.screenshot(path=str(SCREENSHOTS / "jobs-search.png"), full_page=True)
     coder.click("a:text('Remote CRC coder')")
     ld = coder.locator("script[type='application/ld+json']").inner_text()
     assert '"@type": "JobPosting"' in ld

@@ -4,15 +4,13 @@ SMTP in the same thread; a coder asks on the web form and reads the answer on th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.accounts.tests.factories import PASSWORD, make_account
-from medcode.accounts.tests.test_browser import ARGS, CHROMIUM
 from medcode.consult.models import Consult, ConsultMessage
 from medcode.consult.tests.conftest import SendMail
 from medcode.consult.tests.support import Mailbox
@@ -21,21 +19,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("codebook"),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -61,7 +46,7 @@ def login(browser: Any, live_server: Any) -> Iterator[Callable[[str], Any]]:
 def test_staff_queue_review_escalate_edit_and_send(
     login: Callable[[str], Any], send: SendMail, outbox: Mailbox
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     sent = send(
         subject="Sepsis sequencing",
         body="How do I sequence sepsis with pneumonia on admission? I want to talk to a human.",
@@ -75,7 +60,7 @@ def test_staff_queue_review_escalate_edit_and_send(
     page = login(staff_user.email)
     page.goto("/consult/desk/")
     assert page.locator("[data-testid=count-needs_review]").inner_text() == "1"
-    page.screenshot(path=str(SHOTS / "consult-queue.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "consult-queue.png"), full_page=True)
     page.click("a:text('Sepsis sequencing')")
     assert "the user asked for a person" in page.locator("main").inner_text()
     assert "How do I sequence sepsis" in page.locator(".thread").inner_text()
@@ -89,7 +74,7 @@ def test_staff_queue_review_escalate_edit_and_send(
     assert "Reply sent to coder@clinic.example" in page.locator(".messages").inner_text()
     assert page.locator("[data-testid=state]").inner_text() == "closed"
     assert page.locator("[data-testid=sent-by]").inner_text() == staff_user.email
-    page.screenshot(path=str(SHOTS / "consult-detail.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "consult-detail.png"), full_page=True)
 
     replies = outbox.wait_for("coder@clinic.example", count=2)
     assert replies[1]["In-Reply-To"] == sent["Message-ID"]

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import BROWSER_ARGS, CHROMIUM, SCREENSHOTS, needs_chromium
 from medcode.codebook import store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-]
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
 
 
 @pytest.fixture
@@ -37,7 +23,7 @@ def page(rules_codebook: Path, live_server) -> Iterator[object]:  # type: ignore
 
     store.forget()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
         yield context.new_page()
         context.close()
@@ -53,8 +39,8 @@ def test_code_page_pair_opens_prefilled_checker_and_finds_the_edit(page) -> None
     page.wait_for_selector("table.findings")
     text = page.inner_text("table.findings")
     assert "ncci_ptp" in text and "20610 is bundled into 27447" in text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "claim-checker.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "claim-checker.png"), full_page=True)
 
 
 def test_checker_shows_a_clear_message_for_negative_units(page) -> None:  # type: ignore[no-untyped-def]

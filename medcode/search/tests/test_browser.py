@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.codebook import store
-from medcode.web.tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -55,8 +39,8 @@ def test_autocomplete_by_keyboard(page) -> None:  # type: ignore[no-untyped-def]
     assert 1 <= options.count() <= 10
     assert box.get_attribute("aria-expanded") == "true"
     assert page.locator("#home-q-suggestions mark").count() >= 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "autocomplete.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "autocomplete.png"))
     page.keyboard.press("ArrowDown")
     assert options.first.get_attribute("aria-selected") == "true"
     page.keyboard.press("Escape")
@@ -74,7 +58,7 @@ def test_enter_without_a_choice_submits_the_search(page) -> None:  # type: ignor
     page.wait_for_url("**/search/?q=plaque*")
     assert page.locator("table.results td.code").first.inner_text() == "L40.0"
     assert page.locator("text=psoraisis").count() >= 1  # "read as" shows the correction
-    page.screenshot(path=str(SHOTS / "search-results.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "search-results.png"), full_page=True)
 
 
 def test_search_works_without_javascript(browser, default_codebook: Path, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -93,13 +77,13 @@ def test_case_to_code_page(page) -> None:  # type: ignore[no-untyped-def]
     codes = page.locator("table.case-codes td.code a").all_inner_texts()
     assert "E11.9" in codes and "I10" in codes
     assert page.locator("#excluded").count() == 1 and page.locator("text=negated").count() >= 1
-    page.screenshot(path=str(SHOTS / "case2code.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "case2code.png"), full_page=True)
 
 
 def test_index_page_and_every_field_labelled(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/index/")
     assert page.locator("h1").inner_text() == "Alphabetic Index"
-    page.screenshot(path=str(SHOTS / "index.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
     for path in ("/search/?q=fracture", "/case2code/", "/index/"):
         page.goto(path)
         unlabeled = page.evaluate(

@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import SCREENSHOTS, needs_chromium
 from medcode.codebook import store
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
+    needs_chromium,
 ]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(os.environ.get("MEDCODE_DATA_DIR", "var")) / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -62,8 +34,8 @@ def test_search_from_home_to_code_page_by_keyboard(page) -> None:  # type: ignor
     assert page.locator("h1").inner_text().startswith("E11.42")
     assert page.locator("main").count() == 1 and page.locator("nav[aria-label=Hierarchy]").count() == 1
     assert page.locator("text=Excludes1").count() >= 1
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "code-page.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "code-page.png"), full_page=True)
 
 
 def test_note_links_and_breadcrumb_navigate(page) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +60,7 @@ def test_pages_fit_a_phone_and_print_without_navigation(page) -> None:  # type: 
     page.goto("/codes/icd10pcs/0DTJ4ZZ/")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
-    page.screenshot(path=str(SHOTS / "pcs-phone.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "pcs-phone.png"), full_page=True)
     page.emulate_media(media="print")
     assert not page.locator("header.site-header").is_visible()
     assert page.locator("h1").is_visible()
