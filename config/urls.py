@@ -5,17 +5,18 @@ from django.urls import include, path
 
 from medcode.api.v1 import api
 
+# The APIs come first: machine clients call them most, and resolving walks the list in order.
 urlpatterns = [
+    path("fhir/", include("medcode.api.fhir.urls")),
+    path("api/v1/", api.urls),
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),
     path("", include("medcode.search.urls")),
     path("", include("medcode.assistant.urls")),
-    path("api/v1/", api.urls),
     path("account/", include("medcode.accounts.urls")),
     path("jobs/", include("medcode.careers.urls")),
     path("consult/", include("medcode.consult.urls")),
-    path("fhir/", include("medcode.api.fhir.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "medcode.accounts.middleware.AccountActivityMiddleware",
 ]
 
+# Flash messages ride in the session: the cookie store builds a signer on every request, API calls included.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -96,6 +99,7 @@ MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
 # The site's public address, for links in e-mail (job alerts, consult replies).
 MEDCODE_BASE_URL = env_str("MEDCODE_BASE_URL", "http://localhost:8000").rstrip("/")
 MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
+MEDCODE_AUTOCOMPLETE_CACHE = env_int("MEDCODE_AUTOCOMPLETE_CACHE", 10_000)
 MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
 # The optional model behind the assistant: any OpenAI-compatible chat-completions endpoint; off when unset.
 MEDCODE_LLM_BASE_URL = env_str("MEDCODE_LLM_BASE_URL", "")

@@ -55,15 +55,15 @@ def connection() -> sqlite3.Connection:
     """
     cached: tuple[Path, sqlite3.Connection] | None = getattr(_local, "conn", None)
     now = time.monotonic()
-    directory = codebook_dir()
+    setting = settings.MEDCODE_CODEBOOK_DIR  # compared as given: building a Path per call costs more than the look-up
     if (
         cached is not None
         and now - getattr(_local, "checked", 0.0) < MARKER_CHECK_SECONDS
-        and (getattr(_local, "directory", None) == directory)
+        and getattr(_local, "directory", None) == setting
     ):
         return cached[1]
-    path = active_path(directory)
-    _local.checked, _local.directory = now, directory
+    path = active_path(Path(setting))
+    _local.checked, _local.directory = now, setting
     if path is None:
         raise CodebookMissing(MSG_NO_CODEBOOK)
     if cached is not None and cached[0] == path:

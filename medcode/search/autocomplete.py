@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
+from medcode.codebook import store
 from medcode.core.errors import ApplicationError
 from medcode.search import services
 
 MAX_TERMS = 200
+# Answers per process for the most recent distinct (codebook build, query, options): people type the same
+# prefixes all day, and a build switch changes the key. About 3 kB an answer (MEDCODE_AUTOCOMPLETE_CACHE).
+CACHE_SIZE = settings.MEDCODE_AUTOCOMPLETE_CACHE
 CTSS_MAX_LIST = 500
 CTSS_FIELDS = {
     "icd10cm": {"code": "code", "name": "title"},
@@ -29,7 +35,13 @@ def autocomplete(*, query: str, system: str | None = None, limit: int = 10) -> d
     query = (query or "")[:MAX_TERMS]
     if not query.strip():
         return {"query": query, "results": []}
-    found = services.search(query=query, system=system, limit=max(1, min(limit, 10)), prefix_last=True)
+    return _autocomplete(store.connected_path().name, query, system, max(1, min(limit, 10)))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _autocomplete(build: str, query: str, system: str | None, limit: int) -> dict[str, Any]:
+    """The answer for one codebook build; callers must not change it (it is shared from the cache)."""
+    found = services.search(query=query, system=system, limit=limit, prefix_last=True)
     return {
         "query": query,
         "results": [
@@ -64,6 +76,15 @@ def ctss_search(
     terms = (terms or "")[:MAX_TERMS]
     if not terms.strip():
         return [0, [], None, []]
+    return _ctss_search(store.connected_path().name, system, terms, max_list, sf, tuple(df_list), tuple(ef_list))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _ctss_search(
+    build: str, system: str, terms: str, max_list: int, sf: str, df_list: tuple[str, ...], ef_list: tuple[str, ...]
+) -> list[Any]:
+    """The answer for one codebook build; callers must not change it (it is shared from the cache)."""
+    fields = CTSS_FIELDS[system]
     search_fields = {f.strip() for f in sf.split(",") if f.strip()}
     found = services.search(query=terms, system=system, limit=max_list, prefix_last=True)["results"]
     if search_fields == {"code"}:

@@ -155,7 +155,8 @@ def _word_results(
     raw: str, f: Filters, limit: int, *, prefix_last: bool = False
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     lex = codebook_lexicon()
-    scored: list[tuple[float, dict[str, Any]]] = []
+    # (score, release index, hit, match, stems): results are built (and highlighted) for the best `limit` only
+    scored: list[tuple[float, index.ReleaseIndex, engine.Hit, set[str]]] = []
     corrections: dict[str, str] = {}
     for release in _releases(f):
         if release.system not in WORD_SYSTEMS and release.system in ("cpt",):
@@ -164,25 +165,27 @@ def _word_results(
         pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last)
         corrections.update(pq.corrections)
         stems = pq.stems
-        for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter):
-            via = hit.via if hit.via is not None else hit.doc
-            kind = int(ix.doc_kind[via])
-            match = index.KIND_NAMES[kind]
-            detail = ix.doc_text[via] if kind != index.TITLE else None
-            path = None
-            if kind not in (index.TITLE, index.INCLUSION):
-                target = ix.codes[int(ix.doc_concept[via])]
-                path = f"{ix.doc_text[via]} -> {target}"
-            if hit.via is not None:
-                match = f"{match}, steered"
-            scored.append(
-                (
-                    hit.score,
-                    _result(ix, hit.concept, score=hit.score, match=match, stems=stems, detail=detail, index_path=path),
-                )
-            )
+        scored += [
+            (hit.score, ix, hit, stems)
+            for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter)
+        ]
     scored.sort(key=lambda p: -p[0])
-    return [r for _, r in scored[:limit]], corrections
+    return [_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], corrections
+
+
+def _word_result(ix: index.ReleaseIndex, hit: engine.Hit, stems: set[str]) -> dict[str, Any]:
+    """A ranked hit as a result: what matched (title, inclusion term, index path) and whether it was steered."""
+    via = hit.via if hit.via is not None else hit.doc
+    kind = int(ix.doc_kind[via])
+    match = index.KIND_NAMES[kind]
+    detail = ix.doc_text[via] if kind != index.TITLE else None
+    path = None
+    if kind not in (index.TITLE, index.INCLUSION):
+        target = ix.codes[int(ix.doc_concept[via])]
+        path = f"{ix.doc_text[via]} -> {target}"
+    if hit.via is not None:
+        match = f"{match}, steered"
+    return _result(ix, hit.concept, score=hit.score, match=match, stems=stems, detail=detail, index_path=path)
 
 
 def search(

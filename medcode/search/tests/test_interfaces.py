@@ -109,3 +109,22 @@ def test_cli_search_batch(run) -> None:  # type: ignore[no-untyped-def]
     batch = run("search", "--batch", stdin='{"query": "e114"}\n{"query": "chf", "system": "icd10cm", "limit": 3}\n')
     lines = [json.loads(x) for x in batch.stdout.splitlines()]
     assert lines[0]["results"][0]["code"] == "E11.4" and len(lines[1]["results"]) == 3
+
+
+def test_autocomplete_answers_repeat_from_the_cache_of_the_active_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from medcode.codebook import store
+    from medcode.search import autocomplete
+
+    autocomplete._autocomplete.cache_clear()
+    first = autocomplete.autocomplete(query="chronic kidney dis")
+    again = autocomplete.autocomplete(query="chronic kidney dis")
+    info = autocomplete._autocomplete.cache_info()
+    assert again == first and (info.hits, info.misses) == (1, 1)
+    assert any(r["code"].startswith("N18") for r in first["results"])
+    # another active build is a new key: its answers are computed, never taken from the old build's entries
+    active = store.connected_path()
+    monkeypatch.setattr(store, "connected_path", lambda: Path(active.parent, "another-build.sqlite"))
+    autocomplete.autocomplete(query="chronic kidney dis")
+    assert autocomplete._autocomplete.cache_info().misses == 2
