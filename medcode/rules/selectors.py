@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from medcode.codebook import notes as codebook_notes
 from medcode.codebook import selectors as codebook
 from medcode.codebook import store
 from medcode.core.errors import ReleaseNotFound
@@ -352,7 +353,9 @@ def _diagnosis_status(path: str, code: str, release_id: int) -> DiagnosisStatus:
         )
     ancestors = codebook.concept_ancestors(concept=concept)
     notes = codebook.concept_notes(concept=concept, ancestors=ancestors)
-    excludes = tuple(dict.fromkeys(c for n in notes if n.kind == "excludes1" for c in n.codes))
+    excludes = tuple(
+        dict.fromkeys(r for n in notes if n.kind == "excludes1" for r in codebook_notes.note_references(n.text))
+    )
     completions: tuple[str, ...] = ()
     needs_seventh = False
     if not concept.billable:

@@ -99,7 +99,7 @@ class DiagnosisStatus:
     needs_seventh: bool = False
     release: str | None = None
     completions: tuple[str, ...] = ()
-    excludes1: tuple[str, ...] = ()  # codes and code prefixes named in the Excludes1 notes that govern it
+    excludes1: tuple[str, ...] = ()  # codes, categories and ranges (E08-E13) its governing Excludes1 notes name
 
 
 @dataclass(frozen=True, slots=True)

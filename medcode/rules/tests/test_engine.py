@@ -125,6 +125,19 @@ def test_diagnoses_billable_seventh_pointer_and_excludes1() -> None:
     assert excludes.codes == ("E11.9", "E10.9")
 
 
+def test_excludes1_ranges_cover_the_codes_inside_them() -> None:
+    diagnoses = [
+        DiagnosisStatus("R73.09", True, True, excludes1=("E08-E13",)),
+        DiagnosisStatus("E14.0", True, True),  # outside the range: no finding
+        DiagnosisStatus("C81.92", True, True),
+        DiagnosisStatus("D47.Z9", True, True, excludes1=("C810-C814",)),
+    ]
+    assert codes.excludes1_check(diagnoses=diagnoses) == []
+    diagnoses.append(DiagnosisStatus("E11.9", True, True))
+    [finding] = codes.excludes1_check(diagnoses=diagnoses)
+    assert finding.codes == ("R73.09", "E11.9") and "(E08-E13)" in finding.message
+
+
 def test_status_codes() -> None:
     statuses = {"A0021": CodeStatus("A0021", "hcpcs", True, coverage="M")}
     found = codes.status_check(
