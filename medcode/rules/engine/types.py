@@ -22,6 +22,8 @@ class Line:
     dos: dt.date
     pos: str | None = None
     dx_pointers: tuple[int, ...] = ()
+    minutes: int | None = None  # anesthesia time, when given
+    base_units: float | None = None  # anesthesia base units given by the user (else the imported CMS table)
 
 
 @dataclass(frozen=True, slots=True)
