@@ -400,11 +400,14 @@ CSV_COLUMNS = {
     "place_of_service": ("place_of_service", "pos"),
     "setting": ("setting",),
     "locality": ("locality",),
+    "provider_type": ("provider_type", "provider"),
     "diagnoses": ("diagnoses", "dx", "diagnosis_codes", "icd10"),
     "code": ("code", "hcpcs", "cpt", "procedure", "procedure_code"),
     "modifiers": ("modifiers", "modifier", "mods"),
     "units": ("units", "unit", "qty", "quantity"),
     "dx_pointers": ("dx_pointers", "pointers", "dx_pointer"),
+    "minutes": ("minutes", "anesthesia_minutes"),
+    "base_units": ("base_units",),
 }
 
 
@@ -448,6 +451,7 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
                 "place_of_service": cell(row, "place_of_service"),
                 "setting": cell(row, "setting") or "practitioner",
                 "locality": cell(row, "locality"),
+                "provider_type": cell(row, "provider_type"),
                 "diagnoses": _list(cell(row, "diagnoses")),
                 "lines": [],
                 "_row": number,
@@ -458,6 +462,8 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
             "modifiers": cell(row, "modifiers"),
             "units": cell(row, "units") or 1,
             "dx_pointers": cell(row, "dx_pointers"),
+            "minutes": cell(row, "minutes"),
+            "base_units": cell(row, "base_units"),
         }
         if cell(row, "date_of_service") and cell(row, "date_of_service") != claim["date_of_service"]:
             line["date_of_service"] = cell(row, "date_of_service")
