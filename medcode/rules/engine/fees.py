@@ -1,8 +1,9 @@
 """Medicare Physician Fee Schedule amounts: RVUs x GPCIs x conversion factor, then the payment adjustments.
 
-The adjustments follow CMS's RVU file documentation (RVU25A) in this order: the OPPS imaging cap, the global
-surgery split (modifiers 54, 55, 56), bilateral surgery, the multiple-procedure rules of one date (indicators
-1-7, see mppr.py), then assistant at surgery, co-surgeons, team surgery and the non-physician practitioner rate.
+The adjustments follow CMS's RVU file documentation (RVU25A) in this order: the global surgery split (modifiers
+54, 55, 56), bilateral surgery, the multiple-procedure rules of one date (indicators 1-7, see mppr.py), the OPPS
+imaging cap (the lesser of that amount and CMS's OPPS-based amount), then assistant at surgery, co-surgeons, team
+surgery and the non-physician practitioner rate.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ class _Line:
     pc: float = 0.0
     pe: float = 0.0
     base_amount: float | None = None
+    cap: float | None = None
 
 
 def _component(
@@ -199,8 +201,8 @@ def _component(
     return amount
 
 
-def _cap(state: _Line, pricing: Pricing, locality: Locality) -> None:
-    """The OPPS imaging cap: the lesser of the fee schedule amount and CMS's OPPS-based amount at the locality."""
+def _cap(state: _Line, pricing: Pricing) -> None:
+    """Find the OPPS imaging cap of the line at the locality; a carrier-priced code shows it as its ceiling."""
     rvu, line = state.rvu, state.line
     cap = pricing.caps.get((rvu.code, rvu.modifier))
     if cap is None:
@@ -213,27 +215,26 @@ def _cap(state: _Line, pricing: Pricing, locality: Locality) -> None:
                 )
             )
         return
-    limit = cap.facility if state.facility else cap.nonfacility
+    state.cap = cap.facility if state.facility else cap.nonfacility
     if state.amount is None:  # carrier priced: the cap is the most the MAC's price may be
         state.steps.append(
             Step(
-                f"OPPS imaging cap: the MAC's price for {line.code} may not exceed {limit:.2f}", limit, "carrier priced"
+                f"OPPS imaging cap: the MAC's price for {line.code} may not exceed {state.cap:.2f}",
+                state.cap,
+                "carrier priced",
             )
         )
-        return
-    if limit < state.amount:
-        state.steps.append(
-            Step(
-                f"OPPS imaging cap: lesser of fee schedule {state.amount:.2f} and OPPS-based {limit:.2f}",
-                limit,
-                "Deficit Reduction Act of 2005 section 5102(b); CMS OPPSCAP file",
-            )
+
+
+def _cap_step(cap: float, before: float, after: float, units: int, capped: int) -> Step:
+    """The visible OPPS cap step: the lesser of the fee schedule amount and CMS's OPPS-based amount."""
+    where = "Deficit Reduction Act of 2005 section 5102(b); CMS OPPSCAP file"
+    per = f" per unit ({capped} of {units} units capped)" if units > 1 else ""
+    if capped:
+        return Step(
+            f"OPPS imaging cap: lesser of fee schedule {before:.2f} and OPPS-based {cap:.2f}{per}", after, where
         )
-        state.amount = limit
-    else:
-        state.steps.append(
-            Step(f"OPPS imaging cap {limit:.2f} is not below the fee schedule amount: no change", state.amount)
-        )
+    return Step(f"OPPS imaging cap {cap:.2f} is not below the fee schedule amount: no change", after, where)
 
 
 def _split(state: _Line) -> None:
@@ -284,7 +285,7 @@ def _prepare(
         return LineFee(line.number, line.code, None, facility, locality.key, (step,)), []
     amount, steps, problems = base_fee(rvu=rvu, locality=locality, facility=facility)
     state = _Line(line, rvu, facility, amount, steps, problems)
-    _cap(state, pricing, locality)
+    _cap(state, pricing)
     if state.amount is None:
         fee = LineFee(line.number, line.code, None, facility, locality.key, tuple(state.steps), rvu.modifier)
         return fee, state.problems
@@ -322,9 +323,15 @@ def _finish(state: _Line, reduced: mppr.Reduced | None, pricing: Pricing, locali
     amount: float | None
     if reduced is not None:
         amount = reduced.amount
-        steps.append(Step(reduced.label, amount or 0.0, reduced.note))
+        steps.append(Step(reduced.label, reduced.uncapped or 0.0, reduced.note))
+        if state.cap is not None and amount is not None and reduced.uncapped is not None:
+            steps.append(_cap_step(state.cap, reduced.uncapped, amount, line.units, reduced.capped))
     else:
         amount = state.amount
+        if state.cap is not None:
+            capped = min(amount, state.cap)
+            steps.append(_cap_step(state.cap, amount, capped, 1, int(capped < amount)))
+            amount = capped
         if line.units > 1:
             amount = _money(amount * line.units)
             steps.append(Step(f"x {line.units} units", amount))
@@ -439,6 +446,7 @@ def claim_fees(
                 pe=s.pe,
                 endo_base=s.rvu.endo_base,
                 base_amount=s.base_amount,
+                cap=s.cap,
             )
             for s in states.values()
         ]

@@ -8,7 +8,8 @@
 - 4: diagnostic imaging: ranked by TC amount, subsequent procedures paid with the TC reduced 50% and the PC 5%.
 - 5: therapy: ranked by practice expense, subsequent units and procedures paid 50% of their practice expense.
 - 6: diagnostic cardiovascular: subsequent procedures' TC reduced 25%. 7: diagnostic ophthalmology: TC 20%.
-Each unit of a line counts as one procedure; the session is taken to be the date of service.
+Each unit of a line counts as one procedure; the session is taken to be the date of service. The OPPS imaging
+cap is compared with each procedure's reduced amount (the lesser is paid), as the MACs' worksheets apply it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Prepared:
     pe: float = 0.0  # the practice expense in ``amount`` (indicator 5)
     endo_base: str = ""
     base_amount: float | None = None  # the family's base endoscopy, priced like this line (indicator 3)
+    cap: float | None = None  # the OPPS-based cap of one unit at the locality, applied after the reductions
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class Reduced:
     amount: float | None
     label: str
     note: str = ""
+    uncapped: float | None = None  # the amount before the OPPS cap
+    capped: int = 0  # how many units the OPPS cap lowered
 
 
 def _money(value: float) -> float:
@@ -148,8 +152,17 @@ def _surgery(day: dt.date, group: list[Prepared]) -> dict[int, Reduced]:
         if any(a is None for a in amounts):
             out[p.number] = Reduced(None, label, BY_REPORT)
         else:
-            out[p.number] = Reduced(_money(sum(a for a in amounts if a is not None)), label, "; ".join(notes))
+            out[p.number] = _capped(p, [a for a in amounts if a is not None], label, "; ".join(notes))
     return out
+
+
+def _capped(p: Prepared, amounts: list[float], label: str, note: str) -> Reduced:
+    """A line's reduced amount with the OPPS cap compared unit by unit."""
+    uncapped = _money(sum(amounts))
+    if p.cap is None:
+        return Reduced(uncapped, label, note, uncapped)
+    capped = [min(a, p.cap) for a in amounts]
+    return Reduced(_money(sum(capped)), label, note, uncapped, sum(1 for a in amounts if a > p.cap))
 
 
 def _ranked(group: list[Prepared], key: str) -> list[tuple[Prepared, int]]:
@@ -214,7 +227,5 @@ def _summed(
     out: dict[int, Reduced] = {}
     for p in group:
         keys = [(p.number, unit) for unit in range(1, p.units + 1)]
-        out[p.number] = Reduced(
-            _money(sum(paid[k] for k in keys)), label(p, _ordinal_list([ranks[k] for k in keys])), note(p)
-        )
+        out[p.number] = _capped(p, [paid[k] for k in keys], label(p, _ordinal_list([ranks[k] for k in keys])), note(p))
     return out

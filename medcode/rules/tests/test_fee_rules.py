@@ -89,6 +89,10 @@ def test_opps_cap_is_the_lesser_amount_at_the_locality(shared_rules: Path) -> No
     assert fee["amount"] == 233.60 and "lesser of fee schedule 247.93 and OPPS-based 233.60" in steps(fee)
     tc = services.fee_calculate(code="71275", modifiers="TC", locality="10112-00", place_of_service="11")
     assert tc["amount"] == 154.60
+    # two units: the second is reduced first (TC 168.93 - 50%, PC 79.00 - 5%), then compared with the cap
+    two = services.fee_calculate(code="71275", units=2, locality="10112-00", place_of_service="11", date="2025-06-02")
+    second = round(247.93 - 0.5 * (247.93 - 79.00) - 0.05 * 79.00 + 1e-9, 2)
+    assert two["amount"] == round(233.60 + second, 2) and "(1 of 2 units capped)" in steps(two)
     national = services.fee_calculate(code="71275", place_of_service="11", date="2025-06-02")
     assert national["amount"] == money(1.82 + 6.64 + 0.13) and "CMS sets it per locality" in steps(national)
 
