@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A code, optionally followed by "-" and a second code: "E11.9", "J20.-", "E08-E13", "C81.0-C81.4".
 NOTE_CODE = re.compile(
@@ -10,8 +11,11 @@ NOTE_CODE = re.compile(
 )
 
 
+_DROP = str.maketrans("", "", " .-\t")
+
+
 def _normal(code: str) -> str:
-    return re.sub(r"[\s.\-]", "", code).upper()
+    return code.translate(_DROP).upper()
 
 
 def note_references(text: str) -> tuple[str, ...]:
@@ -23,6 +27,7 @@ def note_references(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+@lru_cache(maxsize=65536)
 def reference_covers(reference: str, code: str) -> bool:
     """Whether a note reference ('E10', 'E08-E13', 'C81.0-C81.4') covers a code: the code itself, under it, or
     inside the range (compared at the length of each end, so E08-E13 holds E11.9 but not E14.0)."""

@@ -233,11 +233,18 @@ def pfs_rows(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[tup
     return found
 
 
+@lru_cache(maxsize=8)
+def _capped_codes(path: str, release_id: int) -> frozenset[str]:
+    """The few codes (about 80) the OPPS cap file lists, so claims without them skip the query."""
+    rows = _db().execute("SELECT DISTINCT code FROM oppscap WHERE release_id = ?", (release_id,)).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def oppscap_for(
     *, codes: Iterable[str], locality: fees.Locality, release: codebook.ReleaseInfo
 ) -> tuple[dict[tuple[str, str], fees.Cap], frozenset[str]]:
     """The OPPS caps of the codes at a locality; for national pricing, the codes CMS caps at some locality."""
-    unique = sorted(set(codes))
+    unique = sorted(set(codes) & _capped_codes(str(store.connected_path()), release.id))
     if not unique:
         return {}, frozenset()
     db = _db()
