@@ -23,6 +23,8 @@ class ClaimLineIn(Schema):
     dx_pointers: list[int] | str | None = None
     date_of_service: str | None = None
     place_of_service: str | None = None
+    minutes: int | str | None = None
+    base_units: float | str | None = None
 
 
 class ClaimIn(Schema):
@@ -30,6 +32,7 @@ class ClaimIn(Schema):
     place_of_service: str | None = None
     setting: str = "practitioner"
     locality: str | None = None
+    provider_type: str = "physician"
     diagnoses: list[str] = []
     lines: list[ClaimLineIn]
 
@@ -41,6 +44,9 @@ class FeeIn(Schema):
     place_of_service: str | None = None
     units: int = 1
     date: str | None = None
+    provider_type: str | None = None
+    minutes: int | None = None
+    base_units: float | None = None
 
 
 class DrgIn(Schema):
@@ -61,7 +67,11 @@ def claim_check(request: HttpRequest, claim: ClaimIn) -> dict[str, Any]:
 
 @router.get("fee", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut})
 def fee(request: HttpRequest, params: Query[FeeIn]) -> dict[str, Any]:
-    """The Medicare Physician Fee Schedule amount for one code at a locality, with every step."""
+    """The Medicare Physician Fee Schedule amount for one code at a locality, with every step.
+
+    Anesthesia codes take ``minutes`` (15 minutes = 1 time unit) and ``base_units`` when no CMS base units
+    file is imported; ``provider_type=npp`` prices a nurse practitioner, physician assistant or CNS at 85%.
+    """
     return services.fee_calculate(
         code=params.code,
         modifiers=params.modifiers,
@@ -69,6 +79,9 @@ def fee(request: HttpRequest, params: Query[FeeIn]) -> dict[str, Any]:
         place_of_service=params.place_of_service,
         units=params.units,
         date=params.date,
+        provider_type=params.provider_type,
+        minutes=params.minutes,
+        base_units=params.base_units,
     )
 
 

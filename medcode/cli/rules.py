@@ -88,6 +88,9 @@ def cmd_fee(args: argparse.Namespace) -> int:
         facility=True if args.facility else None,
         units=args.units,
         date=args.date,
+        provider_type=args.provider,
+        minutes=args.minutes,
+        base_units=args.base_units,
     )
 
     def human(r: dict[str, Any]) -> str:
@@ -165,6 +168,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--facility", action="store_true", help="price at the facility rate")
     p.add_argument("--units", type=int, default=1)
     p.add_argument("--date", help="date of service (YYYY-MM-DD)")
+    p.add_argument("--provider", help="physician (default) or npp (NP, PA, CNS: paid 85%%)")
+    p.add_argument("--minutes", help="anesthesia time in minutes (15 minutes = 1 time unit)")
+    p.add_argument("--base-units", dest="base_units", help="anesthesia base units (else the imported CMS table)")
 
     p = add_command(sub, "drg", cmd_drg, "group an inpatient case into an MS-DRG")
     p.add_argument("pdx", help="principal diagnosis")

@@ -186,3 +186,31 @@ CREATE TABLE IF NOT EXISTS gpci (
     counties TEXT NOT NULL,
     PRIMARY KEY (mac, locality, release_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS oppscap (
+    release_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    modifier TEXT NOT NULL,        -- '' for the global service, TC
+    status TEXT NOT NULL,          -- PFS status: A priced, C carrier priced (the amounts are then the cap)
+    mac TEXT NOT NULL,
+    locality TEXT NOT NULL,
+    facility REAL NOT NULL,
+    nonfacility REAL NOT NULL,
+    PRIMARY KEY (code, modifier, mac, locality, release_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS anes_cf (
+    release_id INTEGER NOT NULL,
+    mac TEXT NOT NULL,             -- 00000 with locality 00: the national anesthesia conversion factor
+    locality TEXT NOT NULL,
+    name TEXT NOT NULL,
+    cf REAL NOT NULL,
+    PRIMARY KEY (mac, locality, release_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS anes_base (
+    release_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    base_units REAL NOT NULL,
+    PRIMARY KEY (code, release_id)
+) WITHOUT ROWID;

@@ -24,12 +24,15 @@ from medcode.ingest import fetch as fetching
 from medcode.ingest import validate
 from medcode.ingest.records import (
     AddOnCode,
+    AnesBase,
+    AnesCf,
     Concept,
     Gpci,
     Guideline,
     IndexTerm,
     MueValue,
     Note,
+    OppsCap,
     PcsAxisValue,
     PfsRvu,
     PtpEdit,
@@ -100,7 +103,7 @@ def _schema() -> str:
 
 
 RULES_MARKER = "-- Billing-rule tables"
-RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci")
+RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci", "oppscap", "anes_cf", "anes_base")
 
 
 def _rules_schema() -> str:
@@ -420,6 +423,21 @@ def _row(record: Record, release_id: int, seq: int) -> tuple[str, tuple[object, 
                 record.mp,
                 record.counties,
             )
+        case OppsCap():
+            return "oppscap", (
+                release_id,
+                record.code,
+                record.modifier,
+                record.status,
+                record.mac,
+                record.locality,
+                record.facility,
+                record.nonfacility,
+            )
+        case AnesCf():
+            return "anes_cf", (release_id, record.mac, record.locality, record.name, record.cf)
+        case AnesBase():
+            return "anes_base", (release_id, record.code, record.base_units)
     raise IngestError(f"Unexpected record type {type(record).__name__}")
 
 
@@ -445,6 +463,10 @@ INSERTS = {
     " nonfacility_na, facility_na, pctc, global_days, pre, intra, post, multiple, bilateral, assistant, cosurgeon,"
     " team, endo_base, conversion_factor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "gpci": "INSERT INTO gpci(release_id, mac, locality, state, name, work, pe, mp, counties) VALUES (?,?,?,?,?,?,?,?,?)",
+    "oppscap": "INSERT INTO oppscap(release_id, code, modifier, status, mac, locality, facility, nonfacility)"
+    " VALUES (?,?,?,?,?,?,?,?)",
+    "anes_cf": "INSERT INTO anes_cf(release_id, mac, locality, name, cf) VALUES (?,?,?,?,?)",
+    "anes_base": "INSERT INTO anes_base(release_id, code, base_units) VALUES (?,?,?)",
 }
 
 

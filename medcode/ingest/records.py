@@ -147,6 +147,9 @@ RuleSystem = Literal[
     "addon",
     "pfs",
     "gpci",
+    "oppscap",
+    "anes-cf",
+    "anes-base",
 ]
 RULE_SYSTEM_LABELS: dict[str, str] = {
     "ncci-ptp-practitioner": "NCCI PTP edits, practitioner",
@@ -157,6 +160,9 @@ RULE_SYSTEM_LABELS: dict[str, str] = {
     "addon": "Add-on codes and their primaries",
     "pfs": "Physician Fee Schedule RVUs",
     "gpci": "Physician Fee Schedule GPCIs and localities",
+    "oppscap": "Physician Fee Schedule OPPS imaging cap amounts",
+    "anes-cf": "Anesthesia conversion factors by locality",
+    "anes-base": "Anesthesia base units",
 }
 
 
@@ -238,6 +244,40 @@ class Gpci:
     counties: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class OppsCap:
+    """One row of the CMS OPPSCAP file: the capped facility and non-facility amounts of a code at a locality.
+
+    For carrier-priced codes (status C) the amounts are the cap itself, which the MAC's price may not exceed.
+    """
+
+    code: str
+    modifier: str
+    status: str
+    mac: str
+    locality: str
+    facility: float
+    nonfacility: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnesCf:
+    """The anesthesia conversion factor of one Medicare locality (mac "00000", locality "00": the national CF)."""
+
+    mac: str
+    locality: str
+    name: str
+    cf: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnesBase:
+    """The anesthesia base units of one anesthesia code (from the CMS base units file, imported by the operator)."""
+
+    code: str
+    base_units: float
+
+
 Record = (
     Release
     | Concept
@@ -251,4 +291,7 @@ Record = (
     | AddOnCode
     | PfsRvu
     | Gpci
+    | OppsCap
+    | AnesCf
+    | AnesBase
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 MSG_INVALID = "The new codebook failed validation and was not activated: {problems}"
 MSG_EMPTY_RULES = "rule release {system} {version} has no rows"
-RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci")
+RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci", "oppscap", "anes_cf", "anes_base")
 MSG_EMPTY_RELEASE = "release {system} {version} has no codes"
 MSG_ORPHANS = "release {system} {version}: {count} {what} refer to codes it does not hold (e.g. {example})"
 

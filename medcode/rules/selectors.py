@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from medcode.codebook import notes as codebook_notes
 from medcode.codebook import selectors as codebook
 from medcode.codebook import store
 from medcode.core.errors import ReleaseNotFound
@@ -175,7 +176,7 @@ def addon_primaries_of(*, code: str, release: codebook.ReleaseInfo, as_of: dt.da
 
 RVU_COLUMNS = (
     "code, modifier, status, work, pe_nonfacility, pe_facility, mp, nonfacility_na, facility_na, pctc, global_days,"
-    " multiple, bilateral, assistant, cosurgeon, team, conversion_factor"
+    " multiple, bilateral, assistant, cosurgeon, team, conversion_factor, pre, intra, post, endo_base"
 )
 
 
@@ -198,6 +199,10 @@ def _rvu(r: tuple[Any, ...]) -> fees.Rvu:
         str(r[14]),
         str(r[15]),
         float(r[16]),
+        float(r[17]),
+        float(r[18]),
+        float(r[19]),
+        str(r[20]),
     )
 
 
@@ -213,7 +218,83 @@ def pfs_rows(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[tup
         )
         .fetchall()
     )
-    return {(r[0], r[1]): _rvu(tuple(r)) for r in rows}
+    found = {(r[0], r[1]): _rvu(tuple(r)) for r in rows}
+    bases = sorted({rvu.endo_base for rvu in found.values() if rvu.endo_base} - set(unique))
+    if bases:
+        rows = (
+            _db()
+            .execute(
+                f"SELECT {RVU_COLUMNS} FROM pfs_rvu WHERE code IN ({_marks(bases)}) AND modifier = '' AND release_id = ?",
+                (*bases, release.id),
+            )
+            .fetchall()
+        )
+        found |= {(r[0], r[1]): _rvu(tuple(r)) for r in rows}
+    return found
+
+
+@lru_cache(maxsize=8)
+def _capped_codes(path: str, release_id: int) -> frozenset[str]:
+    """The few codes (about 80) the OPPS cap file lists, so claims without them skip the query."""
+    rows = _db().execute("SELECT DISTINCT code FROM oppscap WHERE release_id = ?", (release_id,)).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def oppscap_for(
+    *, codes: Iterable[str], locality: fees.Locality, release: codebook.ReleaseInfo
+) -> tuple[dict[tuple[str, str], fees.Cap], frozenset[str]]:
+    """The OPPS caps of the codes at a locality; for national pricing, the codes CMS caps at some locality."""
+    unique = sorted(set(codes) & _capped_codes(str(store.connected_path()), release.id))
+    if not unique:
+        return {}, frozenset()
+    db = _db()
+    if locality.key == fees.NATIONAL.key:
+        rows = db.execute(
+            f"SELECT DISTINCT code FROM oppscap WHERE code IN ({_marks(unique)}) AND release_id = ?",
+            (*unique, release.id),
+        ).fetchall()
+        return {}, frozenset(r[0] for r in rows)
+    mac, _, number = locality.key.partition("-")
+    rows = db.execute(
+        f"SELECT code, modifier, status, facility, nonfacility FROM oppscap WHERE code IN ({_marks(unique)})"
+        " AND mac = ? AND locality = ? AND release_id = ?",
+        (*unique, mac, number, release.id),
+    ).fetchall()
+    return {(r[0], r[1]): fees.Cap(r[2], r[3], r[4]) for r in rows}, frozenset()
+
+
+NATIONAL_ANES = ("00000", "00")
+
+
+def anesthesia_cf(*, locality: fees.Locality, release: codebook.ReleaseInfo) -> tuple[float, str] | None:
+    """The anesthesia conversion factor of a locality (the national one for national pricing), with its label."""
+    mac, number = NATIONAL_ANES if locality.key == fees.NATIONAL.key else tuple(locality.key.partition("-")[::2])
+    row = (
+        _db()
+        .execute(
+            "SELECT name, cf FROM anes_cf WHERE mac = ? AND locality = ? AND release_id = ?",
+            (mac, number, release.id),
+        )
+        .fetchone()
+    )
+    if row is None:
+        return None
+    return float(row[1]), f"{row[0].title() if row[0] != 'NATIONAL' else 'national'}, {release.title}"
+
+
+def anesthesia_base_units(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[str, float]:
+    unique = sorted(set(codes))
+    if not unique:
+        return {}
+    rows = (
+        _db()
+        .execute(
+            f"SELECT code, base_units FROM anes_base WHERE code IN ({_marks(unique)}) AND release_id = ?",
+            (*unique, release.id),
+        )
+        .fetchall()
+    )
+    return {r[0]: float(r[1]) for r in rows}
 
 
 def pfs_detail(*, code: str, release: codebook.ReleaseInfo) -> list[dict[str, object]]:
@@ -352,7 +433,9 @@ def _diagnosis_status(path: str, code: str, release_id: int) -> DiagnosisStatus:
         )
     ancestors = codebook.concept_ancestors(concept=concept)
     notes = codebook.concept_notes(concept=concept, ancestors=ancestors)
-    excludes = tuple(dict.fromkeys(c for n in notes if n.kind == "excludes1" for c in n.codes))
+    excludes = tuple(
+        dict.fromkeys(r for n in notes if n.kind == "excludes1" for r in codebook_notes.note_references(n.text))
+    )
     completions: tuple[str, ...] = ()
     needs_seventh = False
     if not concept.billable:

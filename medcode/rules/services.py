@@ -57,6 +57,10 @@ MSG_NO_PFS = (
     "to compute allowed amounts"
 )
 MSG_NO_PFS_CODE = "{code} has no row in {release}"
+MSG_PROVIDER = "provider_type '{value}' must be one of: physician, npp (nurse practitioner, physician assistant, CNS)"
+MSG_MINUTES = "{where}: minutes '{value}' must be a whole number of anesthesia minutes from 1 to {limit}"
+MSG_BASE_UNITS = "{where}: base_units '{value}' must be a number from 0 to 30"
+MAX_MINUTES = 24 * 60
 
 CODE_SHAPE = re.compile(r"[0-9A-Z]{5}")
 MODIFIER_SHAPE = re.compile(r"[0-9A-Z]{2}")
@@ -100,6 +104,11 @@ def claim_parse(data: object) -> Claim:
     setting = str(data.get("setting") or "practitioner").strip().lower()
     if setting not in SETTINGS:
         problems.append(MSG_SETTING.format(value=data.get("setting")))
+    provider_raw = str(data.get("provider_type") or "physician").strip().lower()
+    provider = fees.PROVIDERS.get(provider_raw)
+    if provider is None:
+        problems.append(MSG_PROVIDER.format(value=data.get("provider_type")))
+        provider = "physician"
     claim_dos = _date(data.get("date_of_service"), "claim", problems)
     claim_pos = str(data.get("place_of_service") or "").strip() or None
     if claim_pos and not POS_SHAPE.fullmatch(claim_pos):
@@ -138,6 +147,8 @@ def claim_parse(data: object) -> Claim:
                 problems.append(MSG_POINTER.format(where=where, value=value))
             else:
                 pointers.append(int(value))
+        minutes = _minutes(raw.get("minutes"), where, problems)
+        base_units = _base_units(raw.get("base_units"), where, problems)
         dos = _date(raw.get("date_of_service"), where, problems) if raw.get("date_of_service") else claim_dos
         if dos is None:
             if not raw.get("date_of_service") and data.get("date_of_service") in (None, ""):
@@ -147,7 +158,19 @@ def claim_parse(data: object) -> Claim:
         if pos and not POS_SHAPE.fullmatch(pos):
             problems.append(MSG_POS.format(where=where, value=pos))
             pos = claim_pos
-        lines.append(Line(number, code, tuple(modifiers), units, dos, pos.zfill(2) if pos else None, tuple(pointers)))
+        lines.append(
+            Line(
+                number,
+                code,
+                tuple(modifiers),
+                units,
+                dos,
+                pos.zfill(2) if pos else None,
+                tuple(pointers),
+                minutes,
+                base_units,
+            )
+        )
     if problems:
         shown = "; ".join(problems[:20]) + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         raise ClaimInvalid(MSG_PROBLEMS.format(problems=shown), extra={"problems": problems[:200]})
@@ -159,6 +182,55 @@ def claim_parse(data: object) -> Claim:
         diagnoses=tuple(re.sub(r"\s", "", str(d)).upper() for d in diagnoses if str(d).strip()),
         pos=claim_pos,
         locality=str(data.get("locality") or "").strip() or None,
+        provider=provider,
+    )
+
+
+def _minutes(value: object, where: str, problems: list[str]) -> int | None:
+    if value in (None, ""):
+        return None
+    minutes = _units(value)
+    if minutes is None or minutes > MAX_MINUTES:
+        problems.append(MSG_MINUTES.format(where=where, value=value, limit=MAX_MINUTES))
+        return None
+    return minutes
+
+
+def _base_units(value: object, where: str, problems: list[str]) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        units = float(str(value).strip())
+    except ValueError:
+        units = -1.0
+    if isinstance(value, bool) or not 0 <= units <= 30:
+        problems.append(MSG_BASE_UNITS.format(where=where, value=value))
+        return None
+    return units
+
+
+def pricing_for(*, codes: list[str], locality: fees.Locality, as_of: dt.date, provider: str) -> fees.Pricing:
+    """The OPPS caps, anesthesia conversion factor and base units the claim's codes need at the locality."""
+    caps: dict[tuple[str, str], fees.Cap] = {}
+    elsewhere: frozenset[str] = frozenset()
+    cap_release = selectors.rule_release(system="oppscap", as_of=as_of)
+    if cap_release is not None:
+        caps, elsewhere = selectors.oppscap_for(codes=codes, locality=locality, release=cap_release)
+    cf: tuple[float, str] | None = None
+    base_units: dict[str, float] = {}
+    if any(fees.is_anesthesia(code, None) for code in codes):
+        cf_release = selectors.rule_release(system="anes-cf", as_of=as_of)
+        cf = selectors.anesthesia_cf(locality=locality, release=cf_release) if cf_release else None
+        base_release = selectors.rule_release(system="anes-base", as_of=as_of)
+        if base_release is not None:
+            base_units = selectors.anesthesia_base_units(codes=codes, release=base_release)
+    return fees.Pricing(
+        caps=caps,
+        capped_elsewhere=elsewhere,
+        provider=provider,
+        anesthesia_cf=cf[0] if cf else None,
+        anesthesia_cf_label=cf[1] if cf else "",
+        base_units=base_units,
     )
 
 
@@ -269,6 +341,9 @@ def rule_data(claim: Claim) -> RuleData:
         pfs_release=selectors.release_label(pfs_release),
         locality=locality,
         facility_of=facility_of,
+        pricing=pricing_for(codes=codes, locality=locality or fees.NATIONAL, as_of=claim.dos, provider=claim.provider)
+        if pfs_release and claim.setting == "practitioner"
+        else fees.NO_PRICING,
         notes=tuple(notes),
     )
 
@@ -285,6 +360,7 @@ def claim_check_json(data: object) -> dict[str, Any]:
     return {
         "date_of_service": claim.dos.isoformat(),
         "setting": claim.setting,
+        "provider_type": claim.provider,
         "locality": rules.locality.key if rules.locality else ("national" if rules.rvus else None),
         "findings": findings,
         "lines": [
@@ -296,6 +372,8 @@ def claim_check_json(data: object) -> dict[str, Any]:
                 "date_of_service": line.dos.isoformat(),
                 "place_of_service": line.pos,
                 "dx_pointers": list(line.dx_pointers),
+                **({"minutes": line.minutes} if line.minutes is not None else {}),
+                **({"base_units": line.base_units} if line.base_units is not None else {}),
                 "fee": fee_of.get(line.number),
             }
             for line in claim.lines
@@ -322,11 +400,14 @@ CSV_COLUMNS = {
     "place_of_service": ("place_of_service", "pos"),
     "setting": ("setting",),
     "locality": ("locality",),
+    "provider_type": ("provider_type", "provider"),
     "diagnoses": ("diagnoses", "dx", "diagnosis_codes", "icd10"),
     "code": ("code", "hcpcs", "cpt", "procedure", "procedure_code"),
     "modifiers": ("modifiers", "modifier", "mods"),
     "units": ("units", "unit", "qty", "quantity"),
     "dx_pointers": ("dx_pointers", "pointers", "dx_pointer"),
+    "minutes": ("minutes", "anesthesia_minutes"),
+    "base_units": ("base_units",),
 }
 
 
@@ -370,6 +451,7 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
                 "place_of_service": cell(row, "place_of_service"),
                 "setting": cell(row, "setting") or "practitioner",
                 "locality": cell(row, "locality"),
+                "provider_type": cell(row, "provider_type"),
                 "diagnoses": _list(cell(row, "diagnoses")),
                 "lines": [],
                 "_row": number,
@@ -380,6 +462,8 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
             "modifiers": cell(row, "modifiers"),
             "units": cell(row, "units") or 1,
             "dx_pointers": cell(row, "dx_pointers"),
+            "minutes": cell(row, "minutes"),
+            "base_units": cell(row, "base_units"),
         }
         if cell(row, "date_of_service") and cell(row, "date_of_service") != claim["date_of_service"]:
             line["date_of_service"] = cell(row, "date_of_service")
@@ -420,6 +504,9 @@ def fee_calculate(
     facility: bool | None = None,
     units: int = 1,
     date: str | None = None,
+    provider_type: str | None = None,
+    minutes: int | str | None = None,
+    base_units: float | str | None = None,
 ) -> dict[str, Any]:
     """The Medicare allowed amount for one code at a locality, with every step, and the RVU row it used."""
     day = codebook.parse_date(date) or dt.date.today()
@@ -428,7 +515,10 @@ def fee_calculate(
             "date_of_service": day.isoformat(),
             "place_of_service": place_of_service,
             "locality": locality,
-            "lines": [{"code": code, "modifiers": modifiers, "units": units}],
+            "provider_type": provider_type,
+            "lines": [
+                {"code": code, "modifiers": modifiers, "units": units, "minutes": minutes, "base_units": base_units}
+            ],
         }
     )
     line = claim.lines[0]
@@ -454,12 +544,16 @@ def fee_calculate(
                 )
             )
         loc = found
-    fee, problems = fees.line_fee(line=line, rvus=rvus, locality=loc, facility=facility)
+    pricing = pricing_for(codes=[line.code], locality=loc, as_of=day, provider=claim.provider)
+    fee, problems = fees.line_fee(line=line, rvus=rvus, locality=loc, facility=facility, pricing=pricing)
     warnings += problems
     return {
         "code": line.code,
         "modifiers": list(line.modifiers),
         "units": line.units,
+        "provider_type": claim.provider,
+        **({"minutes": line.minutes} if line.minutes is not None else {}),
+        **({"base_units": line.base_units} if line.base_units is not None else {}),
         "date": day.isoformat(),
         **fee.as_dict(),
         "locality": {"key": loc.key, "name": loc.name, "work": loc.work, "pe": loc.pe, "mp": loc.mp},

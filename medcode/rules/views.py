@@ -32,6 +32,7 @@ def _form_claim(request: HttpRequest) -> dict[str, Any]:
                     "modifiers": data.get(f"mod{i}", "")[:40],
                     "units": data.get(f"units{i}", "").strip() or 1,
                     "dx_pointers": data.get(f"ptr{i}", "")[:20],
+                    "minutes": data.get(f"min{i}", "").strip()[:6],
                 }
             )
     return {
@@ -39,6 +40,7 @@ def _form_claim(request: HttpRequest) -> dict[str, Any]:
         "place_of_service": data.get("place_of_service", "").strip(),
         "setting": data.get("setting", "practitioner"),
         "locality": data.get("locality", "").strip(),
+        "provider_type": data.get("provider_type", "physician"),
         "diagnoses": data.get("diagnoses", "")[:400],
         "lines": lines,
     }
@@ -55,10 +57,12 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
             "place_of_service": request.GET.get("pos", "11"),
             "setting": request.GET.get("setting", "practitioner"),
             "locality": request.GET.get("locality", ""),
+            "provider_type": request.GET.get("provider_type", "physician"),
             "diagnoses": request.GET.get("dx", ""),
-            "lines": [{"code": c, "modifiers": "", "units": 1, "dx_pointers": ""} for c in codes],
+            "lines": [{"code": c, "modifiers": "", "units": 1, "dx_pointers": "", "minutes": ""} for c in codes],
         }
-    rows = list(claim["lines"]) + [{"code": "", "modifiers": "", "units": "", "dx_pointers": ""}] * FORM_LINES
+    blank = {"code": "", "modifiers": "", "units": "", "dx_pointers": "", "minutes": ""}
+    rows = list(claim["lines"]) + [blank] * FORM_LINES
     claim["rows"] = [
         {"n": i, **{k: (", ".join(v) if isinstance(v, list) else v) for k, v in row.items()}}
         for i, row in enumerate(rows[:FORM_LINES], start=1)
@@ -115,7 +119,8 @@ def _localities() -> list[dict[str, object]]:
 
 def fee(request: HttpRequest) -> HttpResponse:
     """The fee calculator: one code, modifiers, locality and place of service, step by step."""
-    params = {k: request.GET.get(k, "").strip() for k in ("code", "modifiers", "locality", "pos", "date", "units")}
+    keys = ("code", "modifiers", "locality", "pos", "date", "units", "provider_type", "minutes", "base_units")
+    params = {k: request.GET.get(k, "").strip() for k in keys}
     context: dict[str, Any] = {"params": params, "localities": _localities()}
     status = 200
     if params["code"]:
@@ -127,6 +132,9 @@ def fee(request: HttpRequest) -> HttpResponse:
                 place_of_service=params["pos"] or None,
                 units=int(params["units"]) if params["units"].isdigit() else 1,
                 date=params["date"] or None,
+                provider_type=params["provider_type"][:20] or None,
+                minutes=params["minutes"][:6] or None,
+                base_units=params["base_units"][:6] or None,
             )
         except (ApplicationError, ValueError) as exc:
             context["error"] = getattr(exc, "message", str(exc))

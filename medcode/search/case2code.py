@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from medcode.codebook import selectors
+from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
 from medcode.search import engine, index, services, text
 from medcode.search import query as querying
@@ -342,8 +342,10 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
         if system != "icd10cm":
             continue
         for note in detail.notes:
-            refs = [selectors.normalize(r).rstrip("-") for r in note.codes]
-            hits = [n for n in norms if n != selectors.normalize(code) and any(n.startswith(r) for r in refs if r)]
+            refs = notes.note_references(note.text)
+            hits = [
+                n for n in norms if n != selectors.normalize(code) and any(notes.reference_covers(r, n) for r in refs)
+            ]
             if note.kind == "excludes1" and hits:
                 findings.append(
                     {

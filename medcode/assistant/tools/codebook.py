@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
-from medcode.codebook import lookup, selectors
+from medcode.codebook import lookup, notes, selectors
 from medcode.core.errors import CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS
 
@@ -204,23 +203,9 @@ def code_billable(*, code: str, system: str | None = None, as_of: dt.date | None
     return result
 
 
-NOTE_CODE = re.compile(
-    r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-?\s*-\s*([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?))?"
-)
-
-
 def note_covers(text: str, code: str) -> bool:
     """Whether an Excludes note's text names the code: itself, an ancestor (E10.-) or a range holding it (E08-E13)."""
-    norm = selectors.normalize(code)
-    for match in NOTE_CODE.finditer(text):
-        start, end = match.group(1), match.group(2)
-        if norm.startswith(selectors.normalize(start)):
-            return True
-        if end:
-            first, last = selectors.normalize(start), selectors.normalize(end)
-            if first[:3] <= norm[:3] <= last[:3] or norm.startswith(last):
-                return True
-    return False
+    return notes.note_covers(text, code)
 
 
 def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> ToolResult:

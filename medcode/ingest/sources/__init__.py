@@ -67,6 +67,9 @@ SOURCES: dict[str, SourceKind] = {
         SourceKind("mue", "Medically Unlikely Edits", "rules.mue"),
         SourceKind("pfs", "Physician Fee Schedule RVU file", "rules.pfs"),
         SourceKind("gpci", "Physician Fee Schedule GPCI file", "rules.pfs", function="parse_gpci"),
+        SourceKind("oppscap", "Physician Fee Schedule OPPS imaging cap file", "rules.pfs", function="parse_oppscap"),
+        SourceKind("anes", "Anesthesia conversion factors by locality (ANES)", "rules.anesthesia", function="parse_cf"),
+        SourceKind("anes-base", "CMS anesthesia base units by code", "rules.anesthesia", function="parse_base"),
     )
 }
 

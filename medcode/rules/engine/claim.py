@@ -29,6 +29,7 @@ class Claim:
     diagnoses: tuple[str, ...] = ()
     pos: str | None = None
     locality: str | None = None
+    provider: str = "physician"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class RuleData:
     pfs_release: str | None = None
     locality: fees.Locality | None = None
     facility_of: Mapping[int, bool] = field(default_factory=dict)
+    pricing: fees.Pricing = fees.NO_PRICING
     notes: tuple[Finding, ...] = ()
 
 
@@ -81,6 +83,7 @@ def claim_check(*, claim: Claim, data: RuleData) -> Outcome:
             locality=data.locality or fees.NATIONAL,
             facility_of=data.facility_of,
             release=data.pfs_release,
+            pricing=data.pricing,
         )
         found += fee_findings
     found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.lines[:1] or (0,), f.rule))

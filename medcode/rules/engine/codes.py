@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from medcode.codebook import notes
 from medcode.rules.engine.types import CodeStatus, DiagnosisStatus, Finding, Line
 
 MSG_UNKNOWN = "{code} is not a HCPCS Level II or CPT code in any loaded release"
@@ -120,32 +121,32 @@ def diagnosis_check(
     return findings
 
 
-def _norm(code: str) -> str:
-    return code.replace(".", "").upper().rstrip("-")
-
-
 def excludes1_check(*, diagnoses: Sequence[DiagnosisStatus]) -> list[Finding]:
-    """Pairs of diagnoses where an Excludes1 note governing one names the other (or a category of it)."""
+    """Pairs of diagnoses where an Excludes1 note governing one names the other, its category or a range holding it."""
     findings: list[Finding] = []
     for first in diagnoses:
         for note in first.excludes1:
-            prefix = _norm(note)
             for second in diagnoses:
-                if second is first or not prefix or _norm(second.code) == _norm(first.code):
+                if second is first or second.code.replace(".", "") == first.code.replace(".", ""):
                     continue
-                if _norm(second.code).startswith(prefix) and not _norm(first.code).startswith(prefix):
+                if notes.reference_covers(note, second.code) and not notes.reference_covers(note, first.code):
                     findings.append(
                         Finding(
                             "excludes1",
                             "warning",
                             (first.code, second.code),
-                            MSG_EXCLUDES1.format(first=first.code, second=second.code, note=note),
+                            MSG_EXCLUDES1.format(first=first.code, second=second.code, note=_shown(note)),
                             (),
                             first.release,
                         )
                     )
                     break
     return findings
+
+
+def _shown(reference: str) -> str:
+    """A note reference as coders write it: E08-E13, J20, E11.9."""
+    return "-".join(c[:3] + ("." + c[3:] if len(c) > 3 else "") for c in reference.split("-"))
 
 
 def status_check(

@@ -22,6 +22,8 @@ class Line:
     dos: dt.date
     pos: str | None = None
     dx_pointers: tuple[int, ...] = ()
+    minutes: int | None = None  # anesthesia time, when given
+    base_units: float | None = None  # anesthesia base units given by the user (else the imported CMS table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,7 @@ class DiagnosisStatus:
     needs_seventh: bool = False
     release: str | None = None
     completions: tuple[str, ...] = ()
-    excludes1: tuple[str, ...] = ()  # codes and code prefixes named in the Excludes1 notes that govern it
+    excludes1: tuple[str, ...] = ()  # codes, categories and ranges (E08-E13) its governing Excludes1 notes name
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""Rules tests run on the default codebook plus, when ../shared/data is present, the CMS MUE and PFS files."""
+"""Rules tests run on the default codebook plus, when ../shared/data is present, the CMS MUE and PFS files.
+
+The PFS folder brings the PPRRVU, GPCI, locality, OPPS cap and anesthesia CF files; the anesthesia base units
+of three codes come from a small excerpt under resources/ (CMS publishes them outside the RVU zip).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,10 @@ def rules_codebook_dir(default_codebook: Path, tmp_path_factory: pytest.TempPath
     copy = directory / default_codebook.name
     shutil.copy(default_codebook, copy)
     build.release_activate(build_id=copy.stem, directory=directory)
-    specs = [build.SourceSpec("ncci-ptp", str(RESOURCES / "ccipra-v321r0-f1.txt"))]
+    specs = [
+        build.SourceSpec("ncci-ptp", str(RESOURCES / "ccipra-v321r0-f1.txt")),
+        build.SourceSpec("anes-base", str(RESOURCES / "anesthesia-base-units-2025.csv")),
+    ]
     if MUE_FILE.exists() and PFS_DIR.exists():
         specs += [build.SourceSpec("mue", str(MUE_FILE)), build.SourceSpec("pfs", str(PFS_DIR))]
     build.release_build(sources=specs, directory=directory, show_progress=False)

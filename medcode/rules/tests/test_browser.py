@@ -48,3 +48,23 @@ def test_checker_shows_a_clear_message_for_negative_units(page) -> None:  # type
     page.fill("input[name=units1]", "-2")
     page.click("#check-submit")
     assert "units '-2' must be a whole number" in page.inner_text("#check-error")
+
+
+def test_fee_calculator_prices_anesthesia_step_by_step(page) -> None:  # type: ignore[no-untyped-def]
+    from medcode.rules.tests.conftest import PFS_DIR
+
+    if not PFS_DIR.exists():
+        pytest.skip(f"{PFS_DIR} is not present (the fee calculator needs the CMS RVU files)")
+    page.goto("/rules/fees/")
+    page.fill("input[name=code]", "00840")
+    page.fill("input[name=modifiers]", "QK")
+    page.fill("input[name=minutes]", "62")
+    page.fill("input[name=date]", "2025-06-02")
+    page.select_option("select[name=locality]", "10112-00")
+    page.get_by_role("button", name="Calculate").click()
+    page.wait_for_selector("ol.steps")
+    steps = page.inner_text("ol.steps")
+    assert "6 base units" in steps and "4.1 time units" in steps and "QK" in steps
+    assert "$97.52" in page.inner_text("#fee-h")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "fee-calculator-anesthesia.png"), full_page=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from medcode.rules.engine import addon, codes, fees, mue, ncci
+from medcode.rules.engine import addon, anesthesia, codes, fees, mue, ncci
 from medcode.rules.engine.claim import Claim, RuleData, claim_check
 from medcode.rules.engine.types import AddOnRow, CodeStatus, DiagnosisStatus, Line, MueRow, PtpRow
 
@@ -125,6 +126,19 @@ def test_diagnoses_billable_seventh_pointer_and_excludes1() -> None:
     assert excludes.codes == ("E11.9", "E10.9")
 
 
+def test_excludes1_ranges_cover_the_codes_inside_them() -> None:
+    diagnoses = [
+        DiagnosisStatus("R73.09", True, True, excludes1=("E08-E13",)),
+        DiagnosisStatus("E14.0", True, True),  # outside the range: no finding
+        DiagnosisStatus("C81.92", True, True),
+        DiagnosisStatus("D47.Z9", True, True, excludes1=("C810-C814",)),
+    ]
+    assert codes.excludes1_check(diagnoses=diagnoses) == []
+    diagnoses.append(DiagnosisStatus("E11.9", True, True))
+    [finding] = codes.excludes1_check(diagnoses=diagnoses)
+    assert finding.codes == ("R73.09", "E11.9") and "(E08-E13)" in finding.message
+
+
 def test_status_codes() -> None:
     statuses = {"A0021": CodeStatus("A0021", "hcpcs", True, coverage="M")}
     found = codes.status_check(
@@ -165,3 +179,39 @@ def test_claim_check_orders_errors_first() -> None:
     data = RuleData(ptp=(EDIT1,), ptp_release="r", statuses=statuses)
     outcome = claim_check(claim=claim, data=data)
     assert [f.severity for f in outcome.findings] == ["error", "info"]
+
+
+def test_sixth_surgery_of_a_date_is_priced_by_report_and_indicator_1_pays_25_percent() -> None:
+    rows = {
+        (f"1000{i}", ""): fees.Rvu(
+            f"1000{i}", "", "A", 10 - i, 0, 0, 0, False, False, "0", "010", "2", "0", "0", "0", "0", 1.0
+        )
+        for i in range(6)
+    }
+    lines = [line(i + 1, f"1000{i}") for i in range(6)]
+    result, _ = fees.claim_fees(lines=lines, rvus=rows, locality=fees.NATIONAL, facility_of={}, release="p")
+    assert [f.amount for f in result] == [10.0, 4.5, 4.0, 3.5, 3.0, None]
+    assert "by report" in result[5].steps[-1].note
+    old = {k: dataclasses.replace(v, multiple="1") for k, v in rows.items()}
+    result, _ = fees.claim_fees(lines=lines[:3], rvus=old, locality=fees.NATIONAL, facility_of={}, release="p")
+    assert [f.amount for f in result] == [10.0, 4.5, 2.0]
+
+
+def test_anesthesia_time_units_and_medical_direction() -> None:
+    assert anesthesia.time_units(62) == 4.1 and anesthesia.time_units(8) == 0.5 and anesthesia.time_units(60) == 4.0
+    priced = anesthesia.anesthesia_fee(
+        line=Line(1, "00840", ("QX",), 1, DOS, minutes=90), base_units=6, cf=20.0, cf_label="test"
+    )
+    assert priced.amount == 120.0 and "QX" in priced.steps[-1][0]
+    unpriced = anesthesia.anesthesia_fee(line=Line(1, "00840", (), 1, DOS), base_units=6, cf=20.0, cf_label="t")
+    assert unpriced.amount == 120.0 and any("no anesthesia time" in p for p in unpriced.problems)
+    assert any("pricing modifier" in p for p in unpriced.problems)
+
+
+def test_carrier_priced_imaging_shows_its_cap_and_no_amount() -> None:
+    row = fees.Rvu("70557", "", "C", 0, 0, 0, 0, False, False, "1", "XXX", "4", "0", "0", "0", "0", 32.3465)
+    pricing = fees.Pricing(caps={("70557", ""): fees.Cap("C", 613.90, 613.90)})
+    fee, _ = fees.line_fee(
+        line=line(1, "70557"), rvus={("70557", ""): row}, locality=fees.NATIONAL, facility=False, pricing=pricing
+    )
+    assert fee.amount is None and "may not exceed 613.90" in fee.steps[-1].label

@@ -76,6 +76,25 @@ def test_cli_fee(shared_rules: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["amount"] == 109.15
+    anesthesia = _run(
+        shared_rules,
+        tmp_path,
+        "fee",
+        "00840",
+        "--modifier",
+        "QK",
+        "--minutes",
+        "62",
+        "--locality",
+        "10112-00",
+        "--date",
+        "2025-06-02",
+    )
+    assert anesthesia.returncode == 0, anesthesia.stderr
+    assert "10.1 units" in anesthesia.stdout and "expected allowed: $97.52" in anesthesia.stdout
+    bad = _run(shared_rules, tmp_path, "fee", "99213", "--provider", "robot", "--json")
+    assert bad.returncode != 0 and "provider_type 'robot' must be one of" in json.loads(bad.stderr)["error"]
+    assert "Traceback" not in bad.stderr
 
 
 def test_api_check_fee_drg_and_schema(rules_codebook: Path, client: Client) -> None:
@@ -105,6 +124,29 @@ def test_api_fee(shared_rules: Path, client: Client) -> None:
         "/api/v1/rules/fee?code=27447&locality=01112-05&place_of_service=22&modifiers=62&date=2025-06-01"
     )
     assert response.json()["amount"] == 905.84
+    npp = client.get("/api/v1/rules/fee?code=99213&place_of_service=11&provider_type=npp&date=2025-06-02").json()
+    assert npp["amount"] == round(round(2.75 * 32.3465 + 1e-9, 2) * 0.85 + 1e-9, 2)
+    anesthesia = client.get("/api/v1/rules/fee?code=00840&modifiers=AA&minutes=45&locality=10112-00&date=2025-06-02")
+    assert anesthesia.json()["amount"] == round(9 * 19.31, 2)
+    bad = client.get("/api/v1/rules/fee?code=00840&minutes=-4&date=2025-06-02")
+    assert bad.status_code == 422 and "minutes '-4'" in bad.json()["error"]
+    checked = client.post(
+        "/api/v1/rules/check",
+        {
+            "date_of_service": "2025-06-02",
+            "place_of_service": "11",
+            "lines": [{"code": "71250"}, {"code": "70553"}],
+        },
+        content_type="application/json",
+    ).json()
+    assert "TC reduced 50%" in checked["lines"][0]["fee"]["steps"][-1]["step"]
+    page = client.get("/rules/fees/?code=00840&modifiers=QK&minutes=62&locality=10112-00&date=2025-06-02")
+    assert page.status_code == 200 and "$97.52" in page.content.decode()
+    form = client.post(
+        "/rules/check/",
+        {"date_of_service": "2025-06-02", "locality": "10112-00", "code1": "00840", "mod1": "QK", "min1": "62"},
+    )
+    assert form.status_code == 200 and "$97.52" in form.content.decode()
 
 
 def test_code_page_billing_facts_link_pairs_to_the_checker(rules_codebook: Path, client: Client) -> None:

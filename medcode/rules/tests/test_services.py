@@ -94,6 +94,21 @@ def test_diagnoses_billable_and_excludes1(rules_codebook: Path) -> None:
     assert {tuple(f["codes"]) for f in found["excludes1"]} >= {("E11.9", "E10.9")}
 
 
+def test_excludes1_ranges_in_notes_are_expanded(rules_codebook: Path) -> None:
+    # R73 Excludes1 "diabetes mellitus (E08-E13)"; chapter 4 Excludes1 "... specific to newborn (P70-P74)"
+    result = services.claim_check_json(
+        {
+            "date_of_service": "2026-04-15",
+            "diagnoses": ["R73.09", "E11.9", "P72.1"],
+            "lines": [{"code": "99213", "dx_pointers": [1]}],
+        }
+    )
+    found = {tuple(f["codes"]): f["message"] for f in rules_of(result)["excludes1"]}
+    assert "E08-E13" in found[("R73.09", "E11.9")]
+    assert "P70-P74" in found[("E11.9", "P72.1")]
+    assert ("E11.9", "R73.09") not in found
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import shared_file
 from medcode.core.errors import IngestError
-from medcode.ingest.records import Gpci, MueValue, PfsRvu, PtpEdit, Release
-from medcode.ingest.sources.rules import mue, ncci_ptp, pfs
+from medcode.ingest.records import AnesBase, AnesCf, Gpci, MueValue, OppsCap, PfsRvu, PtpEdit, Release
+from medcode.ingest.sources.rules import anesthesia, mue, ncci_ptp, pfs
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -85,6 +85,8 @@ def test_pfs_real_rows() -> None:
     assert [(r.system, r.effective_from) for r in releases] == [
         ("pfs", dt.date(2025, 1, 1)),
         ("gpci", dt.date(2025, 1, 1)),
+        ("oppscap", dt.date(2025, 1, 1)),
+        ("anes-cf", dt.date(2025, 1, 1)),
     ]
     rows = {(r.code, r.modifier): r for r in records if isinstance(r, PfsRvu)}
     knee = rows[("27447", "")]
@@ -109,6 +111,55 @@ def test_pfs_real_rows() -> None:
     gpcis = {(g.mac, g.locality): g for g in records if isinstance(g, Gpci)}
     assert len(gpcis) == 109
     assert gpcis[("01112", "05")].work == 1.088 and "SAN MATEO" in gpcis[("01112", "05")].counties
+    colonoscopy = rows[("45385", "")]
+    assert (colonoscopy.multiple, colonoscopy.endo_base) == ("3", "45378")
+    assert (knee.pre, knee.intra, knee.post) == (0.10, 0.69, 0.21)
+    caps = {(c.code, c.modifier, c.mac, c.locality): c for c in records if isinstance(c, OppsCap)}
+    assert len(caps) == 16100
+    assert (caps[("71275", "", "10112", "00")].status, caps[("71275", "", "10112", "00")].facility) == ("A", 233.60)
+    assert caps[("71275", "TC", "10112", "00")].nonfacility == 154.60
+    assert caps[("70557", "TC", "10112", "00")].status == "C"
+    cfs = {(c.mac, c.locality): c for c in records if isinstance(c, AnesCf)}
+    assert cfs[("00000", "00")].cf == 20.3178 and cfs[("10112", "00")].cf == 19.31
+    assert cfs[("02102", "01")] == AnesCf("02102", "01", "ALASKA", 27.86) and len(cfs) == 110
+
+
+def test_anesthesia_base_units_file(tmp_path: Path) -> None:
+    records = list(anesthesia.parse_base(RESOURCES / "anesthesia-base-units-2025.csv"))
+    assert isinstance(records[0], Release) and records[0].system == "anes-base"
+    assert AnesBase("00840", 6.0) in records
+    bad = tmp_path / "base-units-2025.csv"
+    bad.write_text("CPT Code,Base Unit\n99213,3\n")
+    with pytest.raises(IngestError, match=r"line 2: '99213' is not an anesthesia code"):
+        list(anesthesia.parse_base(bad))
+    bad.write_text("CPT Code,Base Unit\n00840,six\n")
+    with pytest.raises(IngestError, match=r"line 2: base units of 00840 'six' is not a number"):
+        list(anesthesia.parse_base(bad))
+    bad.write_text("Code,Descriptor\n00840,x\n")
+    with pytest.raises(IngestError, match="found no header row with a code column"):
+        list(anesthesia.parse_base(bad))
+    undated = tmp_path / "base-units.csv"
+    undated.write_text("CPT Code,Base Unit\n00840,6\n")
+    with pytest.raises(IngestError, match="cannot tell which year"):
+        list(anesthesia.parse_base(undated))
+
+
+def test_anes_and_oppscap_broken_copies(tmp_path: Path) -> None:
+    anes = tmp_path / "ANES2025.csv"
+    anes.write_text("Contractor,Locality,Locality Name,National Anes CF of 20.3178\n10112 ,00 ,ALABAMA,19.3x\n")
+    with pytest.raises(IngestError, match=r"ANES2025.csv, line 2: anesthesia CF '19.3x' is not a number"):
+        list(anesthesia.parse_cf(anes))
+    anes.write_text("Contractor,Locality,Name,CF\n10112,00,ALABAMA,19.31\n")
+    with pytest.raises(IngestError, match="expected the CMS ANES file layout"):
+        list(anesthesia.parse_cf(anes))
+    cap = tmp_path / "OPPSCAP25_JAN.csv"
+    cap.write_text("HCPCS,MOD,PROCSTAT,CARRIER,LOCALITY,FACILITY PRICE,NON-FACILTY PRICE\n71275,,A,10112,00,2x,3\n")
+    with pytest.raises(IngestError, match=r"line 2: FACILITY PRICE '2x' for 71275 is not a number"):
+        list(pfs.parse_oppscap(cap))
+    undated = tmp_path / "OPPSCAP_JAN.csv"
+    undated.write_text("HCPCS,MOD,PROCSTAT,CARRIER,LOCALITY,FACILITY PRICE,NON-FACILTY PRICE\n71275,,A,10112,00,2,3\n")
+    with pytest.raises(IngestError, match="cannot tell which year this OPPS cap file is for"):
+        list(pfs.parse_oppscap(undated))
 
 
 def test_pfs_wrong_layout(tmp_path: Path) -> None:

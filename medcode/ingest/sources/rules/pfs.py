@@ -1,4 +1,4 @@
-"""Physician Fee Schedule: the CMS PPRRVU relative value file, the GPCI file and the locality-county file."""
+"""Physician Fee Schedule: the CMS PPRRVU relative value file, the GPCI, locality-county and OPPS cap files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from medcode.core.errors import IngestError
-from medcode.ingest.records import Gpci, PfsRvu, Record, Release
+from medcode.ingest.records import Gpci, OppsCap, PfsRvu, Record, Release
 from medcode.ingest.sources.rules import tabular
 
 MSG_NO_RVU_FILE = "{file}: holds no PPRRVU file (e.g. PPRRVU25_JAN.csv); expected the CMS RVU zip, folder or CSV"
@@ -25,10 +25,20 @@ MSG_GPCI_HEADER = (
     "{file}: found no header row with Locality Number and PW/PE/MP GPCI columns; expected the CMS GPCI file layout"
 )
 MSG_NO_ROWS = "{file}: no rows after the header"
+MSG_NO_OPPSCAP_FILE = "{file}: holds no OPPS cap file (e.g. OPPSCAP_JAN.csv)"
+MSG_OPPSCAP_HEADER = (
+    "{file}: found no header row HCPCS, MOD, PROCSTAT, CARRIER, LOCALITY, FACILITY PRICE, NON-FACILITY PRICE; "
+    "expected the CMS OPPSCAP layout"
+)
+MSG_OPPSCAP_DATE = (
+    "{file}: cannot tell which year this OPPS cap file is for; import it inside the RVU zip or folder "
+    "(e.g. RVU25A) or name it with the year (OPPSCAP25_JAN.csv)"
+)
 
 CODE = re.compile(r"[0-9A-Z]{5}")
 RVU_TITLE = "Physician Fee Schedule relative values (CMS {file})"
 GPCI_TITLE = "Physician Fee Schedule GPCIs and localities (CMS {file})"
+OPPSCAP_TITLE = "Physician Fee Schedule OPPS imaging cap (CMS {file})"
 _RVU_LETTER = re.compile(r"RVU(\d{2})([A-D])", re.IGNORECASE)
 _QUARTER_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
 
@@ -87,6 +97,12 @@ def parse(path: Path) -> Iterator[Record]:
     yield from _rvu_rows(name, content)
     if any(n.upper().startswith("GPCI") for n in names):
         yield from parse_gpci(path)
+    if any(n.upper().startswith("OPPSCAP") for n in names):
+        yield from parse_oppscap(path)
+    if any(n.upper().startswith("ANES") for n in names):
+        from medcode.ingest.sources.rules import anesthesia
+
+        yield from anesthesia.parse_cf(path)
 
 
 def _number(row: tabular.Row, column: str, code: str) -> float:
@@ -238,3 +254,73 @@ def _counties(name: str, content: bytes | Path) -> dict[tuple[str, str], str]:
         text = f"{area}: {counties}" if counties else area
         found[key] = f"{found[key]}; {text}" if key in found else text
     return found
+
+
+def parse_oppscap(path: Path) -> Iterator[Record]:
+    """Yield the OPPS cap release: per code, modifier and locality, the capped facility and non-facility amounts."""
+    path = Path(path)
+    members = tabular.members(path)
+    names = [n for n, _ in members]
+    found = [(n, c) for n, c in members if n.upper().startswith("OPPSCAP") or len(members) == 1]
+    if not found:
+        raise IngestError(MSG_NO_OPPSCAP_FILE.format(file=path.name))
+    name, content = found[0]
+    try:
+        effective = _effective(path, names)
+    except IngestError:
+        raise IngestError(MSG_OPPSCAP_DATE.format(file=name)) from None
+    rows = list(_oppscap_rows(name, content))
+    yield Release(
+        system="oppscap",
+        version=f"{effective.isoformat()} {Path(name).stem}",
+        effective_from=effective,
+        title=OPPSCAP_TITLE.format(file=name),
+        content="rules",
+    )
+    yield from rows
+
+
+def _oppscap_rows(name: str, content: bytes | Path) -> Iterator[OppsCap]:
+    started = False
+    count = 0
+    for row in tabular.rows(name, content):
+        if not started:
+            heads = [tabular.normal(c) for c in row.cells]
+            if heads[:5] == ["hcpcs", "mod", "procstat", "carrier", "locality"] and len(heads) >= 7:
+                started = True
+            continue
+        code = row.cell(0).upper()
+        if not code:
+            continue
+        if not CODE.fullmatch(code):
+            raise IngestError(MSG_BAD_CODE.format(file=row.file, line=row.line, code=code))
+        mac, locality = row.cell(3), row.cell(4)
+        amounts = []
+        for index, column in ((5, "FACILITY PRICE"), (6, "NON-FACILITY PRICE")):
+            raw = row.cell(index).replace("$", "").replace(",", "")
+            try:
+                amounts.append(float(raw))
+            except ValueError:
+                raise IngestError(
+                    MSG_BAD_NUMBER.format(file=row.file, line=row.line, column=column, value=raw, code=code)
+                ) from None
+        if not mac.isdigit() or not locality.isdigit():
+            raise IngestError(
+                MSG_BAD_NUMBER.format(
+                    file=row.file, line=row.line, column="CARRIER/LOCALITY", value=f"{mac}/{locality}", code=code
+                )
+            )
+        count += 1
+        yield OppsCap(
+            code=code,
+            modifier=row.cell(1).upper(),
+            status=row.cell(2).upper(),
+            mac=mac.zfill(5),
+            locality=locality.zfill(2),
+            facility=amounts[0],
+            nonfacility=amounts[1],
+        )
+    if not started:
+        raise IngestError(MSG_OPPSCAP_HEADER.format(file=name))
+    if count == 0:
+        raise IngestError(MSG_NO_ROWS.format(file=name))
