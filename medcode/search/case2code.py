@@ -17,7 +17,7 @@ import numpy as np
 
 from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
-from medcode.search import engine, index, services, text
+from medcode.search import embedding, engine, index, semantic, services, text
 from medcode.search import query as querying
 
 MAX_NOTE_CHARS = 100_000
@@ -28,6 +28,14 @@ MIN_DOC_WEIGHT = 4.0  # ... and that weight must be at least this much (no codes
 MIN_WORD_SHARE = 0.75  # ... and this share of its essential words, however common
 PER_CLAUSE = 6
 MAX_CODES = 60
+# embedding retrieval (the semantic extra): codes whose text is nearest to a current clause
+SEMANTIC_PER_CLAUSE = 5
+SEMANTIC_MIN_COSINE = 0.45  # below this, a nearest code text is not what the clause says
+# score of a semantic candidate: SCALE * (cosine - MIN), at most about 2.5: below most lexical mentions (3-30),
+# so a code the note names in official words ranks above one that is only near in meaning
+SEMANTIC_SCALE = 5.0
+SEMANTIC_BOOST = 1.0  # a lexical candidate's score times (1 + BOOST * (cosine to its clause - MIN)), when known
+SEMANTIC_MIN_WORDS = 2  # clauses with fewer content words are not embedded
 
 SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
 CLAUSE_BREAK = re.compile(r",?\s+\b(?:but|however|although|though|except|whereas)\b|[:()]", re.I)
@@ -47,6 +55,13 @@ CUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+# words that end a cue's scope inside a clause (NegEx's termination terms): what follows is said of something
+# else ("no abnormalities and an epididymal cyst", "no fever, which ...", "negative for X due to Y")
+SCOPE_END = re.compile(
+    r"\b(?:and|with|showing|revealing)\s+(?:a|an|the|some|signs? of|presence of)\b|\b(?:which|who|because|due to|"
+    r"secondary to|caused by|presents?|presented|presenting|revealed|showed|shows|consistent with|compatible with)\b",
+    re.I,
+)
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 
@@ -132,7 +147,13 @@ def clauses(note: str) -> list[Clause]:
                 out.append(Clause(piece[: cuts[0][0]], start, "current"))
             for k, (at, status) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
-                out.append(Clause(piece[at:end], start + at, status))
+                stop = SCOPE_END.search(piece, at + 1, end) if status in ("negated", "uncertain") else None
+                if stop is not None and piece[stop.start() : end].strip():
+                    # the cue's scope ends here; the rest is current again
+                    out.append(Clause(piece[at : stop.start()], start + at, status))
+                    out.append(Clause(piece[stop.start() : end], start + stop.start(), "current"))
+                else:
+                    out.append(Clause(piece[at:end], start + at, status))
     return out
 
 
@@ -228,9 +249,17 @@ def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] |
 
 
 def case_to_code(
-    *, note: str, date: str | None = None, systems: tuple[str, ...] = ("icd10cm", "icd10pcs")
+    *,
+    note: str,
+    date: str | None = None,
+    systems: tuple[str, ...] = ("icd10cm", "icd10pcs"),
+    use_semantic: bool = True,
 ) -> dict[str, Any]:
-    """Ranked codes for a note: {"codes": [{"system","code","title","score","evidence"}], "excluded", "validation"}."""
+    """Ranked codes for a note: {"codes": [{"system","code","title","score","evidence"}], "excluded", "validation"}.
+
+    With the semantic extra installed and the release's code vectors computed (`medcode serve` does it),
+    embedding retrieval adds candidates and re-ranks the lexical ones; `use_semantic=False` turns it off.
+    """
     if not isinstance(note, str):
         raise ApplicationError("The note must be text")
     if not note.strip():
@@ -248,7 +277,8 @@ def case_to_code(
             continue
     found: dict[tuple[str, str], Candidate] = {}
     excluded: dict[tuple[str, str], Candidate] = {}
-    for clause in clauses(note):
+    parts = clauses(note)
+    for clause in parts:
         for ix in indexes:
             if ix.system in PROCEDURE_SYSTEMS and clause.status != "current":
                 continue
@@ -260,6 +290,11 @@ def case_to_code(
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
             target = found if clause.status == "current" else excluded
             _add(target, ix, clause, mentions, status=clause.status)
+    if use_semantic:
+        for ix in indexes:
+            vectors = semantic.release_vectors(ix.release)
+            if vectors is not None:
+                _semantic(found, ix, vectors, parts)
     ranked = sorted(found.values(), key=lambda c: -c.score)[:MAX_CODES]
     # a condition coded as current is not also listed as excluded
     current = {(c.system, c.code) for c in ranked}
@@ -269,6 +304,55 @@ def case_to_code(
         "excluded": [{**_as_dict(c), "status": sorted(c.statuses)} for c in excluded_list[:MAX_CODES]],
         "validation": validate_set(codes=[(c.system, c.code) for c in ranked[:25]], as_of=as_of),
     }
+
+
+def _semantic(
+    found: dict[tuple[str, str], Candidate],
+    ix: index.ReleaseIndex,
+    vectors: semantic.CodebookVectors,
+    parts: list[Clause],
+) -> None:
+    """Embedding retrieval: re-rank the lexical candidates by how near their text is to the clause they came
+    from, then add the codes whose text is nearest to each current clause (below the lexical ones' scores)."""
+    current = [c for c in parts if c.status == "current" and len(text.content_words(c.text)) >= SEMANTIC_MIN_WORDS]
+    if not current:
+        return
+    clause_vecs = embedding.encoder().encode([c.text.strip() for c in current], threads=1)
+    spans = [(c.start, c.start + len(c.text)) for c in current]
+    for cand in found.values():
+        if cand.system != ix.system:
+            continue
+        concept = ix.find(selectors.normalize(cand.code))
+        v = vectors.vector_of(concept) if concept is not None else None
+        if v is None:
+            continue
+        rows = [k for k, (a, b) in enumerate(spans) if any(a <= e.start < b for e in cand.evidence)]
+        if rows:
+            cosine = float(np.max(clause_vecs[rows] @ v))
+            cand.score *= 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE)
+    for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):
+        for rank_no, (concept, cosine, t) in enumerate(hits):
+            if cosine < SEMANTIC_MIN_COSINE:
+                break
+            key = (ix.system, ix.codes[concept])
+            if key not in found:
+                found[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
+            cand = found[key]
+            cand.score += (
+                SEMANTIC_SCALE * (cosine - SEMANTIC_MIN_COSINE) / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
+            )
+            cand.statuses.add("current")
+            stripped = clause.text.strip()
+            lead = len(clause.text) - len(clause.text.lstrip())
+            cand.evidence.append(
+                Evidence(
+                    text=stripped,
+                    start=clause.start + lead,
+                    end=clause.start + lead + len(stripped),
+                    reason=f"semantic match ({cosine:.2f})",
+                    matched=vectors.texts[t],
+                )
+            )
 
 
 def _as_dict(c: Candidate) -> dict[str, Any]:

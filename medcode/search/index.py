@@ -47,7 +47,9 @@ TABLE_LABELS = {
     "unspecified_behavior": "unspecified behavior",
 }
 K1, B = 1.2, 0.5
-DEFAULT_LIKE = re.compile(r"\bwithout complications?\b|, unspecified$|^unspecified\b|, not otherwise specified$", re.I)
+DEFAULT_LIKE = re.compile(
+    r"\bwithout complications?\b|, uncomplicated\b|, unspecified$|^unspecified\b|, not otherwise specified$", re.I
+)
 NONESSENTIAL = frozenset(
     ["nos", "nec", "unspecified", "specified", "site", "not", "elsewhere", "classified", "with", "without"]
 )
@@ -347,7 +349,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 1  # bump when ReleaseIndex changes shape
+CACHE_FORMAT = 2  # bump when ReleaseIndex changes shape
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -14,11 +14,18 @@ from medcode.codebook import store
 def _warm_search() -> None:
     """Build or load the search structures of each system's newest release once, before workers start."""
     from medcode.codebook import selectors
-    from medcode.search import index
+    from medcode.search import embedding, index, semantic
 
     newest = {release.system: release for release in selectors.release_list()}
     print("Preparing search (the first time after a build takes a minute)...", file=sys.stderr, flush=True)
     index.warm(list(newest.values()))
+    if embedding.available():
+        print(
+            "Preparing embedding retrieval (the semantic extra; the first time after a build takes minutes)...",
+            file=sys.stderr,
+            flush=True,
+        )
+        semantic.warm([r for r in newest.values() if r.system in semantic.SYSTEMS])
 
 
 def serve(*, host: str, port: int, workers: int | None = None) -> None:
