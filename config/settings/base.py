@@ -100,6 +100,7 @@ MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
 MEDCODE_BASE_URL = env_str("MEDCODE_BASE_URL", "http://localhost:8000").rstrip("/")
 MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
 MEDCODE_AUTOCOMPLETE_CACHE = env_int("MEDCODE_AUTOCOMPLETE_CACHE", 10_000)
+MEDCODE_EMBEDDING_MODEL_DIR = env_str("MEDCODE_EMBEDDING_MODEL_DIR", "")  # empty: the model package's own files
 MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
 # The optional model behind the assistant: any OpenAI-compatible chat-completions endpoint; off when unset.
 MEDCODE_LLM_BASE_URL = env_str("MEDCODE_LLM_BASE_URL", "")

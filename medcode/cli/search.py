@@ -85,7 +85,21 @@ def cmd_case2code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from medcode.web import serve
+
+    serve.search_prepare(semantic=not args.no_semantic)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = add_command(
+        sub,
+        "prepare",
+        cmd_prepare,
+        "compute and save the active codebook's search structures (and, with the semantic extra, its code vectors)",
+    )
+    p.add_argument("--no-semantic", action="store_true", help="skip the code vectors of the semantic extra")
     p = add_command(sub, "search", cmd_search, "search codes by code (any form), fragment, words or abbreviations")
     p.add_argument("query", nargs="?")
     p.add_argument("--system")

