@@ -105,6 +105,12 @@ class Clause:
     start: int
     status: str
 
+    def evidence(self, *, reason: str, matched: str, status: str = "current") -> Evidence:
+        """This clause, without its surrounding blanks, as evidence for a code."""
+        stripped = self.text.strip()
+        start = self.start + len(self.text) - len(self.text.lstrip())
+        return Evidence(stripped, start, start + len(stripped), reason, matched, status)
+
 
 def clauses(note: str) -> list[Clause]:
     """Sentences cut at clause breaks, each with its context status (current, negated, uncertain, history, family)."""
@@ -342,17 +348,7 @@ def _semantic(
                 SEMANTIC_SCALE * (cosine - SEMANTIC_MIN_COSINE) / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
             )
             cand.statuses.add("current")
-            stripped = clause.text.strip()
-            lead = len(clause.text) - len(clause.text.lstrip())
-            cand.evidence.append(
-                Evidence(
-                    text=stripped,
-                    start=clause.start + lead,
-                    end=clause.start + lead + len(stripped),
-                    reason=f"semantic match ({cosine:.2f})",
-                    matched=vectors.texts[t],
-                )
-            )
+            cand.evidence.append(clause.evidence(reason=f"semantic match ({cosine:.2f})", matched=vectors.texts[t]))
 
 
 def _as_dict(c: Candidate) -> dict[str, Any]:
@@ -386,18 +382,7 @@ def _add(
         # repeated mentions add up, with diminishing returns; the first mention in a clause counts most
         cand.score += score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
         cand.statuses.add(status)
-        stripped = clause.text.strip()
-        lead = len(clause.text) - len(clause.text.lstrip())
-        cand.evidence.append(
-            Evidence(
-                text=stripped,
-                start=clause.start + lead,
-                end=clause.start + lead + len(stripped),
-                reason=reason_prefix + reason,
-                matched=ix.doc_text[source],
-                status=status,
-            )
-        )
+        cand.evidence.append(clause.evidence(reason=reason_prefix + reason, matched=ix.doc_text[source], status=status))
 
 
 def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dict[str, Any]]:

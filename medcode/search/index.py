@@ -364,23 +364,34 @@ def _load_or_build(codebook: Path, release: selectors.ReleaseInfo) -> ReleaseInd
     is only trusted for the build it is named after.
     """
     path = _cache_file(codebook, release)
+    loaded = saved_load(path)
+    if isinstance(loaded, ReleaseIndex) and loaded.release == release:
+        return loaded
+    built = release_index_build(release)
+    saved_store(path, built)
+    return built
+
+
+def saved_load(path: Path) -> object | None:
+    """What `saved_store` wrote at path, or None when it is missing or unreadable (callers check what it is)."""
     try:
         with path.open("rb") as handle:
-            loaded = pickle.load(handle)  # noqa: S301 - our own file beside our own codebook
-        if isinstance(loaded, ReleaseIndex) and loaded.release == release:
-            return loaded
+            loaded: object = pickle.load(handle)  # noqa: S301 - our own file beside our own codebook
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        pass
-    built = release_index_build(release)
+        return None
+    return loaded
+
+
+def saved_store(path: Path, value: object) -> None:
+    """Save a search structure beside the codebook, atomically; a read-only directory keeps it in memory only."""
     try:
         path.parent.mkdir(exist_ok=True)
         handle_fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle_fd, "wb") as out:
-            pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, path)
     except OSError:
-        pass  # a read-only codebook directory: keep the index in memory only
-    return built
+        pass
 
 
 def warm(releases: list[selectors.ReleaseInfo]) -> None:

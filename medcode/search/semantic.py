@@ -10,11 +10,8 @@ before. ADR 0022 says why the encoder is numpy and not torch.
 
 from __future__ import annotations
 
-import os
-import pickle
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -160,25 +157,14 @@ def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:
 
 
 def _load(path: Path, release: selectors.ReleaseInfo) -> CodebookVectors | None:
-    try:
-        with path.open("rb") as handle:
-            loaded = pickle.load(handle)  # noqa: S301 - our own file beside our own codebook
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        return None
+    loaded = index.saved_load(path)
     if isinstance(loaded, CodebookVectors) and loaded.release == release and loaded.model == embedding.MODEL_NAME:
         return loaded
     return None
 
 
 def _save(path: Path, vectors: CodebookVectors) -> None:
-    try:
-        path.parent.mkdir(exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(vectors, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, path)
-    except OSError:
-        pass  # a read-only codebook directory: keep them in memory only
+    index.saved_store(path, vectors)
 
 
 def release_vectors(
