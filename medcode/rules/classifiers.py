@@ -254,6 +254,11 @@ def _chronic() -> dict[str, str]:
 CHRONIC = {"0": "not chronic", "1": "chronic", "9": "no determination"}
 
 
+def is_chronic(code: str) -> bool:
+    """Whether AHRQ's chronic condition indicator (CCIR) calls an ICD-10-CM code chronic."""
+    return _chronic().get(_norm(code)) == "1"
+
+
 def ccsr(code: str) -> dict[str, Any]:
     """AHRQ CCSR default category and chronic condition indicator of an ICD-10-CM code."""
     norm = _norm(code)

@@ -17,6 +17,7 @@ import numpy as np
 
 from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
+from medcode.rules import classifiers
 from medcode.search import embedding, engine, index, semantic, services, text
 from medcode.search import query as querying
 
@@ -64,6 +65,14 @@ SCOPE_END = re.compile(
 )
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
+# A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
+# indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
+# sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
+# (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
+HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
+NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
+ACUTE = re.compile(r"\bacute\b", re.I)
+CHRONIC_REASON = "chronic condition in the history: "
 
 
 @dataclass
@@ -97,6 +106,7 @@ class Candidate:
     score: float = 0.0
     evidence: list[Evidence] = field(default_factory=list)
     statuses: set[str] = field(default_factory=set)
+    stated: bool = False  # an official text of the code is in the note (not only an embedding neighbour)
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class Clause:
     text: str
     start: int
     status: str
+    cue: str = ""  # the words that set the status ("history of", "denies"), lower case
 
     def evidence(self, *, reason: str, matched: str, status: str = "current") -> Evidence:
         """This clause, without its surrounding blanks, as evidence for a code."""
@@ -134,32 +145,32 @@ def clauses(note: str) -> list[Clause]:
             for status in ("family", "history", "uncertain", "negated"):
                 found += [(cue.start(), cue.end(), status) for cue in CUES[status].finditer(piece)]
             found.sort()
-            cuts: list[tuple[int, str]] = []
+            cuts: list[tuple[int, str, str]] = []
             last_end = -1
             for at, end, status in found:
                 if at < last_end:
                     continue  # inside a cue already taken ("history" of "family history")
                 if cuts and at - last_end <= 3 and "negated" in (status, cuts[-1][1]):
-                    cuts[-1] = (cuts[-1][0], "negated")  # "no history of", "denies any history of"
+                    cuts[-1] = (cuts[-1][0], "negated", cuts[-1][2])  # "no history of", "denies any history of"
                 elif cuts and at - last_end <= 3:
                     pass  # two cues in a row: the first one's status
                 else:
-                    cuts.append((at, status))
+                    cuts.append((at, status, piece[at:end].lower()))
                 last_end = max(last_end, end)
             if not cuts:
                 out.append(Clause(piece, start, "current"))
                 continue
             if cuts[0][0] > 0 and piece[: cuts[0][0]].strip():
                 out.append(Clause(piece[: cuts[0][0]], start, "current"))
-            for k, (at, status) in enumerate(cuts):
+            for k, (at, status, cue) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
                 stop = SCOPE_END.search(piece, at + 1, end) if status in ("negated", "uncertain") else None
                 if stop is not None and piece[stop.start() : end].strip():
                     # the cue's scope ends here; the rest is current again
-                    out.append(Clause(piece[at : stop.start()], start + at, status))
+                    out.append(Clause(piece[at : stop.start()], start + at, status, cue))
                     out.append(Clause(piece[stop.start() : end], start + stop.start(), "current"))
                 else:
-                    out.append(Clause(piece[at:end], start + at, status))
+                    out.append(Clause(piece[at:end], start + at, status, cue))
     return out
 
 
@@ -192,6 +203,11 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     ok = np.flatnonzero(
         (cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * ix.doc_core_n)
     )
+    if ix.system in PROCEDURE_SYSTEMS:
+        # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
+        # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
+        # nor an index term that has subterms to choose from ("Measurement" alone)
+        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_procedure_heads(ix)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -240,6 +256,32 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     return out
 
 
+def _still_present(code: str, title: str) -> bool:
+    """A condition named in a medical-history list that the patient still has (see HISTORY_LIST_CUES)."""
+    return not code.startswith(NOT_CARRIED) and not ACUTE.search(title) and classifiers.is_chronic(code)
+
+
+_heads: dict[int, tuple[index.ReleaseIndex, np.ndarray]] = {}
+
+
+def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents are index terms with subterms beneath them ("Measurement" under "Measurement, Arterial")."""
+    got = _heads.get(id(ix))
+    if got is not None and got[0] is ix:
+        return got[1]
+    terms = np.flatnonzero(ix.doc_kind != index.KIND_NAMES.index("title")) if len(ix.doc_text) else np.array([], int)
+    heads = {
+        ", ".join(parts[:k])
+        for d in terms.tolist()
+        for parts in [ix.doc_text[d].split(", ")]
+        for k in range(1, len(parts))
+    }
+    mask = np.zeros(len(ix.doc_text), dtype=bool)
+    mask[[d for d in terms.tolist() if ix.doc_text[d] in heads]] = True
+    _heads[id(ix)] = (ix, mask)
+    return mask
+
+
 def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:
     """For a history or family-history clause, the Z code ICD-10-CM has for it, if any."""
     lead = "family history of" if clause.status == "family" else "personal history of"
@@ -261,7 +303,9 @@ def case_to_code(
     systems: tuple[str, ...] = ("icd10cm", "icd10pcs"),
     use_semantic: bool = True,
 ) -> dict[str, Any]:
-    """Ranked codes for a note: {"codes": [{"system","code","title","score","evidence"}], "excluded", "validation"}.
+    """Ranked codes for a note: {"codes": [{"system","code","title","score","suggested","evidence"}], "excluded",
+    "validation"}. "suggested" codes (first) have an official text the note states; the rest are embedding
+    neighbours of a clause, to review. The validation is of the suggested set.
 
     With the semantic extra installed and the release's code vectors computed (`medcode serve` does it),
     embedding retrieval adds candidates and re-ranks the lexical ones; `use_semantic=False` turns it off.
@@ -294,6 +338,10 @@ def case_to_code(
                 if z is not None:
                     mentions_z: list[tuple[int, float, int, int | None]] = [(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
+            if clause.status == "history" and clause.cue in HISTORY_LIST_CUES and ix.system == "icd10cm":
+                carried = [m for m in mentions if _still_present(ix.codes[m[0]], ix.titles[m[0]])]
+                _add(found, ix, clause, carried, status="current", reason_prefix=CHRONIC_REASON)
+                mentions = [m for m in mentions if m not in carried]
             target = found if clause.status == "current" else excluded
             _add(target, ix, clause, mentions, status=clause.status)
     if use_semantic:
@@ -301,14 +349,19 @@ def case_to_code(
             vectors = semantic.release_vectors(ix.release)
             if vectors is not None:
                 _semantic(found, ix, vectors, parts)
-    ranked = sorted(found.values(), key=lambda c: -c.score)[:MAX_CODES]
+    # the suggested set first: codes an official text of which the note states; then the codes only the
+    # embedding finds near a clause, for the coder to review (ADR 0023)
+    ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score))[:MAX_CODES]
+    suggested = [c for c in ranked if c.stated]
     # a condition coded as current is not also listed as excluded
     current = {(c.system, c.code) for c in ranked}
     excluded_list = [c for k, c in sorted(excluded.items(), key=lambda kv: -kv[1].score) if k not in current]
     return {
         "codes": [_as_dict(c) for c in ranked],
-        "excluded": [{**_as_dict(c), "status": sorted(c.statuses)} for c in excluded_list[:MAX_CODES]],
-        "validation": validate_set(codes=[(c.system, c.code) for c in ranked[:25]], as_of=as_of),
+        "excluded": [
+            {**_as_dict(c), "suggested": False, "status": sorted(c.statuses)} for c in excluded_list[:MAX_CODES]
+        ],
+        "validation": validate_set(codes=[(c.system, c.code) for c in suggested[:25]], as_of=as_of),
     }
 
 
@@ -358,6 +411,7 @@ def _as_dict(c: Candidate) -> dict[str, Any]:
         "title": c.title,
         "billable": c.billable,
         "score": round(c.score, 3),
+        "suggested": c.stated,
         "evidence": [e.as_dict() for e in c.evidence[:5]],
     }
 
@@ -382,6 +436,7 @@ def _add(
         # repeated mentions add up, with diminishing returns; the first mention in a clause counts most
         cand.score += score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
         cand.statuses.add(status)
+        cand.stated = True
         cand.evidence.append(clause.evidence(reason=reason_prefix + reason, matched=ix.doc_text[source], status=status))
 
 

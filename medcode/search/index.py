@@ -349,7 +349,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 2  # bump when ReleaseIndex changes shape
+CACHE_FORMAT = 3  # bump when ReleaseIndex changes shape or text.stem changes
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

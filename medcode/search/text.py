@@ -124,6 +124,8 @@ def stem(word: str) -> str:
     """The stem of one lower-case word (Snowball English); numbers and codes stay as they are."""
     if not word.isalpha() or len(word) <= 3:
         return word
+    if word.endswith("itis"):
+        return word  # inflammation of the part, not the part: "sinusitis" is not "sinus", "cervicitis" not "cervical"
     return str(_stemmer.stemWord(word))
 
 

@@ -104,6 +104,12 @@ def case_to_code(request: HttpRequest) -> HttpResponse:
             result = case2code.case_to_code(note=note)
         except ApplicationError as exc:
             error = exc.message
-    return render(
-        request, "search/case2code.html", {"note": note, "result": result, "error": error}, status=400 if error else 200
-    )
+    codes = result["codes"] if result else []
+    context = {
+        "note": note,
+        "result": result,
+        "error": error,
+        "suggested": [c for c in codes if c["suggested"]],
+        "related": [c for c in codes if not c["suggested"]],
+    }
+    return render(request, "search/case2code.html", context, status=400 if error else 200)

@@ -79,7 +79,7 @@ def case_codes(*, note: str, as_of: dt.date | None = None) -> ToolResult:
         result.found = False
         result.direct = exc.message
         return result
-    for item in found["codes"][:MAX_CASE_CODES]:
+    for item in [c for c in found["codes"] if c["suggested"]][:MAX_CASE_CODES]:
         concept = _concept(item["system"], item["code"], as_of)
         if concept is None:
             continue

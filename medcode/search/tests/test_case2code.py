@@ -67,3 +67,34 @@ def test_empty_and_oversized_notes_are_refused() -> None:
         case2code.case_to_code(note="   ")
     with pytest.raises(ApplicationError):
         case2code.case_to_code(note="x" * (case2code.MAX_NOTE_CHARS + 1))
+
+
+def test_chronic_conditions_in_a_history_list_are_current() -> None:
+    note = "She has a history of hypertension and hypothyroidism. History of breast cancer. Previous pneumonia."
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    current = {c["code"]: c for c in found["codes"]}
+    # AHRQ's chronic condition indicator: still present, so coded, and the evidence says why
+    assert "I10" in current and "E03.9" in current
+    assert current["I10"]["evidence"][0]["reason"].startswith("chronic condition in the history")
+    # a neoplasm keeps its personal-history code; an illness after "previous" stays past
+    assert not any(code.startswith(("C50", "J18")) for code in current)
+    assert "Z85.3" in current and "Z87.01" in current
+    # an acute event is not carried, though AHRQ calls myocardial infarction chronic
+    mi = case2code.case_to_code(note="History of myocardial infarction.", use_semantic=False)
+    assert not any(c["code"].startswith("I21") for c in mi["codes"])
+
+
+def test_procedure_codes_need_a_complete_procedure_text() -> None:
+    # body-system and section names ("Eye", "Skin", "Imaging") and index terms with subterms ("Measurement")
+    # name no procedure; a stated procedure still does
+    vague = case2code.case_to_code(note="Visual acuity 20/40 in the left eye. Skin was warm. Measurement was repeated.")
+    assert not [c for c in vague["codes"] if c["system"] == "icd10pcs"]
+    stated = case2code.case_to_code(note="A plain radiography of the chest was normal.", use_semantic=False)
+    assert "BW03ZZZ" in _codes(stated["codes"])
+
+
+def test_inflammation_words_are_not_their_organ() -> None:
+    found = case2code.case_to_code(
+        note="A cervical CT scan showed a lesion. Sinus rhythm on the ECG.", use_semantic=False
+    )
+    assert not any(c.startswith(("N72", "J32", "J01")) for c in _codes(found["codes"]))

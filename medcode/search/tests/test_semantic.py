@@ -64,6 +64,11 @@ def test_case_to_code_adds_semantic_candidates_after_the_lexical_ones(vectors: s
     assert any(c["code"].startswith("R35") for c in added), [c["code"] for c in added]
     # only current clauses are embedded: the denied chest pain stays out
     assert not any(c["code"].startswith("R07") for c in with_semantic["codes"])
+    # embedding neighbours are not stated in the note: ranked after the suggested set, outside its checks
+    assert not any(c["suggested"] for c in added) and all(c["suggested"] for c in plain["codes"])
+    flags = [c["suggested"] for c in with_semantic["codes"]]
+    assert flags == sorted(flags, reverse=True)
+    assert with_semantic["validation"] == plain["validation"]
 
 
 def test_saved_vectors_are_loaded_by_the_next_process(
@@ -100,3 +105,11 @@ def test_a_worker_picks_up_vectors_saved_after_it_started(
     monkeypatch.setattr(semantic, "RELOOK_SECONDS", 0.0)
     found = semantic.release_vectors(vectors.release)
     assert found is not None and found.texts == vectors.texts and semantic.saved(vectors.release)
+
+
+@pytest.mark.django_db
+def test_the_page_lists_embedding_neighbours_apart_as_generated(vectors: semantic.CodebookVectors, client) -> None:  # type: ignore[no-untyped-def]
+    page = client.post("/case2code/", {"text": NOTE}).content.decode()
+    suggested, related = page.split('id="related"', 1)
+    assert "E11.9" in suggested and "Generated" in related
+    assert "R35" in related and "R35" not in suggested.split('id="suggested"', 1)[1]
