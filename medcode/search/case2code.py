@@ -45,7 +45,10 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(family history|fhx|family hx|mother|father|sister|brother|sibling|grandmother|grandfather|maternal|paternal)\b",
         re.I,
     ),
-    "history": re.compile(r"\b(history of|h/o|hx of|past history|previous|prior|status post|s/p|resolved)\b", re.I),
+    "history": re.compile(
+        r"\b(?:(?:history of|h/o|hx of|past history|previous|prior|status post|s/p|resolved|former|formerly)\b|ex-(?=[a-z]))",
+        re.I,
+    ),
     "negated": re.compile(
         r"\b(no|not|denies|denied|deny|without|negative for|absence of|absent|free of|ruled out|excluded|never|nor)\b",
         re.I,

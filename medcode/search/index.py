@@ -54,6 +54,12 @@ NONESSENTIAL = frozenset(
     ["nos", "nec", "unspecified", "specified", "site", "not", "elsewhere", "classified", "with", "without"]
 )
 PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# what a title leaves unspecified is not something a text must say: "Pneumonia, unspecified organism",
+# "Neoplasm of unspecified behavior", "Unspecified injury of ..., unspecified part" (never the site itself)
+UNSPECIFIED_WHAT = re.compile(
+    r"\bunspecified\s+(?:organism|type|part|behaviou?r|cause|degree|stage|trimester|severity|etiology|mechanism)s?\b",
+    re.I,
+)
 
 
 @dataclass
@@ -267,6 +273,7 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         df.update(counts.keys())
         doc_terms.append(counts)
         core = PARENTHESISED.sub(" ", body.split(" -> ")[0]) if "(" in body or "[" in body else body
+        core = UNSPECIFIED_WHAT.sub(" ", core)
         doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
         lengths[d] = max(1, len(doc_core[-1]))  # optional words do not make a text longer
     n_docs = len(doc_text)
@@ -349,7 +356,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 3  # bump when ReleaseIndex changes shape or text.stem changes
+CACHE_FORMAT = 4  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -98,3 +98,12 @@ def test_inflammation_words_are_not_their_organ() -> None:
         note="A cervical CT scan showed a lesion. Sinus rhythm on the ECG.", use_semantic=False
     )
     assert not any(c.startswith(("N72", "J32", "J01")) for c in _codes(found["codes"]))
+
+
+def test_former_smokers_and_unstated_qualifiers() -> None:
+    found = case2code.case_to_code(note="Former smoker. He is an ex-smoker.", use_semantic=False)
+    codes = _codes(found["codes"])
+    assert "Z87.891" in codes and not any(c.startswith("F17") for c in codes)
+    # what a title leaves unspecified ("unspecified organism") need not be said; organ adjectives name the organ
+    found = case2code.case_to_code(note="Right basal pneumonia. Acute renal failure.", use_semantic=False)
+    assert {"J18.9", "N17.9"} <= set(_codes(found["codes"]))
