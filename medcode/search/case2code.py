@@ -39,6 +39,9 @@ SEMANTIC_BOOST = 1.0  # a lexical candidate's score times (1 + BOOST * (cosine t
 SEMANTIC_MIN_WORDS = 2  # clauses with fewer content words are not embedded
 
 SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
+# periods that end no sentence: decimals (4.2 cm), initials and genus abbreviations (E. coli, S. aureus), and any
+# period followed by a lower-case word ("approx. 3 cm", "vs. placebo")
+INNER_PERIOD = re.compile(r"(?<=\d)\.(?=\d)|(?<=\b[A-Z])\.(?=\s+[a-z])|\.(?=[ \t]+[a-z])")
 CLAUSE_BREAK = re.compile(r",?\s+\b(?:but|however|although|though|except|whereas)\b|[:()]", re.I)
 CUES: dict[str, re.Pattern[str]] = {
     "family": re.compile(
@@ -68,6 +71,7 @@ SCOPE_END = re.compile(
 )
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
+TITLE_KIND = index.KIND_NAMES.index("title")
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
@@ -129,8 +133,9 @@ class Clause:
 def clauses(note: str) -> list[Clause]:
     """Sentences cut at clause breaks, each with its context status (current, negated, uncertain, history, family)."""
     out: list[Clause] = []
-    for m in SENTENCE.finditer(note):
-        sentence = m.group(0)
+    masked = INNER_PERIOD.sub("\u2024", note)  # same length: offsets into the note stay right
+    for m in SENTENCE.finditer(masked):
+        sentence = note[m.start() : m.end()]
         if not sentence.strip():
             continue
         pos = 0
@@ -209,8 +214,9 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     if ix.system in PROCEDURE_SYSTEMS:
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
-        # nor an index term that has subterms to choose from ("Measurement" alone)
-        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_procedure_heads(ix)[ok]]
+        # nor an index term that has subterms to choose from ("Measurement" alone), nor a one-word title
+        one_word_title = (ix.doc_kind[ok] == TITLE_KIND) & (ix.doc_core_n[ok] < 2)  # "Isolation": "was isolated"
+        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_procedure_heads(ix)[ok] & ~one_word_title]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -272,7 +278,7 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     got = _heads.get(id(ix))
     if got is not None and got[0] is ix:
         return got[1]
-    terms = np.flatnonzero(ix.doc_kind != index.KIND_NAMES.index("title")) if len(ix.doc_text) else np.array([], int)
+    terms = np.flatnonzero(ix.doc_kind != TITLE_KIND) if len(ix.doc_text) else np.array([], int)
     heads = {
         ", ".join(parts[:k])
         for d in terms.tolist()

@@ -56,8 +56,10 @@ NONESSENTIAL = frozenset(
 PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # what a title leaves unspecified is not something a text must say: "Pneumonia, unspecified organism",
 # "Neoplasm of unspecified behavior", "Unspecified injury of ..., unspecified part" (never the site itself)
+# ... nor the notation of the infectious-agent codes (B95-B97: "... as the cause of diseases classified elsewhere")
 UNSPECIFIED_WHAT = re.compile(
-    r"\bunspecified\s+(?:organism|type|part|behaviou?r|cause|degree|stage|trimester|severity|etiology|mechanism)s?\b",
+    r"\bunspecified\s+(?:organism|type|part|behaviou?r|cause|degree|stage|trimester|severity|etiology|mechanism)s?\b"
+    r"|\bas the cause of diseases classified elsewhere\b",
     re.I,
 )
 
@@ -356,7 +358,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 4  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 5  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

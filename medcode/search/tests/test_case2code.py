@@ -107,3 +107,11 @@ def test_former_smokers_and_unstated_qualifiers() -> None:
     # what a title leaves unspecified ("unspecified organism") need not be said; organ adjectives name the organ
     found = case2code.case_to_code(note="Right basal pneumonia. Acute renal failure.", use_semantic=False)
     assert {"J18.9", "N17.9"} <= set(_codes(found["codes"]))
+
+
+def test_abbreviation_periods_and_decimals_do_not_end_a_sentence() -> None:
+    note = "Urinary tract infection due to E. coli. A mass of 4.2 x 3.3 cm was seen."
+    texts = [c.text.strip() for c in case2code.clauses(note)]
+    assert texts == ["Urinary tract infection due to E. coli.", "A mass of 4.2 x 3.3 cm was seen."]
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    assert {"N39.0", "B96.20"} <= set(_codes(found["codes"]))
