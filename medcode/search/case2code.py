@@ -32,9 +32,9 @@ MAX_CODES = 60
 # embedding retrieval (the semantic extra): codes whose text is nearest to a current clause
 SEMANTIC_PER_CLAUSE = 5
 SEMANTIC_MIN_COSINE = 0.45  # below this, a nearest code text is not what the clause says
-# score of a semantic candidate: SCALE * (cosine - MIN), at most about 2.5: below most lexical mentions (3-30),
-# so a code the note names in official words ranks above one that is only near in meaning
-SEMANTIC_SCALE = 5.0
+# score of a semantic candidate: SCALE * (cosine - MIN), at most about 0.25 a clause, on the scale of a lexical
+# mention (up to 1 a clause); codes the note states rank first anyway (`suggested`)
+SEMANTIC_SCALE = 0.5
 SEMANTIC_BOOST = 1.0  # a lexical candidate's score times (1 + BOOST * (cosine to its clause - MIN)), when known
 SEMANTIC_MIN_WORDS = 2  # clauses with fewer content words are not embedded
 
@@ -233,9 +233,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         if any(words_hit <= t for t in taken):
             continue
         taken.append(words_hit)
+        # over the note, a code counts by how completely and how often the note states its text, not by how rare
+        # its words are (long, rare-worded texts were the least often right: ADR 0023)
         s = float(
-            matched[d]
-            * cover[d] ** 2
+            cover[d] ** 2
             * index.KIND_WEIGHT[ix.doc_kind[d]]
             * (0.9 + 0.1 * core[d] / max(float(ix.doc_idf_total[d]), 1e-6))
         )
@@ -301,7 +302,7 @@ def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] |
     for hit in engine.rank(ix, pq, limit=3, billable_only=True):
         code = ix.codes[hit.concept]
         if code.startswith(("Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87")) and hit.coverage >= 0.8:
-            return hit.concept, hit.score
+            return hit.concept, min(1.0, hit.coverage) ** 2  # on the scale of _mentions
     return None
 
 
