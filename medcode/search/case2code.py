@@ -72,6 +72,7 @@ SCOPE_END = re.compile(
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 TITLE_KIND = index.KIND_NAMES.index("title")
+GROUP_KINDS = frozenset({"chapter", "section"})
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
@@ -257,8 +258,8 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
                 own += 0.1 * ix.default_like[span]
                 best = int(np.argmax(own))
                 target, via = int(span[best]), d
-        if target in seen:
-            continue
+        if target in seen or ix.kinds[target] in GROUP_KINDS:
+            continue  # a block or chapter ("Ischemic heart diseases (I20-I25)") is no code to suggest
         seen.add(target)
         out.append((target, s, d, via))
         if len(out) >= PER_CLAUSE:

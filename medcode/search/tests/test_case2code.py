@@ -115,3 +115,10 @@ def test_abbreviation_periods_and_decimals_do_not_end_a_sentence() -> None:
     assert texts == ["Urinary tract infection due to E. coli.", "A mass of 4.2 x 3.3 cm was seen."]
     found = case2code.case_to_code(note=note, use_semantic=False)
     assert {"N39.0", "B96.20"} <= set(_codes(found["codes"]))
+
+
+def test_blocks_and_ambiguous_abbreviations_are_not_suggested() -> None:
+    found = case2code.case_to_code(note="Ischemic heart disease. Visual acuity 20/40 OD.", use_semantic=False)
+    codes = _codes(found["codes"])
+    assert not any("-" in c for c in codes)  # no block such as I20-I25
+    assert not any(c.startswith("T") for c in codes)  # OD is the right eye here, not an overdose
