@@ -48,7 +48,9 @@ TABLE_LABELS = {
 }
 K1, B = 1.2, 0.5
 DEFAULT_LIKE = re.compile(
-    r"\bwithout complications?\b|, uncomplicated\b|, unspecified$|^unspecified\b|, not otherwise specified$", re.I
+    r"\bwithout complications?\b|, uncomplicated\b|, unspecified$|^unspecified\b|, not otherwise specified$"
+    r"|\bof unspecified site$",
+    re.I,
 )
 NONESSENTIAL = frozenset(
     ["nos", "nec", "unspecified", "specified", "site", "not", "elsewhere", "classified", "with", "without"]
@@ -358,7 +360,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 5  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 6  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -122,3 +122,9 @@ def test_blocks_and_ambiguous_abbreviations_are_not_suggested() -> None:
     codes = _codes(found["codes"])
     assert not any("-" in c for c in codes)  # no block such as I20-I25
     assert not any(c.startswith("T") for c in codes)  # OD is the right eye here, not an overdose
+
+
+def test_an_unstated_site_is_not_guessed() -> None:
+    found = case2code.case_to_code(note="A tumor was found.", use_semantic=False)
+    codes = _codes(found["codes"])
+    assert "D49.9" in codes and "D49.0" not in codes  # not "digestive system", which the note does not say
