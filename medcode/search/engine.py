@@ -134,6 +134,42 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
     return Scored(ix, docs, score, matched, total)
 
 
+def _completions(
+    ix: ReleaseIndex, scored: Scored, doc: np.ndarray, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the best STEER_DOCS documents that lead to a code still to be completed offer: for each, its three
+    best billable completions as (concept, score, via document, rank of that document, offer order).
+
+    Worked on all those documents at once: their completion ranges are laid end to end.
+    """
+    lead = np.flatnonzero(ix.doc_hi[doc[:STEER_DOCS]] - ix.doc_lo[doc[:STEER_DOCS]] > 1)
+    d = doc[lead]
+    lo = ix.doc_lo[d].astype(np.int64)
+    lengths = np.minimum(ix.doc_hi[d].astype(np.int64), lo + STEER_RANGE) - lo
+    seg = np.repeat(np.arange(lead.size), lengths)
+    span = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths - lo, lengths)
+    billable = ix.billable[span]
+    span, seg = span[billable], seg[billable]
+    if span.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float64), empty, empty, empty
+    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
+    group = np.repeat(np.arange(starts.size), np.diff(np.append(starts, span.size)))
+    own = scored.final_of(ix.title_doc[span])
+    # completions never outrank the entry that led to them; the words of the query order them
+    top_own = np.maximum.reduceat(own, starts)[group]
+    share = np.zeros_like(own)
+    np.divide(own, top_own, out=share, where=top_own > 0)
+    combined = score[lead][seg] * (0.7 + 0.3 * share)
+    combined = combined * (1 + 0.002 * ix.default_like[span])
+    # among equals, the code the index names without more words: "unspecified" and shorter titles
+    order = np.lexsort((np.arange(span.size), -combined, group))
+    place = np.arange(span.size) - starts[group[order]]
+    top = order[place < 3]
+    source = lead[seg[top]]
+    return span[top], combined[top], d[seg[top]], source, 4 * source + 1 + place[place < 3]
+
+
 def rank(
     ix: ReleaseIndex,
     pq: querying.ParsedQuery,
@@ -171,37 +207,12 @@ def rank(
     doc = scored.docs[order].astype(np.int64)
     cov = matched[order] / total
     # offers in the order they are made: document n's own concept (4n), then its completions (4n + 1..3)
-    concept = [ix.doc_concept[doc].astype(np.int64)]
-    offered = [score]
-    via = [np.full(doc.size, -1, dtype=np.int64)]
-    source = [np.arange(doc.size, dtype=np.int64)]  # the document (by rank) whose offer this is
-    seq = [4 * source[0]]
-    for rank_no, d in enumerate(doc[:STEER_DOCS].tolist()):
-        lo, hi = int(ix.doc_lo[d]), int(ix.doc_hi[d])
-        if hi - lo <= 1:
-            continue
-        span = np.arange(lo, min(hi, lo + STEER_RANGE))
-        span = span[ix.billable[span]]
-        if not span.size:
-            continue
-        s = float(score[rank_no])
-        own = scored.final_of(ix.title_doc[span])
-        # completions never outrank the entry that led to them; the words of the query order them
-        top_own = float(own.max())
-        combined = s * (0.7 + 0.3 * (own / top_own if top_own > 0 else np.zeros_like(own)))
-        combined = combined * (1 + 0.002 * ix.default_like[span])
-        # among equals, the code the index names without more words: "unspecified" and shorter titles
-        top = np.argsort(-combined, kind="stable")[:3]
-        concept.append(span[top].astype(np.int64))
-        offered.append(combined[top])
-        via.append(np.full(top.size, d, dtype=np.int64))
-        source.append(np.full(top.size, rank_no, dtype=np.int64))
-        seq.append(4 * rank_no + 1 + np.arange(top.size, dtype=np.int64))
-    all_concept = np.concatenate(concept)
-    all_score = np.concatenate(offered)
-    all_via = np.concatenate(via)
-    all_source = np.concatenate(source)
-    all_seq = np.concatenate(seq)
+    steer = _completions(ix, scored, doc, score)
+    all_concept = np.concatenate((ix.doc_concept[doc].astype(np.int64), steer[0]))
+    all_score = np.concatenate((score, steer[1]))
+    all_via = np.concatenate((np.full(doc.size, -1, dtype=np.int64), steer[2]))
+    all_source = np.concatenate((np.arange(doc.size, dtype=np.int64), steer[3]))  # the document (by rank) offering
+    all_seq = np.concatenate((4 * np.arange(doc.size, dtype=np.int64), steer[4]))
     # each concept's best offer (the earliest among equal scores), and when the concept was first offered
     by_concept = np.lexsort((all_seq, -all_score, all_concept))
     first = np.ones(by_concept.size, dtype=bool)
