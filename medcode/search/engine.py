@@ -112,8 +112,8 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
         for p in parts:
             touched[p] = True
         docs = np.flatnonzero(touched)
-        position = np.empty(n, dtype=np.int64)
-        position[docs] = np.arange(docs.size)
+        position = np.empty(n, dtype=np.int32)
+        position[docs] = np.arange(docs.size, dtype=np.int32)
     elif parts:
         docs = np.sort(np.concatenate(parts))
         docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
@@ -153,18 +153,21 @@ def _completions(
     if span.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0, dtype=np.float64), empty, empty, empty
-    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
-    group = np.repeat(np.arange(starts.size), np.diff(np.append(starts, span.size)))
+    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))  # where each document's range starts
+    start_of = np.zeros(lead.size, dtype=np.int64)
+    start_of[seg[starts]] = starts
     own = scored.final_of(ix.title_doc[span])
     # completions never outrank the entry that led to them; the words of the query order them
-    top_own = np.maximum.reduceat(own, starts)[group]
+    top_own = np.zeros(lead.size, dtype=np.float64)
+    top_own[seg[starts]] = np.maximum.reduceat(own, starts)
+    top_own = top_own[seg]
     share = np.zeros_like(own)
     np.divide(own, top_own, out=share, where=top_own > 0)
     combined = score[lead][seg] * (0.7 + 0.3 * share)
     combined = combined * (1 + 0.002 * ix.default_like[span])
     # among equals, the code the index names without more words: "unspecified" and shorter titles
-    order = np.lexsort((np.arange(span.size), -combined, group))
-    place = np.arange(span.size) - starts[group[order]]
+    order = np.lexsort((np.arange(span.size), -combined, seg))
+    place = np.arange(span.size) - start_of[seg[order]]
     top = order[place < 3]
     source = lead[seg[top]]
     return span[top], combined[top], d[seg[top]], source, 4 * source + 1 + place[place < 3]
