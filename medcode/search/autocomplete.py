@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from medcode.codebook import store
 from medcode.core.errors import ApplicationError
@@ -42,6 +45,7 @@ def autocomplete(*, query: str, system: str | None = None, limit: int = 10) -> d
 def _autocomplete(build: str, query: str, system: str | None, limit: int) -> dict[str, Any]:
     """The answer for one codebook build; callers must not change it (it is shared from the cache)."""
     found = services.search(query=query, system=system, limit=limit, prefix_last=True)
+    url = _code_urls()
     return {
         "query": query,
         "results": [
@@ -53,11 +57,27 @@ def _autocomplete(build: str, query: str, system: str | None, limit: int) -> dic
                 "billable": r["billable"],
                 "terminated": r["terminated"],
                 "index_path": r["index_path"],
-                "url": reverse("codebook:code", args=[r["system"], r["code"]]),
+                "url": url(r["system"], r["code"]),
             }
             for r in found["results"]
         ],
     }
+
+
+def _code_urls() -> Callable[[str, str], str]:
+    """The code page URL of (system, code), as reverse() gives it, reversing once per system of one answer.
+
+    The code is the last part of the path (`<path:code>`), quoted as reverse() quotes it.
+    """
+    prefixes: dict[str, str] = {}
+
+    def url(system: str, code: str) -> str:
+        prefix = prefixes.get(system)
+        if prefix is None:
+            prefix = prefixes[system] = reverse("codebook:code", args=[system, "-"]).removesuffix("-/")
+        return f"{prefix}{quote(code, safe=RFC3986_SUBDELIMS + '/~:@')}/"
+
+    return url
 
 
 def ctss_search(

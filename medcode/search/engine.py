@@ -30,12 +30,27 @@ class Hit:
 
 @dataclass(frozen=True)
 class Scored:
-    """The documents a query touches (sorted ids) with their final score and matched query weight."""
+    """The documents a query touches (sorted ids), their summed term score and matched query weight.
 
+    Final scores are worked out only for the documents asked about (candidates, completions): a common
+    typed prefix touches tens of thousands of documents, of which a few hundred are looked at.
+    """
+
+    ix: ReleaseIndex
     docs: np.ndarray
-    final: np.ndarray
+    score: np.ndarray
     matched: np.ndarray
     total: float
+
+    def final_at(self, at: np.ndarray) -> np.ndarray:
+        """Final scores of the touched documents at these places of `docs`."""
+        docs = self.docs[at]
+        matched = self.matched[at]
+        qcov = matched / self.total
+        # how much of the document's essential text the query says ((parenthesised) words, NOS, unspecified are optional)
+        dcov = np.minimum(1.0, matched / np.maximum(self.ix.doc_idf_core[docs], 1e-6))
+        final: np.ndarray = self.score[at] * qcov * qcov * (0.6 + 0.4 * dcov) * KIND_WEIGHT[self.ix.doc_kind[docs]]
+        return final
 
     def final_of(self, doc_ids: np.ndarray) -> np.ndarray:
         """Final scores of any documents (0 for those the query does not touch)."""
@@ -44,26 +59,37 @@ class Scored:
         if self.docs.size == 0:
             return np.zeros(doc_ids.shape, dtype=np.float64)
         hit = self.docs[pos] == doc_ids
-        return np.where(hit, self.final[pos], 0.0)
+        return np.where(hit, self.final_at(pos), 0.0)
 
 
 def _group_vector(
-    ix: ReleaseIndex, alts: list[tuple[int, float]], docs: np.ndarray, *, dense: bool, same_idf: bool = False
+    ix: ReleaseIndex,
+    alts: list[tuple[int, float]],
+    docs: np.ndarray,
+    position: np.ndarray | None,
+    *,
+    same_idf: bool = False,
 ) -> np.ndarray:
-    """The group's best alternative per touched document (documents given as sorted ids)."""
+    """The group's best alternative per touched document (documents given as sorted ids).
+
+    `position`, when given, maps a document id to its place in `docs`; otherwise it is looked up by bisection.
+    A term's postings name each document once, so its weights are written, not summed.
+    """
     vec = np.zeros(docs.size, dtype=np.float64)
     common = min(float(ix.idf[t]) for t, _ in alts)
-    for term, factor in alts:
+    for n, (term, factor) in enumerate(alts):
         term_docs, w = ix.postings(term)
         idf = common if same_idf else float(ix.idf[term])
-        pos = term_docs if dense else np.searchsorted(docs, term_docs)
-        v = np.bincount(pos, weights=w * (idf * factor), minlength=docs.size)
-        np.maximum(vec, v, out=vec)
+        pos = position[term_docs] if position is not None else np.searchsorted(docs, term_docs)
+        weights = w * (idf * factor)
+        if n:
+            weights = np.maximum(vec[pos], weights)
+        vec[pos] = weights
     return vec
 
 
 def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
-    """Per touched document: final score and matched query weight; and the query's total weight.
+    """Per touched document: summed term score and matched query weight; and the query's total weight.
 
     Only documents holding at least one query word are scored (a sparse union of the postings): the
     release has hundreds of thousands of documents, a typed prefix touches a few thousand.
@@ -79,9 +105,15 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
         groups.append((g, alts))
     parts = [ix.postings(t)[0] for _, alts in groups for t, _ in alts]
     n = len(ix.doc_text)
-    dense = sum(p.size for p in parts) > n // DENSE_SHARE
-    if dense:  # a very common word: every document, as an array indexed by document id
-        docs = np.arange(n)
+    position: np.ndarray | None = None
+    if sum(p.size for p in parts) > n // DENSE_SHARE:
+        # a very common word: mark the postings in one array over every document rather than sorting them
+        touched = np.zeros(n, dtype=bool)
+        for p in parts:
+            touched[p] = True
+        docs = np.flatnonzero(touched)
+        position = np.empty(n, dtype=np.int32)
+        position[docs] = np.arange(docs.size, dtype=np.int32)
     elif parts:
         docs = np.sort(np.concatenate(parts))
         docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
@@ -95,17 +127,50 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
             weight = min(float(ix.idf[t]) for t, _ in alts)
         if g.steering:
             weight *= 0.5
-        vec = _group_vector(ix, alts, docs, dense=dense, same_idf=g.prefix)
+        vec = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
         score += vec
-        matched += (vec > 0) * weight
+        np.add(matched, weight, out=matched, where=vec > 0)
         total += weight
-    if total <= 0:
-        return Scored(docs, score, matched, 0.0)
-    qcov = matched / total
-    # how much of the document's essential text the query says ((parenthesised) words, NOS, unspecified are optional)
-    dcov = np.minimum(1.0, matched / np.maximum(ix.doc_idf_core[docs], 1e-6))
-    final = score * qcov * qcov * (0.6 + 0.4 * dcov) * KIND_WEIGHT[ix.doc_kind[docs]]
-    return Scored(docs, final, matched, total)
+    return Scored(ix, docs, score, matched, total)
+
+
+def _completions(
+    ix: ReleaseIndex, scored: Scored, doc: np.ndarray, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the best STEER_DOCS documents that lead to a code still to be completed offer: for each, its three
+    best billable completions as (concept, score, via document, rank of that document, offer order).
+
+    Worked on all those documents at once: their completion ranges are laid end to end.
+    """
+    lead = np.flatnonzero(ix.doc_hi[doc[:STEER_DOCS]] - ix.doc_lo[doc[:STEER_DOCS]] > 1)
+    d = doc[lead]
+    lo = ix.doc_lo[d].astype(np.int64)
+    lengths = np.minimum(ix.doc_hi[d].astype(np.int64), lo + STEER_RANGE) - lo
+    seg = np.repeat(np.arange(lead.size), lengths)
+    span = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths - lo, lengths)
+    billable = ix.billable[span]
+    span, seg = span[billable], seg[billable]
+    if span.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0, dtype=np.float64), empty, empty, empty
+    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))  # where each document's range starts
+    start_of = np.zeros(lead.size, dtype=np.int64)
+    start_of[seg[starts]] = starts
+    own = scored.final_of(ix.title_doc[span])
+    # completions never outrank the entry that led to them; the words of the query order them
+    top_own = np.zeros(lead.size, dtype=np.float64)
+    top_own[seg[starts]] = np.maximum.reduceat(own, starts)
+    top_own = top_own[seg]
+    share = np.zeros_like(own)
+    np.divide(own, top_own, out=share, where=top_own > 0)
+    combined = score[lead][seg] * (0.7 + 0.3 * share)
+    combined = combined * (1 + 0.002 * ix.default_like[span])
+    # among equals, the code the index names without more words: "unspecified" and shorter titles
+    order = np.lexsort((np.arange(span.size), -combined, seg))
+    place = np.arange(span.size) - start_of[seg[order]]
+    top = order[place < 3]
+    source = lead[seg[top]]
+    return span[top], combined[top], d[seg[top]], source, 4 * source + 1 + place[place < 3]
 
 
 def rank(
@@ -116,64 +181,75 @@ def rank(
     billable_only: bool = False,
     chapter: str | None = None,
 ) -> list[Hit]:
-    """The best concepts for the query, best first."""
+    """The best concepts for the query, best first.
+
+    Every candidate document offers its concept, and the best STEER_DOCS documents that lead to a code
+    still to be completed also offer their three best completions; each concept keeps its best offer
+    (the first one among equals). Worked on arrays: only the `limit` hits returned become objects.
+    """
     if not pq.groups or not ix.doc_text:
         return []
     scored = score_docs(ix, pq)
-    final, matched, total = scored.final, scored.matched, scored.total
+    matched, total = scored.matched, scored.total
     if total <= 0 or scored.docs.size == 0:
         return []
     best_matched = float(matched.max())
     candidates = np.flatnonzero(matched >= max(MIN_COVERAGE * total, RELATIVE_COVERAGE * best_matched))
     if candidates.size == 0:
         return []
+    final = scored.final_at(candidates)
     if candidates.size > TOP_DOCS:
-        part = np.argpartition(-final[candidates], TOP_DOCS)[:TOP_DOCS]
-        candidates = candidates[part]
-    order = candidates[np.argsort(-final[candidates], kind="stable")]
-    best: dict[int, Hit] = {}
-
-    def offer(hit: Hit) -> None:
-        old = best.get(hit.concept)
-        if old is None or hit.score > old.score:
-            best[hit.concept] = hit
-
-    for rank_no, k_doc in enumerate(order.tolist()):
-        s = float(final[k_doc])
-        if s <= 0:
-            break
-        d = int(scored.docs[k_doc])
-        c = int(ix.doc_concept[d])
-        cov = float(matched[k_doc] / total)
-        offer(Hit(c, s, d, None, cov))
-        lo, hi = int(ix.doc_lo[d]), int(ix.doc_hi[d])
-        if rank_no < STEER_DOCS and hi - lo > 1:
-            span = np.arange(lo, min(hi, lo + STEER_RANGE))
-            span = span[ix.billable[span]]
-            if span.size:
-                own = scored.final_of(ix.title_doc[span])
-                # completions never outrank the entry that led to them; the words of the query order them
-                top_own = float(own.max())
-                combined = s * (0.7 + 0.3 * (own / top_own if top_own > 0 else np.zeros_like(own)))
-                combined = combined * (1 + 0.002 * ix.default_like[span])
-                # among equals, the code the index names without more words: "unspecified" and shorter titles
-                top = np.argsort(-combined, kind="stable")[:3]
-                for k in top.tolist():
-                    ci = int(span[k])
-                    offer(Hit(ci, float(combined[k]), int(ix.title_doc[ci]), d, cov))
-    hits = list(best.values())
+        part = np.argpartition(-final, TOP_DOCS)[:TOP_DOCS]
+        candidates, final = candidates[part], final[part]
+    by_score = np.argsort(-final, kind="stable")
+    order, score = candidates[by_score], final[by_score]
+    positive = int(np.searchsorted(-score, 0.0))  # best first: the documents with a positive score lead
+    if positive == 0:
+        return []
+    order, score = order[:positive], score[:positive]
+    doc = scored.docs[order].astype(np.int64)
+    cov = matched[order] / total
+    # offers in the order they are made: document n's own concept (4n), then its completions (4n + 1..3)
+    steer = _completions(ix, scored, doc, score)
+    all_concept = np.concatenate((ix.doc_concept[doc].astype(np.int64), steer[0]))
+    all_score = np.concatenate((score, steer[1]))
+    all_via = np.concatenate((np.full(doc.size, -1, dtype=np.int64), steer[2]))
+    all_source = np.concatenate((np.arange(doc.size, dtype=np.int64), steer[3]))  # the document (by rank) offering
+    all_seq = np.concatenate((4 * np.arange(doc.size, dtype=np.int64), steer[4]))
+    # each concept's best offer (the earliest among equal scores), and when the concept was first offered
+    by_concept = np.lexsort((all_seq, -all_score, all_concept))
+    first = np.ones(by_concept.size, dtype=bool)
+    first[1:] = all_concept[by_concept[1:]] != all_concept[by_concept[:-1]]
+    best = by_concept[first]
+    group_start = np.flatnonzero(first)
+    first_offer = np.minimum.reduceat(all_seq[by_concept], group_start)
+    c = all_concept[best]
+    keep = np.ones(c.size, dtype=bool)
     if billable_only:
-        hits = [h for h in hits if ix.billable[h.concept]]
+        keep &= ix.billable[c]
     if chapter:
-        hits = [h for h in hits if ix.chapter[h.concept] == chapter or ix.codes[h.concept].startswith(chapter)]
-
-    def key(h: Hit) -> tuple[float, int, int]:
-        s = h.score
-        if not ix.billable[h.concept]:
-            s *= 0.97
-        if ix.terminated[h.concept]:
-            s *= 0.5
-        return (-s, len(ix.codes[h.concept]), int(ix.seq[h.concept]))
-
-    hits.sort(key=key)
-    return hits[:limit]
+        keep &= np.array(
+            [ix.chapter[k] == chapter or ix.codes[k].startswith(chapter) for k in c.tolist()], dtype=bool
+        ).reshape(-1)
+    best, c, first_offer = best[keep], c[keep], first_offer[keep]
+    # best first: headers a little behind billable codes, terminated codes far behind; then shorter codes, code order
+    adjusted = all_score[best]
+    adjusted = np.where(ix.billable[c], adjusted, adjusted * 0.97)
+    adjusted = np.where(ix.terminated[c], adjusted * 0.5, adjusted)
+    code_len = np.array([len(ix.codes[k]) for k in c.tolist()], dtype=np.int64)
+    ranked = np.lexsort((first_offer, ix.seq[c], code_len, -adjusted))[:limit]
+    hits = []
+    for k in ranked.tolist():
+        b = int(best[k])
+        v = int(all_via[b])
+        ci = int(all_concept[b])
+        hits.append(
+            Hit(
+                ci,
+                float(all_score[b]),
+                int(doc[all_source[b]]) if v < 0 else int(ix.title_doc[ci]),
+                None if v < 0 else v,
+                float(cov[all_source[b]]),
+            )
+        )
+    return hits

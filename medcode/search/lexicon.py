@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+COMPLETE_KEPT = 8  # completions kept ready for every prefix that starts more than COMPLETE_READY words
+COMPLETE_READY = 64
 
 
 def _deletes(word: str) -> set[str]:
@@ -40,6 +43,8 @@ class Lexicon:
     df: Counter[str]
     sorted_words: list[str]
     deletes: dict[str, list[str]]
+    # the commonest completions of the prefixes that start many words (what the first letters typed ask for)
+    ready: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, df: Counter[str]) -> Lexicon:
@@ -48,7 +53,10 @@ class Lexicon:
             if len(word) >= 4 and word.isalpha():
                 for d in _deletes(word):
                     deletes.setdefault(d, []).append(word)
-        return cls(df=df, sorted_words=sorted(df), deletes=deletes)
+        lex = cls(df=df, sorted_words=sorted(df), deletes=deletes)
+        starts: Counter[str] = Counter(w[:n] for w in lex.sorted_words for n in range(1, len(w) + 1))
+        lex.ready = {p: lex._complete(p, COMPLETE_KEPT) for p, count in starts.items() if count > COMPLETE_READY}
+        return lex
 
     def __contains__(self, word: str) -> bool:
         return word in self.df
@@ -73,6 +81,10 @@ class Lexicon:
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """The commonest known words that start with the prefix (the prefix itself first when it is a word)."""
+        ready = self.ready.get(prefix) if limit <= COMPLETE_KEPT else None
+        return ready[:limit] if ready is not None else self._complete(prefix, limit)
+
+    def _complete(self, prefix: str, limit: int) -> list[str]:
         lo = bisect_left(self.sorted_words, prefix)
         hi = bisect_left(self.sorted_words, prefix + "\uffff", lo)
         if hi - lo > 4000:

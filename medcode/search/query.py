@@ -56,20 +56,61 @@ class ParsedQuery:
         return {s for g in self.groups for s in g.alternatives}
 
 
-def parse(
-    raw: str, vocab: dict[str, int], lex: lexicon.Lexicon, *, prefix_last: bool = False, correct: bool = True
-) -> ParsedQuery:
-    """Read a query against one release's vocabulary (stem -> term id) and the codebook's lexicon."""
+@dataclass
+class Reading:
+    """A query as read before any release's vocabulary is consulted: its word spans, and the lexicon's
+    completions and corrections of its words, each looked up once however many releases are searched."""
+
+    raw: str
+    spans: list[tuple[list[str], tuple[tuple[str, ...], ...] | None]]
+    lex: lexicon.Lexicon
+    completions: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    fixes: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+    def complete(self, word: str, limit: int) -> list[str]:
+        found = self.completions.get((word, limit))
+        if found is None:
+            found = self.completions[(word, limit)] = self.lex.complete(word, limit=limit)
+        return found
+
+    def correct(self, word: str) -> list[tuple[str, int]]:
+        found = self.fixes.get(word)
+        if found is None:
+            found = self.fixes[word] = self.lex.correct(word)
+        return found
+
+
+def read(raw: str, lex: lexicon.Lexicon) -> Reading:
+    """The words of a query split into spans (a synonym table term is one span), for `parse` to use per release."""
     raw = raw[: text.MAX_QUERY_CHARS]
-    toks = [t.text for t in text.tokens(raw)]
+    table = synonyms.synonym_table()
     words: list[str] = []
-    for tok in toks:
-        key = (tok,)
-        if key in synonyms.synonym_table() or "/" not in tok:
-            words.append(tok.rstrip("/") if key not in synonyms.synonym_table() else tok)
+    for tok in text.tokens(raw):
+        key = (tok.text,)
+        if key in table or "/" not in tok.text:
+            words.append(tok.text.rstrip("/") if key not in table else tok.text)
         else:
-            words.extend(w for w in tok.split("/") if w)
-    spans = synonyms.expand(words)
+            words.extend(w for w in tok.text.split("/") if w)
+    return Reading(raw=raw, spans=synonyms.expand(words), lex=lex)
+
+
+def parse(
+    raw: str,
+    vocab: dict[str, int],
+    lex: lexicon.Lexicon,
+    *,
+    prefix_last: bool = False,
+    correct: bool = True,
+    reading: Reading | None = None,
+) -> ParsedQuery:
+    """Read a query against one release's vocabulary (stem -> term id) and the codebook's lexicon.
+
+    `reading` (from `read(raw, lex)`) shares the release-independent work between the releases of one search.
+    """
+    raw = raw[: text.MAX_QUERY_CHARS]
+    if reading is None or reading.raw != raw or reading.lex is not lex:
+        reading = read(raw, lex)
+    spans = reading.spans
     groups: list[Group] = []
     corrections: dict[str, str] = {}
     last = len(spans) - 1
@@ -102,17 +143,17 @@ def parse(
             g.add(ROMAN_BACK[word], 1.0)
         if prefix_last and n == last and len(word) >= 2 and word.isalpha():
             g.prefix = True
-            for k, completion in enumerate(lex.complete(word, limit=8)):
+            for k, completion in enumerate(reading.complete(word, 8)):
                 g.add(text.stem(completion), 1.0 if completion == word else 0.95 - 0.03 * k)
         if correct and not known and word.isalpha() and len(word) >= 4:
-            fixes = lex.correct(word)
+            fixes = reading.correct(word)
             for fix, distance in fixes:
                 g.add(text.stem(fix), 0.9 if distance == 1 else 0.75)
             if fixes:
                 corrections[word] = fixes[0][0]
                 g.corrected = fixes[0][0]
             if not fixes and len(word) >= 4:
-                for completion in lex.complete(word, limit=5):
+                for completion in reading.complete(word, 5):
                     g.add(text.stem(completion), 0.7)
         if not known and not word.isalpha() and any(c.isdigit() for c in word):
             # "b12", "10mg": also the letters and the number on their own

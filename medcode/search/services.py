@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -85,10 +86,11 @@ def highlight(title: str, stems: set[str]) -> str:
             continue
         parts = [w for w in tok.text.split("/") if w]
         if any(text.stem(w) in stems for w in parts) and tok.text not in text.STOP_WORDS:
-            out.append(escape(title[pos : tok.start]))
-            out.append(f"<mark>{escape(title[tok.start : tok.end])}</mark>")
+            # html.escape is what django's escape applies (without marking each piece safe)
+            out.append(html.escape(title[pos : tok.start]))
+            out.append(f"<mark>{html.escape(title[tok.start : tok.end])}</mark>")
             pos = tok.end
-    out.append(escape(title[pos:]))
+    out.append(html.escape(title[pos:]))
     return "".join(out)
 
 
@@ -158,11 +160,12 @@ def _word_results(
     # (score, release index, hit, match, stems): results are built (and highlighted) for the best `limit` only
     scored: list[tuple[float, index.ReleaseIndex, engine.Hit, set[str]]] = []
     corrections: dict[str, str] = {}
+    reading = querying.read(raw, lex)  # the words and their completions and corrections, once for every release
     for release in _releases(f):
         if release.system not in WORD_SYSTEMS and release.system in ("cpt",):
             continue
         ix = index.release_index(release)
-        pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last)
+        pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last, reading=reading)
         corrections.update(pq.corrections)
         stems = pq.stems
         scored += [

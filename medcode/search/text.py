@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -85,9 +85,11 @@ _stemmer = snowballstemmer.stemmer("english")
 MAX_QUERY_CHARS = 2000
 
 
-@dataclass(frozen=True)
-class Token:
-    """One word of a text: its lower-case surface form and where it is in the original text."""
+class Token(NamedTuple):
+    """One word of a text: its lower-case surface form and where it is in the original text.
+
+    A named tuple: search makes one per word of every query and of every title it highlights.
+    """
 
     text: str
     start: int

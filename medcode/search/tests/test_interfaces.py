@@ -128,3 +128,22 @@ def test_autocomplete_answers_repeat_from_the_cache_of_the_active_build(monkeypa
     monkeypatch.setattr(store, "connected_path", lambda: Path(active.parent, "another-build.sqlite"))
     autocomplete.autocomplete(query="chronic kidney dis")
     assert autocomplete._autocomplete.cache_info().misses == 2
+
+
+def test_autocomplete_code_urls_are_what_reverse_gives() -> None:
+    from django.urls import reverse
+
+    from medcode.search import autocomplete
+
+    url = autocomplete._code_urls()
+    for system, code in [("icd10cm", "E11.9"), ("icd10pcs", "0DB%20"), ("hcpcs", "A 1/2"), ("hcpcs", "x?y#z&é")]:
+        assert url(system, code) == reverse("codebook:code", args=[system, code])
+
+
+def test_autocomplete_answers_carry_each_code_page_url(client: Client) -> None:
+    from django.urls import reverse
+
+    results = client.get("/search/autocomplete/", {"q": "diab"}).json()["results"]
+    assert results
+    for r in results:
+        assert r["url"] == reverse("codebook:code", args=[r["system"], r["code"]])
