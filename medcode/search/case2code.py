@@ -289,6 +289,8 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     }
     mask = np.zeros(len(ix.doc_text), dtype=bool)
     mask[[d for d in terms.tolist() if ix.doc_text[d] in heads]] = True
+    if len(_heads) >= 4:
+        _heads.clear()  # indexes of releases no longer searched are not kept alive
     _heads[id(ix)] = (ix, mask)
     return mask
 

@@ -380,6 +380,9 @@ def _load_or_build(codebook: Path, release: selectors.ReleaseInfo) -> ReleaseInd
         return loaded
     built = release_index_build(release)
     saved_store(path, built)
+    for old in path.parent.glob(f"release-{release.id}-v*.pickle"):
+        if old != path:  # a copy saved in an earlier format is never read again
+            old.unlink(missing_ok=True)
     return built
 
 

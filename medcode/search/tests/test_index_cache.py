@@ -34,3 +34,16 @@ def test_a_damaged_saved_copy_is_rebuilt(default_codebook: Path) -> None:
     saved.write_bytes(b"not a pickle")
     index._cache.clear()
     assert "11" in index.release_index(release).codes
+
+
+def test_copies_saved_in_an_earlier_format_are_removed(default_codebook: Path) -> None:
+    store.forget()
+    release = selectors.release_for(system="pos")
+    index.release_index(release)
+    saved = index._cache_file(default_codebook, release)
+    old = saved.with_name(f"release-{release.id}-v{index.CACHE_FORMAT - 1}.pickle")
+    old.write_bytes(b"an earlier format")
+    saved.unlink()
+    index._cache.clear()
+    index.release_index(release)
+    assert saved.exists() and not old.exists()
