@@ -492,11 +492,12 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
                     }
                 )
             if note.kind in ("code_first", "use_additional") and refs and not hits:
+                at = f"chapter {note.code}" if note.code.isdigit() else note.code  # chapter notes are on "1", "10"
                 findings.append(
                     {
                         "rule": note.kind,
                         "codes": [code],
-                        "message": f"{'Code first' if note.kind == 'code_first' else 'Use additional code'} ({note.code}): {note.text}",
+                        "message": f"{'Code first' if note.kind == 'code_first' else 'Use additional code'} ({at}): {note.text}",
                     }
                 )
     unique: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -60,6 +60,10 @@ def test_validation_of_the_set() -> None:
     assert ("seventh_character", "S72.001") in rules
     partners = case2code.validate_set(codes=[("icd10cm", "E11.9")])
     assert any(f["rule"] == "use_additional" for f in partners)
+    # a chapter's note names the chapter, not a bare number
+    chapter_notes = case2code.validate_set(codes=[("icd10cm", "J18.9")])
+    assert any("(chapter 10)" in f["message"] for f in chapter_notes)
+    assert not any("(10)" in f["message"] for f in chapter_notes)
 
 
 def test_empty_and_oversized_notes_are_refused() -> None:
