@@ -39,9 +39,9 @@ SEMANTIC_BOOST = 1.0  # a lexical candidate's score times (1 + BOOST * (cosine t
 SEMANTIC_MIN_WORDS = 2  # clauses with fewer content words are not embedded
 
 SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
-# periods that end no sentence: decimals (4.2 cm), initials and genus abbreviations (E. coli, S. aureus), and any
-# period followed by a lower-case word ("approx. 3 cm", "vs. placebo")
-INNER_PERIOD = re.compile(r"(?<=\d)\.(?=\d)|(?<=\b[A-Z])\.(?=\s+[a-z])|\.(?=[ \t]+[a-z])")
+# periods that end no sentence: decimals (4.2 cm) and a period followed on the same line by a lower-case word,
+# as after genus abbreviations and initials (E. coli, S. aureus) and short forms ("approx. 3 cm", "vs. placebo")
+INNER_PERIOD = re.compile(r"(?<=\d)\.(?=\d)|\.(?=[ \t]+[a-z])")
 CLAUSE_BREAK = re.compile(r",?\s+\b(?:but|however|although|though|except|whereas)\b|[:()]", re.I)
 CUES: dict[str, re.Pattern[str]] = {
     "family": re.compile(
