@@ -10,6 +10,7 @@ clause's other words) are ranked over the whole note, and the set is validated.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,7 @@ SCOPE_END = re.compile(
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
+AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
@@ -192,6 +194,7 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     matched = np.zeros(n, dtype=np.float64)
     hits: list[np.ndarray] = []
     seen_groups: set[frozenset[str]] = set()
+    terms: set[int] = set()
     for g in pq.groups:
         key = frozenset(g.alternatives)
         if key in seen_groups:  # a word said twice is one word
@@ -200,6 +203,7 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab]
         if not alts:
             continue
+        terms.update(t for t, _f in alts)
         weight = max(float(ix.idf[t]) for t, _ in alts)
         hit = np.zeros(n, dtype=bool)
         for t, _f in alts:
@@ -207,17 +211,31 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         matched += hit * weight
         hits.append(hit)
     core = ix.doc_idf_core
+    core_n = ix.doc_core_n
+    pairs = _doc_mask(ix, "and", _and_pairs)
+    if pairs.size:
+        # "A and B" in a title means A, B or both: a clause stating one of them need not state the other
+        said = np.zeros(len(ix.idf), dtype=bool)
+        said[list(terms)] = True
+        a_said, b_said = said[pairs[:, 1]], said[pairs[:, 2]]
+        one = a_said != b_said
+        if one.any():
+            and_docs, other = pairs[one, 0], np.where(a_said[one], pairs[one, 2], pairs[one, 1])
+            core, core_n = core.copy(), core_n.copy()
+            core[and_docs] -= ix.idf[other]
+            core_n[and_docs] = np.maximum(1.0, core_n[and_docs] - 1)
     cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
     count = np.sum(hits, axis=0) if hits else np.zeros(n)
-    ok = np.flatnonzero(
-        (cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * ix.doc_core_n)
-    )
+    ok = np.flatnonzero((cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * core_n))
     if ix.system in PROCEDURE_SYSTEMS:
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
         # nor an index term that has subterms to choose from ("Measurement" alone), nor a one-word title
         one_word_title = (ix.doc_kind[ok] == TITLE_KIND) & (ix.doc_core_n[ok] < 2)  # "Isolation": "was isolated"
-        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_procedure_heads(ix)[ok] & ~one_word_title]
+        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok] & ~one_word_title]
+    # a chapter or block is no code to suggest, and its title must not hide the codes whose words it shares
+    # ("Ischemic heart diseases (I20-I25)" over "Ischemic heart disease (chronic) NOS")
+    ok = ok[~_doc_mask(ix, "groups", _group_docs)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -256,10 +274,13 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
                 # more said, the "without complications" or "unspecified" code
                 own += 0.15 * np.array([len(ix.norms[k]) == 7 and ix.norms[k].endswith("A") for k in span.tolist()])
                 own += 0.1 * ix.default_like[span]
+                # among equals, the completion that states more of what the clause says ("nausea and vomiting":
+                # "Nausea with vomiting, unspecified", not "Vomiting, unspecified")
+                own += 0.05 * np.minimum(matched[docs] / max(float(matched[d]), 1e-6), 1.0)
                 best = int(np.argmax(own))
                 target, via = int(span[best]), d
         if target in seen or ix.kinds[target] in GROUP_KINDS:
-            continue  # a block or chapter ("Ischemic heart diseases (I20-I25)") is no code to suggest
+            continue
         seen.add(target)
         out.append((target, s, d, via))
         if len(out) >= PER_CLAUSE:
@@ -272,14 +293,23 @@ def _still_present(code: str, title: str) -> bool:
     return not code.startswith(NOT_CARRIED) and not ACUTE.search(title) and classifiers.is_chronic(code)
 
 
-_heads: dict[int, tuple[index.ReleaseIndex, np.ndarray]] = {}
+_masks: dict[int, tuple[index.ReleaseIndex, dict[str, np.ndarray]]] = {}
+
+
+def _doc_mask(ix: index.ReleaseIndex, name: str, build: Callable[[index.ReleaseIndex], np.ndarray]) -> np.ndarray:
+    """A per-document array computed once per release index."""
+    got = _masks.get(id(ix))
+    if got is None or got[0] is not ix:
+        if len(_masks) >= 4:
+            _masks.clear()  # indexes of releases no longer searched are not kept alive
+        got = _masks[id(ix)] = (ix, {})
+    if name not in got[1]:
+        got[1][name] = build(ix)
+    return got[1][name]
 
 
 def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     """Which documents are index terms with subterms beneath them ("Measurement" under "Measurement, Arterial")."""
-    got = _heads.get(id(ix))
-    if got is not None and got[0] is ix:
-        return got[1]
     terms = np.flatnonzero(ix.doc_kind != TITLE_KIND) if len(ix.doc_text) else np.array([], int)
     heads = {
         ", ".join(parts[:k])
@@ -289,10 +319,31 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     }
     mask = np.zeros(len(ix.doc_text), dtype=bool)
     mask[[d for d in terms.tolist() if ix.doc_text[d] in heads]] = True
-    if len(_heads) >= 4:
-        _heads.clear()  # indexes of releases no longer searched are not kept alive
-    _heads[id(ix)] = (ix, mask)
     return mask
+
+
+def _group_docs(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents are texts of a chapter or block ("Ischemic heart diseases (I20-I25)")."""
+    group = np.array([k in GROUP_KINDS for k in ix.kinds], dtype=bool)
+    return group[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
+
+
+def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
+    """(document, term, term) for titles joining two words with "and" ("Syncope and collapse", "Disorder of
+    kidney and ureter"): ICD-10-CM reads "and" in a title as "and/or", so either word states the title."""
+    rows: list[tuple[int, int, int]] = []
+    if ix.system in PROCEDURE_SYSTEMS:
+        return np.zeros((0, 3), dtype=np.int64)  # the convention is ICD-10-CM's ("Kidneys and Bladder" is both)
+    for d, body in enumerate(ix.doc_text):
+        if " and " not in body or ix.doc_kind[d] != TITLE_KIND:
+            continue  # in an inclusion or index term, "and" is literal ("Pins and needles")
+        m = AND_PAIR.search(index.PARENTHESISED.sub(" ", body.split(" -> ")[0]))
+        if m is None:
+            continue
+        a, b = (text.stem(w.lower()) for w in m.groups())
+        if a != b and a in ix.vocab and b in ix.vocab and not ({a, b} & index.NONESSENTIAL):
+            rows.append((d, ix.vocab[a], ix.vocab[b]))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:

@@ -125,6 +125,7 @@ def test_blocks_and_ambiguous_abbreviations_are_not_suggested() -> None:
     found = case2code.case_to_code(note="Ischemic heart disease. Visual acuity 20/40 OD.", use_semantic=False)
     codes = _codes(found["codes"])
     assert not any("-" in c for c in codes)  # no block such as I20-I25
+    assert "I25.9" in codes  # and the block's title does not hide the inclusion term "Ischemic heart disease NOS"
     assert not any(c.startswith("T") for c in codes)  # OD is the right eye here, not an overdose
 
 
@@ -132,3 +133,23 @@ def test_an_unstated_site_is_not_guessed() -> None:
     found = case2code.case_to_code(note="A tumor was found.", use_semantic=False)
     codes = _codes(found["codes"])
     assert "D49.9" in codes and "D49.0" not in codes  # not "digestive system", which the note does not say
+
+
+def test_a_completion_states_what_the_clause_says() -> None:
+    found = case2code.case_to_code(note="Nausea and vomiting since yesterday.", use_semantic=False)
+    codes = _codes(found["codes"])
+    assert codes[0] == "R11.2" and "R11.10" not in codes  # "Nausea with vomiting", not "Vomiting" alone
+
+
+def test_and_in_a_title_means_and_or() -> None:
+    found = case2code.case_to_code(note="She fainted: syncope. Oliguria on day two.", use_semantic=False)
+    codes = _codes(found["codes"])
+    assert {"R55", "R34"} <= set(codes)  # "Syncope and collapse", "Anuria and oliguria"
+    procedure = case2code.case_to_code(note="A renal ultrasound was done.", use_semantic=False)
+    # in ICD-10-PCS "and" is literal: "Ultrasonography of Kidneys and Bladder" needs the bladder too
+    assert "BT4JZZZ" not in _codes(procedure["codes"])
+
+
+def test_organ_adjectives_name_the_organ() -> None:
+    found = case2code.case_to_code(note="Abdominal ultrasound showed a mass.", use_semantic=False)
+    assert "BW40ZZZ" in _codes(found["codes"])  # Ultrasonography of Abdomen
