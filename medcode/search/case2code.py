@@ -193,14 +193,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     n = len(ix.doc_text)
     matched = np.zeros(n, dtype=np.float64)
     hits: list[np.ndarray] = []
-    seen_groups: set[frozenset[str]] = set()
     terms: set[int] = set()
     for g in pq.groups:
-        key = frozenset(g.alternatives)
-        if key in seen_groups:  # a word said twice is one word
-            continue
-        seen_groups.add(key)
-        alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab]
+        # a word said twice is one word, also when one saying is a synonym's expansion ("renal ... kidney")
+        alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab and ix.vocab[s] not in terms]
         if not alts:
             continue
         terms.update(t for t, _f in alts)
@@ -231,8 +227,11 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
         # nor an index term that has subterms to choose from ("Measurement" alone), nor a one-word title
-        one_word_title = (ix.doc_kind[ok] == TITLE_KIND) & (ix.doc_core_n[ok] < 2)  # "Isolation": "was isolated"
-        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok] & ~one_word_title]
+        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok]]
+        # a one-word text ("Isolation", "Colonoscopy") must be said as such, not as another word of the same
+        # stem ("was isolated from the culture")
+        said = set(text.words(clause.text.lower()))
+        ok = np.array([d for d in ok.tolist() if ix.doc_core_n[d] >= 2 or _said_as_such(ix.doc_text[d], said)], int)
     # a chapter or block is no code to suggest, and its title must not hide the codes whose words it shares
     # ("Ischemic heart diseases (I20-I25)" over "Ischemic heart disease (chronic) NOS")
     ok = ok[~_doc_mask(ix, "groups", _group_docs)[ok]]
@@ -286,6 +285,13 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         if len(out) >= PER_CLAUSE:
             break
     return out
+
+
+def _said_as_such(body: str, said: set[str]) -> bool:
+    """Whether the word of a one-word text is among the clause's words, as such or in the plural."""
+    words = [w for w in text.content_words(index.PARENTHESISED.sub(" ", body).lower()) if w not in index.NONESSENTIAL]
+    plurals = {f"{w}s" for w in words} | {f"{w[:-1]}ies" for w in words if w.endswith("y")}
+    return any(w in said for w in words) or bool(plurals & said)
 
 
 def _still_present(code: str, title: str) -> bool:
@@ -413,6 +419,10 @@ def case_to_code(
             vectors = semantic.release_vectors(ix.release)
             if vectors is not None:
                 _semantic(found, ix, vectors, parts)
+    for key, why in _superseded(found).items():
+        moved = found.pop(key)
+        moved.statuses = {why}
+        excluded.setdefault(key, moved)
     # the suggested set first: codes an official text of which the note states; then the codes only the
     # embedding finds near a clause, for the coder to review (ADR 0023)
     ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score))[:MAX_CODES]
@@ -427,6 +437,34 @@ def case_to_code(
         ],
         "validation": validate_set(codes=[(c.system, c.code) for c in suggested[:25]], as_of=as_of),
     }
+
+
+def _superseded(found: dict[tuple[str, str], Candidate]) -> dict[tuple[str, str], str]:
+    """Candidates the rest of the set makes wrong to report, with why (ICD-10-CM guidelines I.C.2 and I.C.20).
+
+    A neoplasm of unspecified behavior (D49) or unspecified site (C80) is for when the record says no more: not
+    beside a code that states the behavior or the site. An external cause code (V00-Y99) goes with an injury or
+    poisoning, not alone ("activity", "exposure" in a note are no external cause).
+    """
+    stated = sorted(c.code for c in found.values() if c.stated and c.system == "icd10cm")
+    behavior = next((c for c in stated if c[0] == "C" or "D00" <= c[:3] <= "D48"), None)
+    site = next((c for c in stated if c[0] == "C" and not c.startswith("C80")), None)
+    neoplasm = next((c for c in stated if c.startswith("D49") and not c.startswith("D49.9")), behavior)
+    injury = any("S00" <= c[:3] <= "T88" for c in stated)
+    out: dict[tuple[str, str], str] = {}
+    for key, c in found.items():
+        if c.system != "icd10cm":
+            continue
+        code = c.code
+        if code.startswith("D49") and behavior:
+            out[key] = f"superseded by {behavior}"
+        elif code.startswith("D49.9") and neoplasm:
+            out[key] = f"superseded by {neoplasm}"
+        elif code.startswith("C80") and site:
+            out[key] = f"superseded by {site}"
+        elif code[0] in "VWXY" and not injury:
+            out[key] = "external cause without an injury"
+    return out
 
 
 def _semantic(

@@ -64,6 +64,9 @@ UNSPECIFIED_WHAT = re.compile(
     r"|\bas the cause of diseases classified elsewhere\b",
     re.I,
 )
+# ... nor, in a title, what it leaves out: "Malignant neoplasm of right kidney, except renal pelvis" (in an
+# includes note, "paralysis, except as in G80-G82" is a rule about the category, not a text of one code)
+TITLE_EXCEPT = re.compile(r",?\s*\bexcept\b[^,;]*", re.I)
 
 
 @dataclass
@@ -278,6 +281,8 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         doc_terms.append(counts)
         core = PARENTHESISED.sub(" ", body.split(" -> ")[0]) if "(" in body or "[" in body else body
         core = UNSPECIFIED_WHAT.sub(" ", core)
+        if doc_kind[d] == TITLE:
+            core = TITLE_EXCEPT.sub(" ", core)
         doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
         lengths[d] = max(1, len(doc_core[-1]))  # optional words do not make a text longer
     n_docs = len(doc_text)
@@ -360,7 +365,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 6  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 7  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -153,3 +153,21 @@ def test_and_in_a_title_means_and_or() -> None:
 def test_organ_adjectives_name_the_organ() -> None:
     found = case2code.case_to_code(note="Abdominal ultrasound showed a mass.", use_semantic=False)
     assert "BW40ZZZ" in _codes(found["codes"])  # Ultrasonography of Abdomen
+
+
+def test_unspecified_neoplasms_and_lone_external_causes_are_set_aside() -> None:
+    note = "Renal cell carcinoma of the right kidney. The tumor was removed. He keeps up his physical activity."
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    codes = _codes(found["codes"])
+    assert "C64.1" in codes
+    assert not any(c.startswith(("D49", "C80", "Y93")) for c in codes)
+    why = {c["code"]: c["status"] for c in found["excluded"]}
+    assert why["D49.9"] == ["superseded by C64.1"]  # "tumor" says no more than the carcinoma does
+    assert why["Y93.9"] == ["external cause without an injury"]
+
+
+def test_a_one_word_procedure_is_said_as_such() -> None:
+    cultured = case2code.case_to_code(note="Bacteria were isolated from the culture.", use_semantic=False)
+    assert "8E0ZXY6" not in _codes(cultured["codes"])  # "isolated" is not the procedure "Isolation"
+    isolation = case2code.case_to_code(note="Contact isolation was started. Two colonoscopies.", use_semantic=False)
+    assert {"8E0ZXY6", "0DJD8ZZ"} <= set(_codes(isolation["codes"]))
