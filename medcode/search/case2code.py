@@ -226,12 +226,15 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     if ix.system in PROCEDURE_SYSTEMS:
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
-        # nor an index term that has subterms to choose from ("Measurement" alone), nor a one-word title
+        # nor an index term that has subterms to choose from ("Measurement" alone)
         ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok]]
         # a one-word text ("Isolation", "Colonoscopy") must be said as such, not as another word of the same
         # stem ("was isolated from the culture")
-        said = set(text.words(clause.text.lower()))
-        ok = np.array([d for d in ok.tolist() if ix.doc_core_n[d] >= 2 or _said_as_such(ix.doc_text[d], said)], int)
+        clause_words = set(text.words(clause.text.lower()))
+        ok = np.array(
+            [d for d in ok.tolist() if ix.doc_core_n[d] >= 2 or _said_as_such(ix.doc_text[d], clause_words)],
+            dtype=np.int64,
+        )
     # a chapter or block is no code to suggest, and its title must not hide the codes whose words it shares
     # ("Ischemic heart diseases (I20-I25)" over "Ischemic heart disease (chronic) NOS")
     ok = ok[~_doc_mask(ix, "groups", _group_docs)[ok]]
