@@ -74,6 +74,9 @@ SCOPE_END = re.compile(
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
+# what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
+# foreign body of unspecified part of neck": "foreign body")
+WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
 AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
@@ -206,13 +209,14 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
             hit[ix.core_postings(t)] = True
         matched += hit * weight
         hits.append(hit)
-    core = ix.doc_idf_core
-    core_n = ix.doc_core_n
+    # what a text is "without" is its default: a clause need not say it ("duodenal ulcer" is "..., without
+    # hemorrhage or perforation"), and a text that is without what the clause says is not what it says
+    core, core_n = _doc_mask(ix, "default core", _default_core)
+    said = np.zeros(len(ix.idf), dtype=bool)
+    said[list(terms)] = True
     pairs = _doc_mask(ix, "and", _and_pairs)
     if pairs.size:
         # "A and B" in a title means A, B or both: a clause stating one of them need not state the other
-        said = np.zeros(len(ix.idf), dtype=bool)
-        said[list(terms)] = True
         a_said, b_said = said[pairs[:, 1]], said[pairs[:, 2]]
         one = a_said != b_said
         if one.any():
@@ -220,6 +224,9 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
             core, core_n = core.copy(), core_n.copy()
             core[and_docs] -= ix.idf[other]
             core_n[and_docs] = np.maximum(1.0, core_n[and_docs] - 1)
+    without = _doc_mask(ix, "without", _without_terms)
+    if without.size:
+        matched[without[said[without[:, 1]], 0]] = 0.0
     cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
     count = np.sum(hits, axis=0) if hits else np.zeros(n)
     ok = np.flatnonzero((cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * core_n))
@@ -268,8 +275,7 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
             span = np.arange(lo, min(hi, lo + engine.STEER_RANGE))
             span = span[ix.billable[span]]
             if span.size:
-                # the completion whose title the clause covers best; "unspecified" ones win ties
-                # ties: the completion with the fewest words beyond those the clause says
+                # the completion whose title the clause covers best
                 docs = ix.title_doc[span]
                 own = matched[docs] / np.maximum(core[docs], 1e-6)
                 # with no encounter stated, active treatment ("A") is the default 7th character; with nothing
@@ -279,6 +285,9 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
                 # among equals, the completion that states more of what the clause says ("nausea and vomiting":
                 # "Nausea with vomiting, unspecified", not "Vomiting, unspecified")
                 own += 0.05 * np.minimum(matched[docs] / max(float(matched[d]), 1e-6), 1.0)
+                # ... and the one with the fewest words beyond them ("Migraine, unspecified, ..." before
+                # "Migraine without aura, ...")
+                own += 0.02 * core[docs] / np.maximum(ix.doc_idf_total[docs], 1e-6)
                 best = int(np.argmax(own))
                 target, via = int(span[best]), d
         if target in seen or ix.kinds[target] in GROUP_KINDS:
@@ -353,6 +362,30 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
         if a != b and a in ix.vocab and b in ix.vocab and not ({a, b} & index.NONESSENTIAL):
             rows.append((d, ix.vocab[a], ix.vocab[b]))
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:
+    """(document, term) for the essential words a text has only in what it is without ("..., without hemorrhage
+    or perforation")."""
+    rows: list[tuple[int, int]] = []
+    for d, body in enumerate(ix.doc_text):
+        if "without" not in body.lower():
+            continue
+        plain = index.PARENTHESISED.sub(" ", body.split(" -> ")[0]).lower()
+        rest = {text.stem(w) for w in text.content_words(WITHOUT.sub(" ", plain))}
+        stems = {text.stem(w) for m in WITHOUT.finditer(plain) for w in text.content_words(m.group(1))}
+        rows += [(d, ix.vocab[s]) for s in stems - rest - index.NONESSENTIAL if s in ix.vocab]
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
+    """Each text's essential weight and word count without the words of what it is without."""
+    core = ix.doc_idf_core.astype(np.float64)
+    core_n = ix.doc_core_n.astype(np.float64)
+    without = _doc_mask(ix, "without", _without_terms)
+    np.subtract.at(core, without[:, 0], ix.idf[without[:, 1]])
+    np.subtract.at(core_n, without[:, 0], 1.0)
+    return np.stack([np.maximum(core, 1e-6), np.maximum(core_n, 1.0)])
 
 
 def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:

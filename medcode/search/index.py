@@ -67,6 +67,9 @@ UNSPECIFIED_WHAT = re.compile(
 # ... nor, in a title, what it leaves out: "Malignant neoplasm of right kidney, except renal pelvis" (in an
 # includes note, "paralysis, except as in G80-G82" is a rule about the category, not a text of one code)
 TITLE_EXCEPT = re.compile(r",?\s*\bexcept\b[^,;]*", re.I)
+# ... nor the default a text spells out ("Duodenal ulcer, unspecified as acute or chronic", "Chronic or unspecified
+# duodenal ulcer", "not intractable"); what a text is "without" is case-to-code's to weigh (it steers search)
+DEFAULT_SPELLED_OUT = re.compile(r"\bunspecified as\b[^,;]*|\bnot intractable\b|\b[a-z]+ or unspecified\b", re.I)
 
 
 @dataclass
@@ -280,7 +283,7 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         df.update(counts.keys())
         doc_terms.append(counts)
         core = PARENTHESISED.sub(" ", body.split(" -> ")[0]) if "(" in body or "[" in body else body
-        core = UNSPECIFIED_WHAT.sub(" ", core)
+        core = DEFAULT_SPELLED_OUT.sub(" ", UNSPECIFIED_WHAT.sub(" ", core))
         if doc_kind[d] == TITLE:
             core = TITLE_EXCEPT.sub(" ", core)
         doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
@@ -365,7 +368,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 7  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 8  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -171,3 +171,14 @@ def test_a_one_word_procedure_is_said_as_such() -> None:
     assert "8E0ZXY6" not in _codes(cultured["codes"])  # "isolated" is not the procedure "Isolation"
     isolation = case2code.case_to_code(note="Contact isolation was started. Two colonoscopies.", use_semantic=False)
     assert {"8E0ZXY6", "0DJD8ZZ"} <= set(_codes(isolation["codes"]))
+
+
+def test_what_a_title_is_without_is_its_default() -> None:
+    found = case2code.case_to_code(note="Duodenal ulcer. Migraine.", use_semantic=False)
+    codes = _codes(found["codes"])
+    # "..., unspecified as acute or chronic, without hemorrhage or perforation" is what "duodenal ulcer" says
+    assert "K26.9" in codes and "K26.4" not in codes
+    assert "G43.909" in codes and "G43.009" not in codes  # not "Migraine without aura"
+    bleeding = case2code.case_to_code(note="Duodenal ulcer with hemorrhage.", use_semantic=False)
+    codes = _codes(bleeding["codes"])
+    assert codes[0] == "K26.4" and "K26.9" not in codes  # not the code that is "without hemorrhage"
