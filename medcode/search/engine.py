@@ -80,10 +80,10 @@ def _group_vector(
     for n, (term, factor) in enumerate(alts):
         term_docs, w = ix.postings(term)
         idf = common if same_idf else float(ix.idf[term])
-        pos = position[term_docs] if position is not None else np.searchsorted(docs, term_docs)
+        pos = position.take(term_docs) if position is not None else np.searchsorted(docs, term_docs)
         weights = w * (idf * factor)
         if n:
-            weights = np.maximum(vec[pos], weights)
+            weights = np.maximum(vec.take(pos), weights)
         vec[pos] = weights
     return vec
 
@@ -109,16 +109,15 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
     if sum(p.size for p in parts) > n // DENSE_SHARE:
         # a very common word: mark the postings in one array over every document rather than sorting them
         touched = np.zeros(n, dtype=bool)
-        for p in parts:
-            touched[p] = True
+        touched[np.concatenate(parts).astype(np.intp)] = True
         docs = np.flatnonzero(touched)
-        position = np.empty(n, dtype=np.int32)
-        position[docs] = np.arange(docs.size, dtype=np.int32)
+        position = np.empty(n, dtype=np.intp)
+        position[docs] = np.arange(docs.size, dtype=np.intp)
     elif parts:
-        docs = np.sort(np.concatenate(parts))
-        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+        docs = np.sort(np.concatenate(parts), kind="stable")  # sorted runs end to end: timsort merges them
+        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].astype(np.intp)
     else:
-        docs = np.zeros(0, dtype=np.int64)
+        docs = np.zeros(0, dtype=np.intp)
     score = np.zeros(docs.size, dtype=np.float64)
     matched = np.zeros(docs.size, dtype=np.float64)
     for g, alts in groups:
@@ -129,7 +128,7 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
             weight *= 0.5
         vec = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
         score += vec
-        np.add(matched, weight, out=matched, where=vec > 0)
+        matched += weight * (vec > 0)
         total += weight
     return Scored(ix, docs, score, matched, total)
 
