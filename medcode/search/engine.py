@@ -70,14 +70,16 @@ def _group_vector(
     position: np.ndarray | None,
     *,
     same_idf: bool = False,
-) -> np.ndarray:
-    """The group's best alternative per touched document (documents given as sorted ids).
+) -> tuple[np.ndarray, np.ndarray]:
+    """The group's best alternative per touched document (documents given as sorted ids), and the places
+    in `docs` of the documents the group matches (a place may be named more than once).
 
     `position`, when given, maps a document id to its place in `docs`; otherwise it is looked up by bisection.
     A term's postings name each document once, so its weights are written, not summed.
     """
     vec = np.zeros(docs.size, dtype=np.float64)
     common = min(float(ix.idf[t]) for t, _ in alts)
+    places = []
     for n, (term, factor) in enumerate(alts):
         term_docs, w = ix.postings(term)
         idf = common if same_idf else float(ix.idf[term])
@@ -86,7 +88,8 @@ def _group_vector(
         if n:
             weights = np.maximum(vec.take(pos), weights)
         vec[pos] = weights
-    return vec
+        places.append(pos)
+    return vec, places[0] if len(places) == 1 else np.concatenate(places)
 
 
 def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
@@ -127,9 +130,10 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
             weight = min(float(ix.idf[t]) for t, _ in alts)
         if g.steering:
             weight *= 0.5
-        vec = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
+        vec, places = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
         score += vec
-        matched += weight * (vec > 0)
+        # the documents with a posting (every posting weighs more than 0), once each however often named
+        matched[places] += weight
         total += weight
     return Scored(ix, docs, score, matched, total)
 
