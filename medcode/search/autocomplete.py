@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 from medcode.codebook import store
@@ -65,19 +65,23 @@ def _autocomplete(build: str, query: str, system: str | None, limit: int) -> dic
 
 
 def _code_urls() -> Callable[[str, str], str]:
-    """The code page URL of (system, code), as reverse() gives it, reversing once per system of one answer.
+    """The code page URL of (system, code), as reverse() gives it, reversing once per system and URL set-up.
 
     The code is the last part of the path (`<path:code>`), quoted as reverse() quotes it.
     """
-    prefixes: dict[str, str] = {}
+    script_prefix, urlconf = get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
 
     def url(system: str, code: str) -> str:
-        prefix = prefixes.get(system)
-        if prefix is None:
-            prefix = prefixes[system] = reverse("codebook:code", args=[system, "-"]).removesuffix("-/")
+        prefix = _code_url_prefix(script_prefix, urlconf, system)
         return f"{prefix}{quote(code, safe=RFC3986_SUBDELIMS + '/~:@')}/"
 
     return url
+
+
+@functools.lru_cache(maxsize=64)
+def _code_url_prefix(script_prefix: str, urlconf: str, system: str) -> str:
+    """A system's code page URL without the code (reverse() walks the URL patterns: once per process and key)."""
+    return reverse("codebook:code", args=[system, "-"]).removesuffix("-/")
 
 
 def ctss_search(

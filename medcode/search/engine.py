@@ -49,7 +49,8 @@ class Scored:
         qcov = matched / self.total
         # how much of the document's essential text the query says ((parenthesised) words, NOS, unspecified are optional)
         dcov = np.minimum(1.0, matched / np.maximum(self.ix.doc_idf_core[docs], 1e-6))
-        final: np.ndarray = self.score[at] * qcov * qcov * (0.6 + 0.4 * dcov) * KIND_WEIGHT[self.ix.doc_kind[docs]]
+        kind_weight = KIND_WEIGHT.take(self.ix.doc_kind[docs])  # take: int8 kinds as indexes skip numpy's slow path
+        final: np.ndarray = self.score[at] * qcov * qcov * (0.6 + 0.4 * dcov) * kind_weight
         return final
 
     def final_of(self, doc_ids: np.ndarray) -> np.ndarray:
@@ -69,23 +70,26 @@ def _group_vector(
     position: np.ndarray | None,
     *,
     same_idf: bool = False,
-) -> np.ndarray:
-    """The group's best alternative per touched document (documents given as sorted ids).
+) -> tuple[np.ndarray, np.ndarray]:
+    """The group's best alternative per touched document (documents given as sorted ids), and the places
+    in `docs` of the documents the group matches (a place may be named more than once).
 
     `position`, when given, maps a document id to its place in `docs`; otherwise it is looked up by bisection.
     A term's postings name each document once, so its weights are written, not summed.
     """
     vec = np.zeros(docs.size, dtype=np.float64)
     common = min(float(ix.idf[t]) for t, _ in alts)
+    places = []
     for n, (term, factor) in enumerate(alts):
         term_docs, w = ix.postings(term)
         idf = common if same_idf else float(ix.idf[term])
-        pos = position[term_docs] if position is not None else np.searchsorted(docs, term_docs)
+        pos = position.take(term_docs) if position is not None else np.searchsorted(docs, term_docs)
         weights = w * (idf * factor)
         if n:
-            weights = np.maximum(vec[pos], weights)
+            weights = np.maximum(vec.take(pos), weights)
         vec[pos] = weights
-    return vec
+        places.append(pos)
+    return vec, places[0] if len(places) == 1 else np.concatenate(places)
 
 
 def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
@@ -109,16 +113,15 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
     if sum(p.size for p in parts) > n // DENSE_SHARE:
         # a very common word: mark the postings in one array over every document rather than sorting them
         touched = np.zeros(n, dtype=bool)
-        for p in parts:
-            touched[p] = True
+        touched[np.concatenate(parts).astype(np.intp)] = True
         docs = np.flatnonzero(touched)
-        position = np.empty(n, dtype=np.int32)
-        position[docs] = np.arange(docs.size, dtype=np.int32)
+        position = np.empty(n, dtype=np.intp)
+        position[docs] = np.arange(docs.size, dtype=np.intp)
     elif parts:
-        docs = np.sort(np.concatenate(parts))
-        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+        docs = np.sort(np.concatenate(parts), kind="stable")  # sorted runs end to end: timsort merges them
+        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].astype(np.intp)
     else:
-        docs = np.zeros(0, dtype=np.int64)
+        docs = np.zeros(0, dtype=np.intp)
     score = np.zeros(docs.size, dtype=np.float64)
     matched = np.zeros(docs.size, dtype=np.float64)
     for g, alts in groups:
@@ -127,11 +130,16 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
             weight = min(float(ix.idf[t]) for t, _ in alts)
         if g.steering:
             weight *= 0.5
-        vec = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
+        vec, places = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
         score += vec
-        np.add(matched, weight, out=matched, where=vec > 0)
+        # the documents with a posting (every posting weighs more than 0), once each however often named
+        matched[places] += weight
         total += weight
     return Scored(ix, docs, score, matched, total)
+
+
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_NO_COMPLETIONS = (_EMPTY_INT, np.zeros(0, dtype=np.float64), _EMPTY_INT, _EMPTY_INT, _EMPTY_INT)
 
 
 def _completions(
@@ -143,6 +151,8 @@ def _completions(
     Worked on all those documents at once: their completion ranges are laid end to end.
     """
     lead = np.flatnonzero(ix.doc_hi[doc[:STEER_DOCS]] - ix.doc_lo[doc[:STEER_DOCS]] > 1)
+    if lead.size == 0:
+        return _NO_COMPLETIONS
     d = doc[lead]
     lo = ix.doc_lo[d].astype(np.int64)
     lengths = np.minimum(ix.doc_hi[d].astype(np.int64), lo + STEER_RANGE) - lo
@@ -151,8 +161,7 @@ def _completions(
     billable = ix.billable[span]
     span, seg = span[billable], seg[billable]
     if span.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0, dtype=np.float64), empty, empty, empty
+        return _NO_COMPLETIONS
     starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))  # where each document's range starts
     start_of = np.zeros(lead.size, dtype=np.int64)
     start_of[seg[starts]] = starts
@@ -224,32 +233,31 @@ def rank(
     group_start = np.flatnonzero(first)
     first_offer = np.minimum.reduceat(all_seq[by_concept], group_start)
     c = all_concept[best]
-    keep = np.ones(c.size, dtype=bool)
-    if billable_only:
-        keep &= ix.billable[c]
-    if chapter:
-        keep &= np.array(
-            [ix.chapter[k] == chapter or ix.codes[k].startswith(chapter) for k in c.tolist()], dtype=bool
-        ).reshape(-1)
-    best, c, first_offer = best[keep], c[keep], first_offer[keep]
+    if billable_only or chapter:
+        keep = np.ones(c.size, dtype=bool)
+        if billable_only:
+            keep &= ix.billable[c]
+        if chapter:
+            keep &= np.array(
+                [ix.chapter[k] == chapter or ix.codes[k].startswith(chapter) for k in c.tolist()], dtype=bool
+            ).reshape(-1)
+        best, c, first_offer = best[keep], c[keep], first_offer[keep]
     # best first: headers a little behind billable codes, terminated codes far behind; then shorter codes, code order
     adjusted = all_score[best]
     adjusted = np.where(ix.billable[c], adjusted, adjusted * 0.97)
     adjusted = np.where(ix.terminated[c], adjusted * 0.5, adjusted)
+    if adjusted.size > limit:
+        # only concepts that reach the limit-th best adjusted score can be among the first `limit`: order those
+        floor = np.partition(adjusted, adjusted.size - limit)[adjusted.size - limit]
+        top = np.flatnonzero(adjusted >= floor)
+        best, c, first_offer, adjusted = best[top], c[top], first_offer[top], adjusted[top]
     code_len = np.array([len(ix.codes[k]) for k in c.tolist()], dtype=np.int64)
-    ranked = np.lexsort((first_offer, ix.seq[c], code_len, -adjusted))[:limit]
-    hits = []
-    for k in ranked.tolist():
-        b = int(best[k])
-        v = int(all_via[b])
-        ci = int(all_concept[b])
-        hits.append(
-            Hit(
-                ci,
-                float(all_score[b]),
-                int(doc[all_source[b]]) if v < 0 else int(ix.title_doc[ci]),
-                None if v < 0 else v,
-                float(cov[all_source[b]]),
-            )
+    b = best[np.lexsort((first_offer, ix.seq[c], code_len, -adjusted))[:limit]]
+    concept, via, source = all_concept[b], all_via[b], all_source[b]
+    found = np.where(via < 0, doc[source], ix.title_doc[concept])  # a steered hit: the concept's own title
+    return [
+        Hit(ci, score_, d, None if v < 0 else v, coverage)
+        for ci, score_, d, v, coverage in zip(
+            concept.tolist(), all_score[b].tolist(), found.tolist(), via.tolist(), cov[source].tolist(), strict=True
         )
-    return hits
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import threading
 from collections import Counter
@@ -18,6 +19,8 @@ from medcode.search import codes, engine, index, lexicon, text
 from medcode.search import query as querying
 
 MAX_LIMIT = 200
+# titles whose words (places and stems) are kept for highlighting: the titles people see most (about 1 kB each)
+HIGHLIGHT_TITLES = 8192
 MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
 WORD_SYSTEMS = ("icd10cm", "icd10pcs", "hcpcs", "modifier", "pos")
 
@@ -77,19 +80,26 @@ def warm_up() -> None:
     codebook_lexicon()
 
 
+@functools.lru_cache(maxsize=HIGHLIGHT_TITLES)
+def _title_words(title: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
+    """Where the words of a title that can be highlighted are, with their stems (no stop words)."""
+    return tuple(
+        (tok.start, tok.end, tuple(text.stem(w) for w in tok.text.split("/") if w))
+        for tok in text.tokens(title)
+        if tok.end > tok.start and tok.text not in text.STOP_WORDS
+    )
+
+
 def highlight(title: str, stems: set[str]) -> str:
     """The title, HTML-escaped, with the words that matched the query in <mark>."""
     out: list[str] = []
     pos = 0
-    for tok in text.tokens(title):
-        if tok.end <= tok.start:
-            continue
-        parts = [w for w in tok.text.split("/") if w]
-        if any(text.stem(w) in stems for w in parts) and tok.text not in text.STOP_WORDS:
+    for start, end, word_stems in _title_words(title):
+        if not stems.isdisjoint(word_stems):
             # html.escape is what django's escape applies (without marking each piece safe)
-            out.append(html.escape(title[pos : tok.start]))
-            out.append(f"<mark>{html.escape(title[tok.start : tok.end])}</mark>")
-            pos = tok.end
+            out.append(html.escape(title[pos:start]))
+            out.append(f"<mark>{html.escape(title[start:end])}</mark>")
+            pos = end
     out.append(html.escape(title[pos:]))
     return "".join(out)
 
