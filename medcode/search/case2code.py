@@ -237,6 +237,9 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok]]
         # a one-word text ("Isolation", "Colonoscopy") must be said as such, not as another word of the same
         # stem ("was isolated from the culture")
+        # ... and the operation or main term (a text's first word: "Drainage, Inguinal Region, Right") is said
+        heads = _doc_mask(ix, "head", _head_terms)[ok]
+        ok = ok[(heads >= 0) & said[np.maximum(heads, 0)]]
         clause_words = set(text.words(clause.text.lower()))
         ok = np.array(
             [d for d in ok.tolist() if ix.doc_core_n[d] >= 2 or _said_as_such(ix.doc_text[d], clause_words)],
@@ -362,6 +365,16 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
         if a != b and a in ix.vocab and b in ix.vocab and not ({a, b} & index.NONESSENTIAL):
             rows.append((d, ix.vocab[a], ix.vocab[b]))
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _head_terms(ix: index.ReleaseIndex) -> np.ndarray:
+    """Each text's first essential word as a term id (-1 if none): a procedure's root operation or main term."""
+    heads = np.full(len(ix.doc_text), -1, dtype=np.int64)
+    for d, body in enumerate(ix.doc_text):
+        words = [w for w in text.content_words(body.lower()) if w not in index.NONESSENTIAL]
+        if words:
+            heads[d] = ix.vocab.get(text.stem(words[0]), -1)
+    return heads
 
 
 def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:

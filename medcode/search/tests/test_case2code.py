@@ -95,6 +95,9 @@ def test_procedure_codes_need_a_complete_procedure_text() -> None:
     assert not [c for c in vague["codes"] if c["system"] == "icd10pcs"]
     stated = case2code.case_to_code(note="A plain radiography of the chest was normal.", use_semantic=False)
     assert "BW03ZZZ" in _codes(stated["codes"])
+    # a body part without its root operation is no procedure ("Drainage, Inguinal Region, Right")
+    site = case2code.case_to_code(note="Pain in the right inguinal region.", use_semantic=False)
+    assert not [c for c in site["codes"] if c["system"] == "icd10pcs"]
 
 
 def test_inflammation_words_are_not_their_organ() -> None:
