@@ -76,6 +76,8 @@ TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
+# a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
+AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
 AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
@@ -190,7 +192,7 @@ def clauses(note: str) -> list[Clause]:
 
 def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[int, float, int, int | None]]:
     """(concept, score, doc, via) for the official texts a clause mentions, steered to billable codes."""
-    pq = querying.parse(clause.text, ix.vocab, lex, correct=False)
+    pq = querying.parse(AGE.sub(" ", clause.text), ix.vocab, lex, correct=False)
     if not pq.groups:
         return []
     n = len(ix.doc_text)
@@ -199,7 +201,12 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     terms: set[int] = set()
     for g in pq.groups:
         # a word said twice is one word, also when one saying is a synonym's expansion ("renal ... kidney")
-        alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab and ix.vocab[s] not in terms]
+        # (a single letter is no word: "8h" is not "H (Hartnup's)")
+        alts = [
+            (ix.vocab[s], f)
+            for s, f in g.alternatives.items()
+            if s in ix.vocab and ix.vocab[s] not in terms and not (len(s) == 1 and s.isalpha())
+        ]
         if not alts:
             continue
         terms.update(t for t, _f in alts)
@@ -235,19 +242,25 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
         # nor an index term that has subterms to choose from ("Measurement" alone)
         ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok]]
-        # a one-word text ("Isolation", "Colonoscopy") must be said as such, not as another word of the same
-        # stem ("was isolated from the culture")
-        # ... and the operation or main term (a text's first word: "Drainage, Inguinal Region, Right") is said
+        # ... and only when its operation or main term (a text's first word) is said: not "Drainage, Inguinal
+        # Region, Right" from "the right inguinal region"
         heads = _doc_mask(ix, "head", _head_terms)[ok]
         ok = ok[(heads >= 0) & said[np.maximum(heads, 0)]]
+    # a one-word procedure or index term ("Isolation", "Dependence (on)") must be said as such, not as another word
+    # of the same stem ("was isolated from the culture", "dependent for basic functions")
+    one_word = (ix.doc_core_n[ok] < 2) & ((ix.doc_kind[ok] > index.INCLUSION) | (ix.system in PROCEDURE_SYSTEMS))
+    if one_word.any():
         clause_words = set(text.words(clause.text.lower()))
-        ok = np.array(
-            [d for d in ok.tolist() if ix.doc_core_n[d] >= 2 or _said_as_such(ix.doc_text[d], clause_words)],
-            dtype=np.int64,
-        )
+        keep = [
+            not one or _said_as_such(ix.doc_text[d], clause_words) for d, one in zip(ok.tolist(), one_word, strict=True)
+        ]
+        ok = ok[np.array(keep, dtype=bool)]
     # a chapter or block is no code to suggest, and its title must not hide the codes whose words it shares
     # ("Ischemic heart diseases (I20-I25)" over "Ischemic heart disease (chronic) NOS")
     ok = ok[~_doc_mask(ix, "groups", _group_docs)[ok]]
+    # one word of the Alphabetic Index never states a circumstance (chapter 21: encounters, status, counseling):
+    # "Examination (for) (general) Z00.00" and "Observation Z04.9" are in every note's "physical examination"
+    ok = ok[~_doc_mask(ix, "one-word circumstance", _one_word_circumstances)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -367,6 +380,15 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
+def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
+    """Index terms of one essential word that lead to a chapter 21 code (Z00-Z99)."""
+    z = np.array([code.startswith("Z") for code in ix.codes], dtype=bool)
+    if not len(ix.doc_text):
+        return np.zeros(0, dtype=bool)
+    mask: np.ndarray = z[ix.doc_concept] & (ix.doc_kind > index.INCLUSION) & (ix.doc_core_n < 2)
+    return mask
+
+
 def _head_terms(ix: index.ReleaseIndex) -> np.ndarray:
     """Each text's first essential word as a term id (-1 if none): a procedure's root operation or main term."""
     heads = np.full(len(ix.doc_text), -1, dtype=np.int64)
@@ -382,8 +404,8 @@ def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:
     or perforation")."""
     rows: list[tuple[int, int]] = []
     for d, body in enumerate(ix.doc_text):
-        if "without" not in body.lower():
-            continue
+        if "without" not in body.lower() or ix.doc_kind[d] > index.INCLUSION:
+            continue  # in the Alphabetic Index, "without" is a subterm to follow ("Consultation, without complaint")
         plain = index.PARENTHESISED.sub(" ", body.split(" -> ")[0]).lower()
         rest = {text.stem(w) for w in text.content_words(WITHOUT.sub(" ", plain))}
         stems = {text.stem(w) for m in WITHOUT.finditer(plain) for w in text.content_words(m.group(1))}

@@ -156,3 +156,18 @@ def test_index_paths_in_results(with_index: Path) -> None:
     assert "J96.22" in codes_of("acute on chronic resp failure w hypercarbia", limit=3)
     drug = services.search(query="accidental fentanyl poisoning, sequela", system="icd10cm", limit=5)["results"]
     assert "T40.411S" in [r["code"] for r in drug]
+
+
+@pytest.mark.shared_data
+def test_case_to_code_reads_the_index_with_care(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = (
+        "A 58-year-old woman. Physical examination revealed a mass. She consulted a urologist. "
+        "Metformin 850 mg/8h. She is dependent for basic activities. Hyperphagia since May."
+    )
+    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    # "Old (previous)" (I25.2), "Examination" (Z00.00), "Consultation, without complaint" (Z71.9), "H (Hartnup's)"
+    # (E72.02) and "Dependence (on)" (F19.20) are index terms, but not what these sentences say
+    assert not {"I25.2", "Z00.00", "Z71.9", "E72.02", "F19.20"} & set(codes)
+    assert "R63.2" in codes  # the index term "Hyperphagia", said as such
