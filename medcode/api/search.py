@@ -77,5 +77,9 @@ def autocomplete_get(request: HttpRequest, params: Query[AutocompleteIn]) -> dic
 
 @router.post("case2code", response={200: CaseOut, 400: ErrorOut, 503: ErrorOut})
 def case_to_code(request: HttpRequest, payload: CaseIn) -> dict[str, Any]:
-    """Codes a clinical note documents, ranked, with evidence spans; negated, uncertain and history mentions apart."""
+    """Codes a clinical note documents, ranked, with evidence spans.
+
+    Negated, uncertain, history and family mentions are in "excluded" with their status, and so are codes the rest
+    of the set supersedes ("superseded by C64.1", "external cause without an injury").
+    """
     return case2code.case_to_code(note=payload.text, date=payload.date)

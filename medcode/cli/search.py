@@ -76,7 +76,7 @@ def cmd_case2code(args: argparse.Namespace) -> int:
             for e in c["evidence"][:2]:
                 lines.append(f'{"":<28}"{e["text"][:90]}" ({e["reason"]})')
         if r["excluded"]:
-            lines.append("not coded as current conditions:")
+            lines.append("not coded (not current, or superseded):")
             lines += [f"  {c['code']:<9} {', '.join(c['status'])}: {c['title']}" for c in r["excluded"][:15]]
         if r["validation"]:
             lines.append("checks:")
