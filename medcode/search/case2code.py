@@ -74,10 +74,10 @@ SCOPE_END = re.compile(
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
-# what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
-# foreign body of unspecified part of neck": "foreign body")
 # a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
 AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
+# what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
+# foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
 AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
@@ -331,7 +331,7 @@ _masks: dict[int, tuple[index.ReleaseIndex, dict[str, np.ndarray]]] = {}
 
 
 def _doc_mask(ix: index.ReleaseIndex, name: str, build: Callable[[index.ReleaseIndex], np.ndarray]) -> np.ndarray:
-    """A per-document array computed once per release index."""
+    """An array over a release index's documents (a mask, term pairs, weights), computed once per index."""
     got = _masks.get(id(ix))
     if got is None or got[0] is not ix:
         if len(_masks) >= 4:
