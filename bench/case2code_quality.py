@@ -163,6 +163,9 @@ def child(data_dir: Path) -> dict[str, Any]:
 
     services.warm_up()
     from medcode.codebook import selectors
+
+    # what case-to-code reads off each release's texts is worked out once per process, before the first note
+    case2code.warm([selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")])
     from medcode.search import embedding, semantic
 
     has_semantic = embedding.available()

@@ -79,6 +79,7 @@ AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
+FIRST_WORDS = re.compile(r"[a-z0-9]+")
 AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
@@ -218,10 +219,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         hits.append(hit)
     # what a text is "without" is its default: a clause need not say it ("duodenal ulcer" is "..., without
     # hemorrhage or perforation"), and a text that is without what the clause says is not what it says
-    core, core_n = _doc_mask(ix, "default core", _default_core)
+    core, core_n = _doc_array(ix, _default_core)
     said = np.zeros(len(ix.idf), dtype=bool)
     said[list(terms)] = True
-    pairs = _doc_mask(ix, "and", _and_pairs)
+    pairs = _doc_array(ix, _and_pairs)
     if pairs.size:
         # "A and B" in a title means A, B or both: a clause stating one of them need not state the other
         a_said, b_said = said[pairs[:, 1]], said[pairs[:, 2]]
@@ -231,7 +232,7 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
             core, core_n = core.copy(), core_n.copy()
             core[and_docs] -= ix.idf[other]
             core_n[and_docs] = np.maximum(1.0, core_n[and_docs] - 1)
-    without = _doc_mask(ix, "without", _without_terms)
+    without = _doc_array(ix, _without_terms)
     if without.size:
         matched[without[said[without[:, 1]], 0]] = 0.0
     cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
@@ -241,10 +242,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
         # nor an index term that has subterms to choose from ("Measurement" alone)
-        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_mask(ix, "heads", _procedure_heads)[ok]]
+        ok = ok[ix.billable[ix.doc_concept[ok]] & ~_doc_array(ix, _procedure_heads)[ok]]
         # ... and only when its operation or main term (a text's first word) is said: not "Drainage, Inguinal
         # Region, Right" from "the right inguinal region"
-        heads = _doc_mask(ix, "head", _head_terms)[ok]
+        heads = _doc_array(ix, _head_terms)[ok]
         ok = ok[(heads >= 0) & said[np.maximum(heads, 0)]]
     # a one-word procedure or index term ("Isolation", "Dependence (on)") must be said as such, not as another word
     # of the same stem ("was isolated from the culture", "dependent for basic functions")
@@ -257,10 +258,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
         ok = ok[np.array(keep, dtype=bool)]
     # a chapter or block is no code to suggest, and its title must not hide the codes whose words it shares
     # ("Ischemic heart diseases (I20-I25)" over "Ischemic heart disease (chronic) NOS")
-    ok = ok[~_doc_mask(ix, "groups", _group_docs)[ok]]
+    ok = ok[~_doc_array(ix, _group_docs)[ok]]
     # one word of the Alphabetic Index never states a circumstance (chapter 21: encounters, status, counseling):
     # "Examination (for) (general) Z00.00" and "Observation Z04.9" are in every note's "physical examination"
-    ok = ok[~_doc_mask(ix, "one-word circumstance", _one_word_circumstances)[ok]]
+    ok = ok[~_doc_array(ix, _one_word_circumstances)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -327,19 +328,19 @@ def _still_present(code: str, title: str) -> bool:
     return not code.startswith(NOT_CARRIED) and not ACUTE.search(title) and classifiers.is_chronic(code)
 
 
-_masks: dict[int, tuple[index.ReleaseIndex, dict[str, np.ndarray]]] = {}
+_arrays: dict[int, tuple[index.ReleaseIndex, dict[Callable[[index.ReleaseIndex], np.ndarray], np.ndarray]]] = {}
 
 
-def _doc_mask(ix: index.ReleaseIndex, name: str, build: Callable[[index.ReleaseIndex], np.ndarray]) -> np.ndarray:
-    """An array over a release index's documents (a mask, term pairs, weights), computed once per index."""
-    got = _masks.get(id(ix))
+def _doc_array(ix: index.ReleaseIndex, build: Callable[[index.ReleaseIndex], np.ndarray]) -> np.ndarray:
+    """What `build` reads off a release index's documents (a mask, term pairs, weights), once per index."""
+    got = _arrays.get(id(ix))
     if got is None or got[0] is not ix:
-        if len(_masks) >= 4:
-            _masks.clear()  # indexes of releases no longer searched are not kept alive
-        got = _masks[id(ix)] = (ix, {})
-    if name not in got[1]:
-        got[1][name] = build(ix)
-    return got[1][name]
+        if len(_arrays) >= 4:
+            _arrays.clear()  # indexes of releases no longer searched are not kept alive
+        got = _arrays[id(ix)] = (ix, {})
+    if build not in got[1]:
+        got[1][build] = build(ix)
+    return got[1][build]
 
 
 def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
@@ -368,9 +369,10 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
     rows: list[tuple[int, int, int]] = []
     if ix.system in PROCEDURE_SYSTEMS:
         return np.zeros((0, 3), dtype=np.int64)  # the convention is ICD-10-CM's ("Kidneys and Bladder" is both)
-    for d, body in enumerate(ix.doc_text):
-        if " and " not in body or ix.doc_kind[d] != TITLE_KIND:
-            continue  # in an inclusion or index term, "and" is literal ("Pins and needles")
+    for d in np.flatnonzero(ix.doc_kind == TITLE_KIND).tolist():  # in other texts "and" is literal ("Pins and needles")
+        body = ix.doc_text[d]
+        if " and " not in body:
+            continue
         m = AND_PAIR.search(index.PARENTHESISED.sub(" ", body.split(" -> ")[0]))
         if m is None:
             continue
@@ -392,10 +394,11 @@ def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
 def _head_terms(ix: index.ReleaseIndex) -> np.ndarray:
     """Each text's first essential word as a term id (-1 if none): a procedure's root operation or main term."""
     heads = np.full(len(ix.doc_text), -1, dtype=np.int64)
+    skip = text.STOP_WORDS | index.NONESSENTIAL
     for d, body in enumerate(ix.doc_text):
-        words = [w for w in text.content_words(body.lower()) if w not in index.NONESSENTIAL]
-        if words:
-            heads[d] = ix.vocab.get(text.stem(words[0]), -1)
+        first = next((w for w in FIRST_WORDS.findall(body[:80].lower()) if w not in skip), None)
+        if first is not None:
+            heads[d] = ix.vocab.get(text.stem(first), -1)
     return heads
 
 
@@ -403,9 +406,12 @@ def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:
     """(document, term) for the essential words a text has only in what it is without ("..., without hemorrhage
     or perforation")."""
     rows: list[tuple[int, int]] = []
-    for d, body in enumerate(ix.doc_text):
-        if "without" not in body.lower() or ix.doc_kind[d] > index.INCLUSION:
-            continue  # in the Alphabetic Index, "without" is a subterm to follow ("Consultation, without complaint")
+    # in the Alphabetic Index, "without" is a subterm to follow ("Consultation, without complaint"): titles and
+    # inclusion terms only
+    for d in np.flatnonzero(ix.doc_kind <= index.INCLUSION).tolist():
+        body = ix.doc_text[d]
+        if "without" not in body and "Without" not in body:
+            continue
         plain = index.PARENTHESISED.sub(" ", body.split(" -> ")[0]).lower()
         rest = {text.stem(w) for w in text.content_words(WITHOUT.sub(" ", plain))}
         stems = {text.stem(w) for m in WITHOUT.finditer(plain) for w in text.content_words(m.group(1))}
@@ -417,7 +423,7 @@ def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
     """Each text's essential weight and word count without the words of what it is without."""
     core = ix.doc_idf_core.astype(np.float64)
     core_n = ix.doc_core_n.astype(np.float64)
-    without = _doc_mask(ix, "without", _without_terms)
+    without = _doc_array(ix, _without_terms)
     np.subtract.at(core, without[:, 0], ix.idf[without[:, 1]])
     np.subtract.at(core_n, without[:, 0], 1.0)
     return np.stack([np.maximum(core, 1e-6), np.maximum(core_n, 1.0)])
@@ -536,6 +542,15 @@ def _superseded(found: dict[tuple[str, str], Candidate]) -> dict[tuple[str, str]
         elif code[0] in "VWXY" and not injury:
             out[key] = "external cause without an injury"
     return out
+
+
+def warm(releases: list[selectors.ReleaseInfo]) -> None:
+    """Work out now what case-to-code reads off each release's texts (otherwise the first note of a process
+    does it: about half a second per system)."""
+    for release in releases:
+        ix = index.release_index(release)
+        for build in DOC_ARRAYS:
+            _doc_array(ix, build)
 
 
 def _semantic(
@@ -665,3 +680,15 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
         key = (f["rule"], f["codes"][0], f["message"].split(":")[0])
         unique.setdefault(key, f)
     return list(unique.values())
+
+
+# what case-to-code reads off a release's texts, once per release index (see `warm`)
+DOC_ARRAYS = (
+    _procedure_heads,
+    _head_terms,
+    _group_docs,
+    _and_pairs,
+    _without_terms,
+    _default_core,
+    _one_word_circumstances,
+)

@@ -185,3 +185,15 @@ def test_what_a_title_is_without_is_its_default() -> None:
     bleeding = case2code.case_to_code(note="Duodenal ulcer with hemorrhage.", use_semantic=False)
     codes = _codes(bleeding["codes"])
     assert codes[0] == "K26.4" and "K26.9" not in codes  # not the code that is "without hemorrhage"
+
+
+def test_warm_reads_each_release_once() -> None:
+    from medcode.codebook import selectors
+    from medcode.search import index
+
+    releases = [selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")]
+    case2code.warm(releases)
+    for release in releases:
+        ix, arrays = case2code._arrays[id(index.release_index(release))]
+        assert ix is index.release_index(release) and set(arrays) == set(case2code.DOC_ARRAYS)
+        assert all(len(a) for a in arrays.values() if a.ndim == 1)  # one entry per document
