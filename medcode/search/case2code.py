@@ -549,7 +549,7 @@ def warm(releases: list[selectors.ReleaseInfo]) -> None:
     does it: about half a second per system)."""
     for release in releases:
         ix = index.release_index(release)
-        for build in DOC_ARRAYS:
+        for build in doc_arrays(ix):
             _doc_array(ix, build)
 
 
@@ -683,12 +683,10 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
 
 
 # what case-to-code reads off a release's texts, once per release index (see `warm`)
-DOC_ARRAYS = (
-    _procedure_heads,
-    _head_terms,
-    _group_docs,
-    _and_pairs,
-    _without_terms,
-    _default_core,
-    _one_word_circumstances,
-)
+DOC_ARRAYS = (_group_docs, _and_pairs, _without_terms, _default_core, _one_word_circumstances)
+PROCEDURE_ARRAYS = (_procedure_heads, _head_terms)  # read only where a code states a procedure's axes
+
+
+def doc_arrays(ix: index.ReleaseIndex) -> tuple[Callable[[index.ReleaseIndex], np.ndarray], ...]:
+    """The builders `_mentions` uses on this release's index."""
+    return DOC_ARRAYS + (PROCEDURE_ARRAYS if ix.system in PROCEDURE_SYSTEMS else ())

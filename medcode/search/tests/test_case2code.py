@@ -195,5 +195,5 @@ def test_warm_reads_each_release_once() -> None:
     case2code.warm(releases)
     for release in releases:
         ix, arrays = case2code._arrays[id(index.release_index(release))]
-        assert ix is index.release_index(release) and set(arrays) == set(case2code.DOC_ARRAYS)
+        assert ix is index.release_index(release) and set(arrays) == set(case2code.doc_arrays(ix))
         assert all(len(a) for a in arrays.values() if a.ndim == 1)  # one entry per document
