@@ -60,6 +60,10 @@ class CaseCode(Schema):
     suggested: bool = Field(
         description="true: an official text of the code is in the note; false: an embedding neighbour to review"
     )
+    incomplete: bool = Field(
+        default=False,
+        description='true: an ICD-10-PCS code given in part, as the index gives it ("BW20"); the coder completes it',
+    )
     evidence: list[Evidence]
 
 

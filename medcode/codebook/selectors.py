@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from medcode.codebook import store
@@ -398,6 +398,64 @@ def pcs_axes(*, concept: ConceptRow) -> list[dict[str, str | None]]:
             }
         )
     return axes
+
+
+PARTIAL_DANGLING = frozenset(["of", "using", "with", "via", "and", "or", "to", "in", "from", "into", "for", "by"])
+
+
+@dataclass(frozen=True)
+class PcsPartial:
+    """An ICD-10-PCS code the Alphabetic Index gives only in part ("BW20"): its table, the values its characters
+    fix, and the codes that complete it."""
+
+    code: str
+    table: ConceptRow
+    fixed: list[dict[str, str | None]]
+    completions: list[ConceptRow]
+
+    @property
+    def title(self) -> str:
+        """What the official titles of all its completions begin with ("Computerized Tomography (CT Scan) of
+        Abdomen", "Resection of Right Testis"); failing that, the table's title and the labels of the characters
+        beyond it ("Medical and Surgical, ..., Resection: Testis, Right")."""
+        words = [c.title.replace(",", " ,").split() for c in self.completions]
+        common: list[str] = []
+        for column in zip(*words, strict=False):
+            if any(w != column[0] for w in column):
+                break
+            common.append(column[0])
+        while common and (common[-1].lower() in PARTIAL_DANGLING or common[-1] == ","):
+            common.pop()
+        if len(common) >= 2:
+            return " ".join(common).replace(" ,", ",")
+        extra = [str(axis["label"]) for axis in self.fixed[3:] if axis["label"]]
+        return f"{self.table.title}: {', '.join(extra)}" if extra else self.table.title
+
+
+def pcs_partial(
+    *, code: str, release: ReleaseInfo | None = None, as_of: dt.date | None = None, limit: int = 200
+) -> PcsPartial | None:
+    """An incomplete ICD-10-PCS code (4 to 6 characters, within one table) that valid codes complete, or None."""
+    norm = normalize(code)
+    if not 4 <= len(norm) <= 6:
+        return None
+    release = release or release_for(system="icd10pcs", as_of=as_of)
+    table = concept_find(system="icd10pcs", code=norm[:3], release=release)
+    if table is None or concept_find(system="icd10pcs", code=norm, release=release) is not None:
+        return None
+    rows = (
+        _db()
+        .execute(
+            f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE release_id = ? AND norm > ? AND norm < ? AND billable"
+            " ORDER BY norm LIMIT ?",
+            (release.id, norm, norm + "\uffff", limit),
+        )
+        .fetchall()
+    )
+    if not rows:
+        return None
+    fixed = pcs_axes(concept=replace(table, code=norm))
+    return PcsPartial(norm, table, fixed, [_concept(r, release) for r in rows])
 
 
 PCS_AXIS_NAMES = {

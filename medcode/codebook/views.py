@@ -59,6 +59,10 @@ def _grouped(notes: list[selectors.NoteRow]) -> list[tuple[str, list[selectors.N
 
 
 def _not_found(request: HttpRequest, *, system: str, code: str, message: str, as_of: object) -> HttpResponse:
+    partial = selectors.pcs_partial(code=code, as_of=as_of) if system == "icd10pcs" else None  # type: ignore[arg-type]
+    if partial is not None:  # the PCS index gives codes in part ("BW20"): the codes that complete it
+        context = {"partial": partial, "system_label": SYSTEM_LABELS[system], "code": code}
+        return render(request, "codebook/partial.html", context)
     suggestions = selectors.concept_suggest(system=system, code=code, as_of=as_of)  # type: ignore[arg-type]
     elsewhere = [c for c in selectors.concept_locate(code=code) if c.system != system]
     history = selectors.concept_history(system=system, code=code)

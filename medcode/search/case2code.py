@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -72,6 +72,8 @@ SCOPE_END = re.compile(
 )
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
+PCS_LENGTH = 7
+PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index gives most often
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
 # a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
@@ -123,6 +125,17 @@ class Candidate:
     evidence: list[Evidence] = field(default_factory=list)
     statuses: set[str] = field(default_factory=set)
     stated: bool = False  # an official text of the code is in the note (not only an embedding neighbour)
+    incomplete: bool = False  # an ICD-10-PCS code given in part, as the index gives it: the coder completes it
+
+
+class Mention(NamedTuple):
+    """An official text a clause states (doc), the concept it leads to and how much it counts."""
+
+    concept: int
+    score: float
+    doc: int
+    via: int | None  # the text that led to a completion of doc's code, when steered
+    partial: str = ""  # an ICD-10-PCS code the note leaves incomplete ("BW20"), suggested as such
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ def clauses(note: str) -> list[Clause]:
     return out
 
 
-def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[int, float, int, int | None]]:
+def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]:
     """(concept, score, doc, via) for the official texts a clause mentions, steered to billable codes."""
     pq = querying.parse(AGE.sub(" ", clause.text), ix.vocab, lex, correct=False)
     if not pq.groups:
@@ -269,8 +282,8 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
     tidy = 0.9 + 0.1 * core[ok] / np.maximum(ix.doc_idf_total[ok], 1e-6)
     score = matched[ok] * cover[ok] ** 2 * index.KIND_WEIGHT[ix.doc_kind[ok]] * tidy
     order = ok[np.argsort(-score, kind="stable")][: PER_CLAUSE * 8]
-    out: list[tuple[int, float, int, int | None]] = []
-    seen: set[int] = set()
+    out: list[Mention] = []
+    seen: set[int | str] = set()
     taken: list[frozenset[int]] = []
     for d in order.tolist():
         # a text whose words are all part of a better text already taken is the same mention, less specific
@@ -307,13 +320,75 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[tuple[in
                 own += 0.02 * core[docs] / np.maximum(ix.doc_idf_total[docs], 1e-6)
                 best = int(np.argmax(own))
                 target, via = int(span[best]), d
-        if target in seen or ix.kinds[target] in GROUP_KINDS:
+        partial = ""
+        if ix.system in PROCEDURE_SYSTEMS:
+            target, partial = _procedure_code(ix, d, said)
+        if (partial or target) in seen or ix.kinds[target] in GROUP_KINDS:
             continue
-        seen.add(target)
-        out.append((target, s, d, via))
+        seen.add(partial or target)
+        out.append(Mention(target, s, d, via, partial))
         if len(out) >= PER_CLAUSE:
             break
     return out
+
+
+def _procedure_code(ix: index.ReleaseIndex, d: int, said: np.ndarray) -> tuple[int, str]:
+    """The ICD-10-PCS code a stated text leads to, or the part of one that the note leaves to complete (ADR 0025).
+
+    The PCS index gives many codes only in part ("Computerized Tomography (CT Scan), Abdomen BW20"; "Hemodialysis,
+    see Performance, Urinary 5A1D"): the coder completes them in the table by what the record says. A completion
+    is taken only when the note says the words that set it apart from the others. A code whose remaining
+    characters are the "none" values has a title without them ("... of Abdomen": no contrast): a note that says
+    nothing of them states the part the codes share, not that code.
+    """
+    c = int(ix.doc_concept[d])
+    lo, hi = int(ix.doc_lo[d]), int(ix.doc_hi[d])
+    if hi - lo > 1:  # an index entry that gives a partial code
+        first, last = ix.norms[lo], ix.norms[hi - 1]  # sorted: what these two share, all in between share
+        shared = next((k for k, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), len(first))
+        prefix = first[:shared]
+    elif ix.doc_kind[d] == TITLE_KIND and len(ix.norms[c]) == PCS_LENGTH:
+        prefix = ix.norms[c][:PCS_BODY_PART]
+        lo, hi = ix.prefix_range(prefix)
+    else:
+        return c, ""
+    span = [k for k in range(lo, min(hi, lo + engine.STEER_RANGE)) if ix.billable[k]]
+    if len(span) < 2:
+        return (span[0] if span else c), ""
+    terms = [_title_terms(ix, k) for k in span]
+    common = frozenset.intersection(*terms)
+    best, best_weight, tie = -1, 0.0, False
+    for k, own in zip(span, terms, strict=True):
+        own = own - common
+        total = sum(float(ix.idf[t]) for t in own)
+        stated = sum(float(ix.idf[t]) for t in own if said[t])
+        if not own or stated < MIN_DOC_COVERAGE * total:
+            continue
+        if stated > best_weight:
+            best, best_weight, tie = k, stated, False
+        elif stated == best_weight:
+            tie = True
+    if best >= 0 and not tie:
+        return best, ""
+    return c, prefix
+
+
+_terms: dict[int, tuple[index.ReleaseIndex, dict[int, frozenset[int]]]] = {}
+
+
+def _title_terms(ix: index.ReleaseIndex, concept: int) -> frozenset[int]:
+    """The essential words of a concept's title, as term ids (once per index and concept)."""
+    got = _terms.get(id(ix))
+    if got is None or got[0] is not ix:
+        if len(_terms) >= 4:
+            _terms.clear()
+        got = _terms[id(ix)] = (ix, {})
+    found = got[1].get(concept)
+    if found is None:
+        plain = index.PARENTHESISED.sub(" ", ix.titles[concept]).lower()
+        stems = {text.stem(w) for w in text.content_words(plain) if w not in index.NONESSENTIAL}
+        found = got[1][concept] = frozenset(ix.vocab[s] for s in stems if s in ix.vocab)
+    return found
 
 
 def _said_as_such(body: str, said: set[str]) -> bool:
@@ -483,10 +558,10 @@ def case_to_code(
             if clause.status in ("history", "family") and ix.system == "icd10cm":
                 z = _history_code(clause, ix)
                 if z is not None:
-                    mentions_z: list[tuple[int, float, int, int | None]] = [(z[0], z[1], int(ix.title_doc[z[0]]), None)]
+                    mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
             if clause.status == "history" and clause.cue in HISTORY_LIST_CUES and ix.system == "icd10cm":
-                carried = [m for m in mentions if _still_present(ix.codes[m[0]], ix.titles[m[0]])]
+                carried = [m for m in mentions if _still_present(ix.codes[m.concept], ix.titles[m.concept])]
                 _add(found, ix, clause, carried, status="current", reason_prefix=CHRONIC_REASON)
                 mentions = [m for m in mentions if m not in carried]
             target = found if clause.status == "current" else excluded
@@ -600,6 +675,7 @@ def _as_dict(c: Candidate) -> dict[str, Any]:
         "billable": c.billable,
         "score": round(c.score, 3),
         "suggested": c.stated,
+        "incomplete": c.incomplete,
         "evidence": [e.as_dict() for e in c.evidence[:5]],
     }
 
@@ -608,15 +684,19 @@ def _add(
     into: dict[tuple[str, str], Candidate],
     ix: index.ReleaseIndex,
     clause: Clause,
-    mentions: list[tuple[int, float, int, int | None]],
+    mentions: list[Mention],
     *,
     status: str,
     reason_prefix: str = "",
 ) -> None:
-    for rank_no, (concept, score, doc, via) in enumerate(mentions):
-        key = (ix.system, ix.codes[concept])
+    for rank_no, (concept, score, doc, via, partial) in enumerate(mentions):
+        key = (ix.system, partial or ix.codes[concept])
         cand = into.get(key)
-        if cand is None:
+        if cand is None and partial:
+            found = selectors.pcs_partial(code=partial, release=ix.release)
+            title = found.title if found else ix.titles[concept]
+            cand = into[key] = Candidate(ix.system, partial, title, False, incomplete=True)
+        elif cand is None:
             cand = into[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
         source = via if via is not None else doc
         kind = index.KIND_NAMES[int(ix.doc_kind[source])]
@@ -636,6 +716,18 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
         try:
             detail = selectors.concept_detail(system=system, code=code, as_of=as_of)
         except ApplicationError:
+            partial = selectors.pcs_partial(code=code, as_of=as_of) if system == "icd10pcs" else None
+            if partial is not None:
+                shown = ", ".join(c.code for c in partial.completions[:4])
+                more = ", ..." if len(partial.completions) > 4 else ""
+                findings.append(
+                    {
+                        "rule": "incomplete",
+                        "codes": [code],
+                        "message": f"{code} is incomplete: choose one of its {len(partial.completions)} codes"
+                        f" ({shown}{more}) by what the record says",
+                    }
+                )
             continue
         c = detail.concept
         if not c.billable and system in ("icd10cm", "icd10pcs"):

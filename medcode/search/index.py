@@ -69,6 +69,8 @@ UNSPECIFIED_WHAT = re.compile(
 TITLE_EXCEPT = re.compile(r",?\s*\bexcept\b[^,;]*", re.I)
 # ... nor the default a text spells out ("Duodenal ulcer, unspecified as acute or chronic", "Chronic or unspecified
 # duodenal ulcer", "not intractable"); what a text is "without" is case-to-code's to weigh (it steers search)
+# a PCS "see" reference that ends with the code it leads to ("Performance, Urinary 5A1D"): its words, its code
+SEE_CODE = re.compile(r"^(.*?)\s+([0-9A-HJ-NP-Z]{3,7})$")
 DEFAULT_SPELLED_OUT = re.compile(r"\bunspecified as\b[^,;]*|\bnot intractable\b|\b[a-z]+ or unspecified\b", re.I)
 
 
@@ -176,7 +178,7 @@ def _index_docs(
 
     for r in newest.values():
         rows = db.execute(
-            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod FROM index_term"
+            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod, see FROM index_term"
             " WHERE release_id = ? ORDER BY term_id",
             (r.id,),
         ).fetchall()
@@ -194,6 +196,14 @@ def _index_docs(
                     hit = resolve(value)
                     if hit:
                         out.append((kind, *hit, path_words))
+            if kind == PCS_INDEX and row["see"]:
+                # the ICD-10-PCS index names the code in its "see" references: "Hemodialysis, see Performance,
+                # Urinary 5A1D"; "Adenoidectomy, see Excision, Adenoids 0CBQ; Resection, Adenoids 0CTQ"
+                for target in row["see"].split(";"):
+                    m = SEE_CODE.search(target.strip())
+                    hit = resolve(m.group(2)) if m and any(ch.isdigit() for ch in m.group(2)) else None
+                    if m and hit:
+                        out.append((kind, *hit, f"{path_words} (see {m.group(1).rstrip(', ')})"))
             if row["cells"]:
                 for column, value in json.loads(row["cells"]).items():
                     hit = resolve(value) if value else None
@@ -368,7 +378,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 8  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 9  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -77,3 +77,16 @@ def test_what_changed_between_fy2025_and_fy2026() -> None:
         selectors.concept_find(system="icd10cm", code=a["code"], release=selectors.release_for(system="icd10cm"))
         for a in changes["added"][:50]
     )
+
+
+def test_an_incomplete_pcs_code_lists_what_completes_it() -> None:
+    partial = selectors.pcs_partial(code="bw20")
+    assert partial is not None and partial.code == "BW20" and partial.table.code == "BW2"
+    assert len(partial.completions) == 7 and all(c.code.startswith("BW20") and c.billable for c in partial.completions)
+    assert partial.title == "Computerized Tomography (CT Scan) of Abdomen"
+    assert selectors.pcs_partial(code="5A1D") is not None
+    # a whole code, a table, a prefix no code completes, and an ICD-10-CM-shaped code are not partial PCS codes
+    assert selectors.pcs_partial(code="BW20ZZZ") is None
+    assert selectors.pcs_partial(code="BW2") is None
+    assert selectors.pcs_partial(code="BW2Q") is None
+    assert selectors.pcs_partial(code="E11.9") is None

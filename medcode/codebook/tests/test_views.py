@@ -111,3 +111,13 @@ def test_search_goes_straight_to_an_exact_code_and_lists_words(client: Client) -
 def test_unknown_page_is_a_friendly_404(client: Client) -> None:
     response = client.get("/no/such/page/")
     assert response.status_code == 404 and "There is no page at this address" in response.content.decode()
+
+
+def test_an_incomplete_pcs_code_page_lists_the_codes_that_complete_it(client: Client) -> None:
+    # where the PCS index leads ("Computerized Tomography (CT Scan), Abdomen BW20"), not a "not found" page
+    response = client.get("/codes/icd10pcs/BW20/")
+    html = response.content.decode()
+    assert response.status_code == 200 and "is an incomplete ICD-10-PCS code" in html
+    assert html.count('href="/codes/icd10pcs/BW20') == 7 and 'href="/codes/icd10pcs/BW2/"' in html
+    # a prefix that no code completes is still not found
+    assert client.get("/codes/icd10pcs/BW2Q/").status_code == 404

@@ -197,3 +197,32 @@ def test_warm_reads_each_release_once() -> None:
         ix, arrays = case2code._arrays[id(index.release_index(release))]
         assert ix is index.release_index(release) and set(arrays) == set(case2code.doc_arrays(ix))
         assert all(len(a) for a in arrays.values() if a.ndim == 1)  # one entry per document
+
+
+def test_a_procedure_the_note_does_not_describe_fully_is_given_in_part() -> None:
+    # "Computerized Tomography (CT Scan), Abdomen BW20" in the PCS index: the contrast is the coder's to choose,
+    # not "none" because the note did not say it
+    found = case2code.case_to_code(note="An abdominal computed tomography was performed.", use_semantic=False)
+    pcs = [c for c in found["codes"] if c["system"] == "icd10pcs"]
+    assert [c["code"] for c in pcs] == ["BW20"]
+    assert pcs[0]["incomplete"] and not pcs[0]["billable"]
+    assert pcs[0]["title"] == "Computerized Tomography (CT Scan) of Abdomen"  # what its codes' titles share
+    check = next(v for v in found["validation"] if v["rule"] == "incomplete")
+    assert check["codes"] == ["BW20"] and "7 codes" in check["message"] and "BW2000Z, BW200ZZ" in check["message"]
+    # the words that set one completion apart select it
+    told = case2code.case_to_code(note="CT of the abdomen with low osmolar contrast.", use_semantic=False)
+    assert "BW201ZZ" in _codes(told["codes"]) and "BW20" not in _codes(told["codes"])
+    # a code the index gives whole stays whole
+    whole = case2code.case_to_code(note="A colonoscopy showed diverticula.", use_semantic=False)
+    assert "0DJD8ZZ" in _codes(whole["codes"])
+
+
+def test_the_codes_of_pcs_see_references_are_followed() -> None:
+    # "Hemodialysis, see Performance, Urinary 5A1D"; "Mechanical ventilation, see Performance, Respiratory 5A19"
+    found = case2code.case_to_code(note="He required mechanical ventilation and hemodialysis.", use_semantic=False)
+    pcs = {c["code"]: c for c in found["codes"] if c["system"] == "icd10pcs"}
+    assert {"5A19", "5A1D"} <= set(pcs)
+    assert pcs["5A1D"]["title"] == "Performance of Urinary Filtration"
+    assert "see Performance, Urinary" in pcs["5A1D"]["evidence"][0]["matched"]
+    # a plain word is no "see" reference's code ("Radiography, see Plain Radiography")
+    assert all(c["code"][0].isalnum() for c in found["codes"])
