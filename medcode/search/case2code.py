@@ -73,6 +73,9 @@ SCOPE_END = re.compile(
 # a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 PCS_LENGTH = 7
+# PCS index terms of the vital signs every examination records: findings, not procedures (UHDDS reports
+# significant procedures)
+VITAL_SIGNS = ("blood pressure", "bp (blood pressure)")
 PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index gives most often
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
@@ -260,6 +263,8 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
         # Region, Right" from "the right inguinal region"
         heads = _doc_array(ix, _head_terms)[ok]
         ok = ok[(heads >= 0) & said[np.maximum(heads, 0)]]
+        # ... and a vital sign a note reports is an examination finding, not a procedure to code
+        ok = ok[~_doc_array(ix, _vital_signs)[ok]]
     # a one-word procedure or index term ("Isolation", "Dependence (on)") must be said as such, not as another word
     # of the same stem ("was isolated from the culture", "dependent for basic functions")
     one_word = (ix.doc_core_n[ok] < 2) & ((ix.doc_kind[ok] > index.INCLUSION) | (ix.system in PROCEDURE_SYSTEMS))
@@ -429,6 +434,14 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     }
     mask = np.zeros(len(ix.doc_text), dtype=bool)
     mask[[d for d in terms.tolist() if ix.doc_text[d] in heads]] = True
+    return mask
+
+
+def _vital_signs(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents are PCS index entries for a vital sign ("Blood pressure, see Measurement, Arterial 4A03")."""
+    mask = np.zeros(len(ix.doc_text), dtype=bool)
+    for d in np.flatnonzero(ix.doc_kind == index.PCS_INDEX).tolist():
+        mask[d] = ix.doc_text[d].lower().startswith(VITAL_SIGNS)
     return mask
 
 
@@ -776,7 +789,7 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
 
 # what case-to-code reads off a release's texts, once per release index (see `warm`)
 DOC_ARRAYS = (_group_docs, _and_pairs, _without_terms, _default_core, _one_word_circumstances)
-PROCEDURE_ARRAYS = (_procedure_heads, _head_terms)  # read only where a code states a procedure's axes
+PROCEDURE_ARRAYS = (_procedure_heads, _head_terms, _vital_signs)  # read only where a code states a procedure's axes
 
 
 def doc_arrays(ix: index.ReleaseIndex) -> tuple[Callable[[index.ReleaseIndex], np.ndarray], ...]:

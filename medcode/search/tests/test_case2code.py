@@ -224,5 +224,8 @@ def test_the_codes_of_pcs_see_references_are_followed() -> None:
     assert {"5A19", "5A1D"} <= set(pcs)
     assert pcs["5A1D"]["title"] == "Performance of Urinary Filtration"
     assert "see Performance, Urinary" in pcs["5A1D"]["evidence"][0]["matched"]
+    # the vital signs of an examination are findings ("Blood pressure, see Measurement, Arterial 4A03")
+    vitals = case2code.case_to_code(note="Blood pressure 120/80 mmHg, heart rate 80 bpm.", use_semantic=False)
+    assert not [c for c in vitals["codes"] if c["system"] == "icd10pcs"]
     # a plain word is no "see" reference's code ("Radiography, see Plain Radiography")
     assert all(c["code"][0].isalnum() for c in found["codes"])
