@@ -400,6 +400,7 @@ def _said_as_such(body: str, said: set[str]) -> bool:
     """Whether the word of a one-word text is among the clause's words, as such or in the plural."""
     words = [w for w in text.content_words(index.PARENTHESISED.sub(" ", body).lower()) if w not in index.NONESSENTIAL]
     plurals = {f"{w}s" for w in words} | {f"{w[:-1]}ies" for w in words if w.endswith("y")}
+    said = said | {text.american(w) for w in said}  # "oedema" says "Edema"
     return any(w in said for w in words) or bool(plurals & said)
 
 

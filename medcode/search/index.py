@@ -378,7 +378,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 9  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 10  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

@@ -121,11 +121,42 @@ def words(text: str) -> list[str]:
     return out
 
 
+# British spellings of medical words, as the official (American) texts spell them: "oedema", "haematuria",
+# "anaemia", "oesophagus", "diarrhoea", "paediatric", "tumour", "centre", "localised", "paralysed"
+BRITISH = [
+    (re.compile(pattern), american)
+    for pattern, american in (
+        (r"aem", "em"),
+        (r"paed", "ped"),
+        (r"(?<=[a-z])aec", "ec"),
+        (r"anaes", "anes"),
+        (r"^aet", "et"),
+        (r"(?<=[hn])oea", "ea"),
+        (r"^oe(?=[ds])", "e"),
+        (r"foet", "fet"),
+        (r"amoeb", "ameb"),
+        (r"^coel", "cel"),
+        (r"(tum|behavi|lab|col|hum|od|vap)our", r"\1or"),
+        (r"^(cent|fib|lit|met|calib)re(s?)$", r"\1er\2"),
+        (r"(al|il|ter|un)is(e|ed|es|ing|ation|ations)$", r"\1iz\2"),
+        (r"lys(e|ed|es|ing)$", r"lyz\1"),
+    )
+]
+
+
+def american(word: str) -> str:
+    """A lower-case word in American spelling (British medical spellings mapped; other words unchanged)."""
+    for pattern, replacement in BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The stem of one lower-case word (Snowball English); numbers and codes stay as they are."""
+    """The stem of one lower-case word (Snowball English, American spelling); numbers and codes stay as they are."""
     if not word.isalpha() or len(word) <= 3:
         return word
+    word = american(word)
     if word.endswith("itis"):
         return word  # inflammation of the part, not the part: "sinusitis" is not "sinus", "cervicitis" not "cervical"
     return str(_stemmer.stemWord(word))

@@ -229,3 +229,9 @@ def test_the_codes_of_pcs_see_references_are_followed() -> None:
     assert not [c for c in vitals["codes"] if c["system"] == "icd10pcs"]
     # a plain word is no "see" reference's code ("Radiography, see Plain Radiography")
     assert all(c["code"][0].isalnum() for c in found["codes"])
+
+
+def test_british_spellings_are_coded() -> None:
+    found = case2code.case_to_code(note="Haematuria and anaemia. Oedema of both legs. Diarrhoea.", use_semantic=False)
+    assert {"R31.9", "D64.9", "R19.7"} <= set(_codes(found["codes"]))
+    assert any(c.startswith("R60") for c in _codes(found["codes"]))

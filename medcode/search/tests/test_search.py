@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import shared_file
 from medcode.codebook import store
 from medcode.core.errors import ApplicationError
-from medcode.search import autocomplete, services
+from medcode.search import autocomplete, services, text
 
 
 def codes_of(query: str, **kw: object) -> list[str]:
@@ -44,6 +44,45 @@ def test_words_abbreviations_and_misspellings() -> None:
     assert codes_of("plaque psoraisis", limit=3)[0] == "L40.0"
     result = services.search(query="intraspinal abcess")
     assert result["corrections"] == {"abcess": "abscess"} and result["results"][0]["code"] == "G06.1"
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("oedema", "edema"),
+        ("haematuria", "hematuria"),
+        ("leukaemia", "leukemia"),
+        ("ischaemic", "ischemic"),
+        ("oesophageal", "esophageal"),
+        ("diarrhoea", "diarrhea"),
+        ("paediatric", "pediatric"),
+        ("gynaecology", "gynecology"),
+        ("anaesthesia", "anesthesia"),
+        ("foetal", "fetal"),
+        ("coeliac", "celiac"),
+        ("tumours", "tumors"),
+        ("behaviour", "behavior"),
+        ("centre", "center"),
+        ("localised", "localized"),
+        ("hospitalisation", "hospitalization"),
+        ("paralysed", "paralyzed"),
+        # words that only look British stay as they are
+        ("disease", "disease"),
+        ("arise", "arise"),
+        ("hour", "hour"),
+        ("course", "course"),
+        ("syphilis", "syphilis"),
+        ("toe", "toe"),
+    ],
+)
+def test_british_spellings_are_read_as_the_official_american_ones(british: str, american: str) -> None:
+    assert text.american(british) == american and text.stem(british) == text.stem(american)
+
+
+def test_british_spellings_find_the_code() -> None:
+    assert codes_of("oedema", limit=1) == ["R60.9"]
+    assert "K21.9" in codes_of("gastro-oesophageal reflux disease without oesophagitis", limit=3)
+    assert codes_of("iron deficiency anaemia", limit=1) == ["D50.9"]
 
 
 def test_laterality_and_encounter_steer_to_the_billable_code() -> None:
