@@ -80,6 +80,19 @@ def test_case_to_code_page(page) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(SCREENSHOTS / "case2code.png"), full_page=True)
 
 
+def test_an_incomplete_procedure_code_leads_to_its_completions(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/case2code/")
+    page.fill("#note", "An abdominal computed tomography was performed.")
+    page.click("button:text('Suggest codes')")
+    row = page.locator("table.case-codes tr", has=page.locator("a:text-is('BW20')"))
+    assert row.locator(".badge:text('incomplete')").count() == 1
+    assert page.locator(".checks li:has-text('BW20 is incomplete')").count() == 1
+    row.locator("a:text-is('BW20')").click()
+    page.wait_for_selector("table.partial-completions")
+    assert "BW20 is an incomplete ICD-10-PCS code" in page.locator("h1").inner_text()
+    assert page.locator("table.partial-completions td.code a").count() == 7
+
+
 def test_index_page_and_every_field_labelled(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/index/")
     assert page.locator("h1").inner_text() == "Alphabetic Index"
