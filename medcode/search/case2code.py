@@ -70,13 +70,12 @@ SCOPE_END = re.compile(
     r"secondary to|caused by|presents?|presented|presenting|revealed|showed|shows|consistent with|compatible with)\b",
     re.I,
 )
-# a negation cue that is itself part of an official term ("without complication", "no mention") does not negate
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 PCS_LENGTH = 7
+PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index gives most often
 # PCS index terms of the vital signs every examination records: findings, not procedures (UHDDS reports
 # significant procedures)
 VITAL_SIGNS = ("blood pressure", "bp (blood pressure)")
-PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index gives most often
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
 # a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
@@ -208,7 +207,8 @@ def clauses(note: str) -> list[Clause]:
 
 
 def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]:
-    """(concept, score, doc, via) for the official texts a clause mentions, steered to billable codes."""
+    """The official texts a clause mentions, steered to billable codes (or, for a procedure the clause does not
+    describe fully, to the partial code its codes share)."""
     pq = querying.parse(AGE.sub(" ", clause.text), ix.vocab, lex, correct=False)
     if not pq.groups:
         return []
