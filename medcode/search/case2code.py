@@ -67,7 +67,16 @@ CUES: dict[str, re.Pattern[str]] = {
 # else ("no abnormalities and an epididymal cyst", "no fever, which ...", "negative for X due to Y")
 SCOPE_END = re.compile(
     r"\b(?:and|with|showing|revealing)\s+(?:a|an|the|some|signs? of|presence of)\b|\b(?:which|who|because|due to|"
-    r"secondary to|caused by|presents?|presented|presenting|revealed|showed|shows|consistent with|compatible with)\b",
+    r"secondary to|caused by|presents?|presented|presenting|revealed|showed|shows|consistent with|compatible with|"
+    r"(?:was|is) admitted|consult(?:s|ed)|comes|came|complain(?:s|ed|ing))\b"
+    # "no (personal) history of interest" (nothing relevant in the past history): what follows is the present
+    r"|(?<=history )of interest\b",
+    re.I,
+)
+# "a 3-day history of", "a two-week history of": how long a present complaint has lasted, not the past history
+DURATION = re.compile(
+    r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)[- ]"
+    r"(?:hours?|days?|weeks?|months?|years?)['\u2019]?[- ]?$",
     re.I,
 )
 PROCEDURE_SYSTEMS = ("icd10pcs",)
@@ -175,7 +184,11 @@ def clauses(note: str) -> list[Clause]:
             # a cue governs the rest of its clause; text before the first cue keeps the clause's status
             found: list[tuple[int, int, str]] = []
             for status in ("family", "history", "uncertain", "negated"):
-                found += [(cue.start(), cue.end(), status) for cue in CUES[status].finditer(piece)]
+                found += [
+                    (cue.start(), cue.end(), status)
+                    for cue in CUES[status].finditer(piece)
+                    if not (status == "history" and DURATION.search(piece, 0, cue.start()))
+                ]
             found.sort()
             cuts: list[tuple[int, str, str]] = []
             last_end = -1
@@ -196,7 +209,7 @@ def clauses(note: str) -> list[Clause]:
                 out.append(Clause(piece[: cuts[0][0]], start, "current"))
             for k, (at, status, cue) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
-                stop = SCOPE_END.search(piece, at + 1, end) if status in ("negated", "uncertain") else None
+                stop = SCOPE_END.search(piece, at + 1, end)
                 if stop is not None and piece[stop.start() : end].strip():
                     # the cue's scope ends here; the rest is current again
                     out.append(Clause(piece[at : stop.start()], start + at, status, cue))

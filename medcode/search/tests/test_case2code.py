@@ -235,3 +235,25 @@ def test_british_spellings_are_coded() -> None:
     found = case2code.case_to_code(note="Haematuria and anaemia. Oedema of both legs. Diarrhoea.", use_semantic=False)
     assert {"R31.9", "D64.9", "R19.7"} <= set(_codes(found["codes"]))
     assert any(c.startswith("R60") for c in _codes(found["codes"]))
+
+
+def test_how_long_a_complaint_has_lasted_is_not_past_history() -> None:
+    statuses = [
+        (c.text.strip(), c.status) for c in case2code.clauses("She presented with a 10-day history of headache.")
+    ]
+    assert statuses == [("She presented with a 10-day history of headache.", "current")]
+    found = case2code.case_to_code(note="He came with a three-week history of cough.", use_semantic=False)
+    assert "R05.9" in _codes(found["codes"])
+    # a past medical history stays one
+    past = case2code.case_to_code(note="A 60-year-old man with a history of cough.", use_semantic=False)
+    assert "R05.9" not in _codes(past["codes"]) and "R05.9" in _codes(past["excluded"])
+
+
+def test_the_present_after_a_history_or_a_denial_is_current() -> None:
+    note = (
+        "A 67-year-old man with a history of hiatal hernia who came to the clinic for hematuria. "
+        "A woman with no personal history of interest was admitted with acute pancreatitis."
+    )
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    assert {"R31.9", "K85.90"} <= set(_codes(found["codes"]))
+    assert "K44.9" in _codes(found["excluded"])  # the hiatal hernia is still past history
