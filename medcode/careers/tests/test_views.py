@@ -63,6 +63,10 @@ def test_rest_jobs(client: Client) -> None:
     assert body["count"] == 1 and body["results"][0]["id"] == job.pk
     assert client.get(f"/api/v1/jobs/{job.pk}").json()["title"] == job.title
     assert client.get("/api/v1/jobs/999999").status_code == 404
+    # a NUL character in a filter is read as a space, never sent to the database (PostgreSQL refuses it)
+    fuzzed = client.get("/api/v1/jobs?location=%00%1F&q=%00coder&credential=CCS")
+    assert fuzzed.status_code == 200 and isinstance(fuzzed.json()["count"], int)
+    assert client.get("/jobs/?location=%00").status_code == 200
 
 
 def test_apply_and_the_employer_sees_the_applicant(client: Client) -> None:
