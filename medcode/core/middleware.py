@@ -4,11 +4,16 @@ page (or JSON for API paths)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 from medcode.core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 
 class ApplicationErrorMiddleware:
@@ -58,9 +63,7 @@ class NulCharacterMiddleware:
         return self.get_response(request)
 
 
-def _without_nul(params: QueryDict) -> QueryDict:
-    cleaned = QueryDict(mutable=True)
-    for key, values in params.lists():
-        cleaned.setlist(key.replace(NUL, " "), [value.replace(NUL, " ") for value in values])
-    cleaned._mutable = False
-    return cleaned
+def _without_nul(params: QueryDict) -> _ImmutableQueryDict:
+    """The same parameters (an immutable QueryDict), each NUL a space."""
+    pairs = [(key.replace(NUL, " "), value.replace(NUL, " ")) for key, values in params.lists() for value in values]
+    return QueryDict(urlencode(pairs))
