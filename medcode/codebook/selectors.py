@@ -410,8 +410,12 @@ class PcsPartial:
 
     code: str
     table: ConceptRow
-    fixed: list[dict[str, str | None]]
     completions: list[ConceptRow]
+
+    @property
+    def fixed(self) -> list[dict[str, str | None]]:
+        """Each character it has: its axis and the value's label (see `pcs_axes`)."""
+        return pcs_axes(concept=replace(self.table, code=self.code))
 
     @property
     def title(self) -> str:
@@ -454,8 +458,7 @@ def pcs_partial(
     )
     if not rows:
         return None
-    fixed = pcs_axes(concept=replace(table, code=norm))
-    return PcsPartial(norm, table, fixed, [_concept(r, release) for r in rows])
+    return PcsPartial(norm, table, [_concept(r, release) for r in rows])
 
 
 PCS_AXIS_NAMES = {

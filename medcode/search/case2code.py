@@ -391,22 +391,27 @@ def _procedure_code(ix: index.ReleaseIndex, d: int, said: np.ndarray) -> tuple[i
     return c, prefix
 
 
-_terms: dict[int, tuple[index.ReleaseIndex, dict[int, frozenset[int]]]] = {}
-
-
 def _title_terms(ix: index.ReleaseIndex, concept: int) -> frozenset[int]:
     """The essential words of a concept's title, as term ids (once per index and concept)."""
-    got = _terms.get(id(ix))
-    if got is None or got[0] is not ix:
-        if len(_terms) >= 4:
-            _terms.clear()
-        got = _terms[id(ix)] = (ix, {})
-    found = got[1].get(concept)
-    if found is None:
+    cache = _cache(ix)
+    key = ("title terms", concept)
+    if key not in cache:
         plain = index.PARENTHESISED.sub(" ", ix.titles[concept]).lower()
         stems = {text.stem(w) for w in text.content_words(plain) if w not in index.NONESSENTIAL}
-        found = got[1][concept] = frozenset(ix.vocab[s] for s in stems if s in ix.vocab)
+        cache[key] = frozenset(ix.vocab[s] for s in stems if s in ix.vocab)
+    found: frozenset[int] = cache[key]
     return found
+
+
+def _partial_title(ix: index.ReleaseIndex, code: str) -> str:
+    """The title of a partial PCS code (what its codes' titles share), once per index and code."""
+    cache = _cache(ix)
+    key = ("partial title", code)
+    if key not in cache:
+        found = selectors.pcs_partial(code=code, release=ix.release)
+        cache[key] = found.title if found else code
+    title: str = cache[key]
+    return title
 
 
 def _said_as_such(body: str, said: set[str]) -> bool:
@@ -422,19 +427,26 @@ def _still_present(code: str, title: str) -> bool:
     return not code.startswith(NOT_CARRIED) and not ACUTE.search(title) and classifiers.is_chronic(code)
 
 
-_arrays: dict[int, tuple[index.ReleaseIndex, dict[Callable[[index.ReleaseIndex], np.ndarray], np.ndarray]]] = {}
+_caches: dict[int, tuple[index.ReleaseIndex, dict[Any, Any]]] = {}
+
+
+def _cache(ix: index.ReleaseIndex) -> dict[Any, Any]:
+    """What case-to-code works out once per release index (document arrays, title words, partial codes' titles)."""
+    got = _caches.get(id(ix))
+    if got is None or got[0] is not ix:
+        if len(_caches) >= 4:
+            _caches.clear()  # indexes of releases no longer searched are not kept alive
+        got = _caches[id(ix)] = (ix, {})
+    return got[1]
 
 
 def _doc_array(ix: index.ReleaseIndex, build: Callable[[index.ReleaseIndex], np.ndarray]) -> np.ndarray:
     """What `build` reads off a release index's documents (a mask, term pairs, weights), once per index."""
-    got = _arrays.get(id(ix))
-    if got is None or got[0] is not ix:
-        if len(_arrays) >= 4:
-            _arrays.clear()  # indexes of releases no longer searched are not kept alive
-        got = _arrays[id(ix)] = (ix, {})
-    if build not in got[1]:
-        got[1][build] = build(ix)
-    return got[1][build]
+    cache = _cache(ix)
+    if build not in cache:
+        cache[build] = build(ix)
+    found: np.ndarray = cache[build]
+    return found
 
 
 def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
@@ -720,9 +732,7 @@ def _add(
         key = (ix.system, partial or ix.codes[concept])
         cand = into.get(key)
         if cand is None and partial:
-            found = selectors.pcs_partial(code=partial, release=ix.release)
-            title = found.title if found else ix.titles[concept]
-            cand = into[key] = Candidate(ix.system, partial, title, False, incomplete=True)
+            cand = into[key] = Candidate(ix.system, partial, _partial_title(ix, partial), False, incomplete=True)
         elif cand is None:
             cand = into[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
         source = via if via is not None else doc
