@@ -69,9 +69,9 @@ UNSPECIFIED_WHAT = re.compile(
 TITLE_EXCEPT = re.compile(r",?\s*\bexcept\b[^,;]*", re.I)
 # ... nor the default a text spells out ("Duodenal ulcer, unspecified as acute or chronic", "Chronic or unspecified
 # duodenal ulcer", "not intractable"); what a text is "without" is case-to-code's to weigh (it steers search)
+DEFAULT_SPELLED_OUT = re.compile(r"\bunspecified as\b[^,;]*|\bnot intractable\b|\b[a-z]+ or unspecified\b", re.I)
 # a PCS "see" reference that ends with the code it leads to ("Performance, Urinary 5A1D"): its words, its code
 SEE_CODE = re.compile(r"^(.*?)\s+([0-9A-HJ-NP-Z]{3,7})$")
-DEFAULT_SPELLED_OUT = re.compile(r"\bunspecified as\b[^,;]*|\bnot intractable\b|\b[a-z]+ or unspecified\b", re.I)
 
 
 @dataclass
