@@ -15,6 +15,8 @@ STEER_RANGE = 6000  # at most this many completions of one document
 MIN_COVERAGE = 0.3  # a document must match at least this share of the query's weight
 RELATIVE_COVERAGE = 0.6  # ... and at least this share of what the best document matches
 DENSE_SHARE = 8  # postings over 1/8 of the documents: score every document rather than the union
+DEFAULT_LIKE_NUDGE = 0.002  # among completions, "unspecified" / "without complication" titles go a little first
+BOUND_SLACK = 1e-6  # float32 weights summed in another order: the bound is kept above any rounding
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,17 @@ def _group_vector(
     return vec, places[0] if len(places) == 1 else np.concatenate(places)
 
 
-def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
-    """Per touched document: summed term score and matched query weight; and the query's total weight.
+@dataclass(frozen=True)
+class _Terms:
+    """The query's groups as one release knows them: each group's alternatives (term id, factor) and weight,
+    and the query's total weight (words the release does not know count against coverage)."""
 
-    Only documents holding at least one query word are scored (a sparse union of the postings): the
-    release has hundreds of thousands of documents, a typed prefix touches a few thousand.
-    """
-    groups: list[tuple[querying.Group, list[tuple[int, float]]]] = []
+    groups: list[tuple[querying.Group, list[tuple[int, float]], float]]
+    total: float
+
+
+def _terms(ix: ReleaseIndex, pq: querying.ParsedQuery) -> _Terms:
+    groups: list[tuple[querying.Group, list[tuple[int, float]], float]] = []
     total = 0.0
     for g in pq.groups:
         alts = [(ix.vocab[s], f) for s, f in g.alternatives.items() if s in ix.vocab]
@@ -106,7 +112,44 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
             if not any(ch.isdigit() for w in g.words for ch in w) and not g.steering:
                 total += querying.UNKNOWN_IDF
             continue
-        groups.append((g, alts))
+        # a word being typed weighs as its commonest completion; steering words weigh half
+        weight = min(float(ix.idf[t]) for t, _ in alts) if g.prefix else max(float(ix.idf[t]) for t, _ in alts)
+        if g.steering:
+            weight *= 0.5
+        groups.append((g, alts, weight))
+    for _, _, weight in groups:  # added after the unknown words, as the scores have always summed them
+        total += weight
+    return _Terms(groups, total)
+
+
+def best_possible(ix: ReleaseIndex, terms: _Terms) -> float:
+    """A score no hit of this release can exceed for the query (its documents' final scores and the
+    completions they steer to): every group matched at its greatest posting weight, full coverage of
+    the known words, the heaviest document kind. A release that cannot reach the scores already found
+    elsewhere need not be ranked.
+    """
+    if terms.total <= 0 or not terms.groups:
+        return 0.0
+    top = ix.post_w_max
+    score = 0.0
+    known = 0.0
+    for g, alts, weight in terms.groups:
+        common = min(float(ix.idf[t]) for t, _ in alts)
+        score += max(float(top[t]) * (common if g.prefix else float(ix.idf[t])) * f for t, f in alts)
+        known += weight
+    coverage = known / terms.total
+    # completions score at most their leading document's score, times the "default-like" nudge
+    return score * coverage * coverage * float(KIND_WEIGHT.max()) * (1 + DEFAULT_LIKE_NUDGE) * (1 + BOUND_SLACK)
+
+
+def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery, terms: _Terms | None = None) -> Scored:
+    """Per touched document: summed term score and matched query weight; and the query's total weight.
+
+    Only documents holding at least one query word are scored (a sparse union of the postings): the
+    release has hundreds of thousands of documents, a typed prefix touches a few thousand.
+    """
+    terms = terms or _terms(ix, pq)
+    groups = [(g, alts) for g, alts, _ in terms.groups]
     parts = [ix.postings(t)[0] for _, alts in groups for t, _ in alts]
     n = len(ix.doc_text)
     position: np.ndarray | None = None
@@ -124,18 +167,12 @@ def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery) -> Scored:
         docs = np.zeros(0, dtype=np.intp)
     score = np.zeros(docs.size, dtype=np.float64)
     matched = np.zeros(docs.size, dtype=np.float64)
-    for g, alts in groups:
-        weight = max(float(ix.idf[t]) for t, _ in alts)
-        if g.prefix:
-            weight = min(float(ix.idf[t]) for t, _ in alts)
-        if g.steering:
-            weight *= 0.5
+    for g, alts, weight in terms.groups:
         vec, places = _group_vector(ix, alts, docs, position, same_idf=g.prefix)
         score += vec
         # the documents with a posting (every posting weighs more than 0), once each however often named
         matched[places] += weight
-        total += weight
-    return Scored(ix, docs, score, matched, total)
+    return Scored(ix, docs, score, matched, terms.total)
 
 
 _EMPTY_INT = np.zeros(0, dtype=np.int64)
@@ -173,7 +210,7 @@ def _completions(
     share = np.zeros_like(own)
     np.divide(own, top_own, out=share, where=top_own > 0)
     combined = score[lead][seg] * (0.7 + 0.3 * share)
-    combined = combined * (1 + 0.002 * ix.default_like[span])
+    combined = combined * (1 + DEFAULT_LIKE_NUDGE * ix.default_like[span])
     # among equals, the code the index names without more words: "unspecified" and shorter titles
     order = np.lexsort((np.arange(span.size), -combined, seg))
     place = np.arange(span.size) - start_of[seg[order]]
@@ -189,8 +226,12 @@ def rank(
     limit: int = 20,
     billable_only: bool = False,
     chapter: str | None = None,
+    beat: float | None = None,
 ) -> list[Hit]:
     """The best concepts for the query, best first.
+
+    With `beat`, only a release that can score above it is ranked (otherwise: no hits), for a caller that
+    already holds `limit` hits scoring at least `beat` from other releases.
 
     Every candidate document offers its concept, and the best STEER_DOCS documents that lead to a code
     still to be completed also offer their three best completions; each concept keeps its best offer
@@ -198,7 +239,10 @@ def rank(
     """
     if not pq.groups or not ix.doc_text:
         return []
-    scored = score_docs(ix, pq)
+    terms = _terms(ix, pq)
+    if beat is not None and best_possible(ix, terms) <= beat:
+        return []
+    scored = score_docs(ix, pq, terms)
     matched, total = scored.matched, scored.total
     if total <= 0 or scored.docs.size == 0:
         return []

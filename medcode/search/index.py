@@ -20,6 +20,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,16 @@ class ReleaseIndex:
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.ptr[term], self.ptr[term + 1]
         return self.post_doc[a:b], self.post_w[a:b]
+
+    @cached_property
+    def post_w_max(self) -> np.ndarray:
+        """Each term's greatest posting weight (0 for a term without postings): bounds what a term can add."""
+        ptr = self.ptr.astype(np.int64)
+        found = np.zeros(ptr.size - 1, dtype=np.float64)
+        has = ptr[1:] > ptr[:-1]
+        if has.any():
+            found[has] = np.maximum.reduceat(self.post_w, ptr[:-1][has])
+        return found
 
     def core_postings(self, term: int) -> np.ndarray:
         """The documents in which the term is an essential word."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from medcode.search import lexicon, synonyms, text
 
@@ -66,6 +68,14 @@ class Reading:
     lex: lexicon.Lexicon
     completions: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     fixes: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    groups: dict[tuple[object, ...], list[Group]] = field(default_factory=dict)
+
+    def shared(self, key: tuple[object, ...], make: Callable[[], list[Group]]) -> list[Group]:
+        """Groups read once for every release whose vocabulary gives the same key (they are not changed after)."""
+        found = self.groups.get(key)
+        if found is None:
+            found = self.groups[key] = make()
+        return found
 
     def complete(self, word: str, limit: int) -> list[str]:
         found = self.completions.get((word, limit))
@@ -110,55 +120,81 @@ def parse(
     raw = raw[: text.MAX_QUERY_CHARS]
     if reading is None or reading.raw != raw or reading.lex is not lex:
         reading = read(raw, lex)
-    spans = reading.spans
     groups: list[Group] = []
     corrections: dict[str, str] = {}
-    last = len(spans) - 1
-    for n, (span, expansion) in enumerate(spans):
+    last = len(reading.spans) - 1
+    for n, (span, expansion) in enumerate(reading.spans):
         if expansion is not None:
-            original = " ".join(span)
-            for k, alts in enumerate(expansion):
-                g = Group(words=list(alts) if k else [original, *alts])
-                for alt in alts:
-                    for w in text.words(alt):
-                        if w not in text.STOP_WORDS:
-                            g.add(text.stem(w), 1.0)
-                if k == 0 and len(span) == 1:
-                    g.add(text.stem(span[0]), 1.0)
-                g.steering = any(a in STEERING for a in alts)
-                if g.alternatives:
-                    groups.append(g)
+            groups += reading.shared((n, prefix_last, correct), partial(_expansion_groups, span, expansion))
             continue
         word = span[0]
         if word in text.STOP_WORDS:
             continue
-        g = Group(words=[word], steering=word in STEERING)
-        s = text.stem(word)
-        known = s in vocab
-        if known:
-            g.add(s, 1.0)
-        if word in ROMAN:
-            g.add(ROMAN[word], 1.0)
-        elif word in ROMAN_BACK:
-            g.add(ROMAN_BACK[word], 1.0)
-        if prefix_last and n == last and len(word) >= 2 and word.isalpha():
-            g.prefix = True
-            for k, completion in enumerate(reading.complete(word, 8)):
-                g.add(text.stem(completion), 1.0 if completion == word else 0.95 - 0.03 * k)
-        if correct and not known and word.isalpha() and len(word) >= 4:
-            fixes = reading.correct(word)
-            for fix, distance in fixes:
-                g.add(text.stem(fix), 0.9 if distance == 1 else 0.75)
-            if fixes:
-                corrections[word] = fixes[0][0]
-                g.corrected = fixes[0][0]
-            if not fixes and len(word) >= 4:
-                for completion in reading.complete(word, 5):
-                    g.add(text.stem(completion), 0.7)
-        if not known and not word.isalpha() and any(c.isdigit() for c in word):
-            # "b12", "10mg": also the letters and the number on their own
-            for part in re.findall(r"[a-z]+|[0-9]+", word):
-                if text.stem(part) in vocab:
-                    g.add(text.stem(part), 0.8)
+        # what a release's vocabulary changes: whether the word is known, and which of its parts ("b12")
+        known = text.stem(word) in vocab
+        parts = tuple(text.stem(p) in vocab for p in _parts(word)) if not known else ()
+        key = (n, prefix_last, correct, known, parts)
+        make = partial(_word_group, word, reading, known, parts, prefix_last and n == last, correct)
+        (g,) = reading.shared(key, make)
+        if g.corrected is not None:
+            corrections[word] = g.corrected
         groups.append(g)
     return ParsedQuery(raw=raw, groups=groups, corrections=corrections)
+
+
+def _expansion_groups(span: list[str], expansion: tuple[tuple[str, ...], ...]) -> list[Group]:
+    """The groups of a synonym table term: one per meaning, each satisfied by any of its wordings."""
+    groups = []
+    original = " ".join(span)
+    for k, alts in enumerate(expansion):
+        g = Group(words=list(alts) if k else [original, *alts])
+        for alt in alts:
+            for w in text.words(alt):
+                if w not in text.STOP_WORDS:
+                    g.add(text.stem(w), 1.0)
+        if k == 0 and len(span) == 1:
+            g.add(text.stem(span[0]), 1.0)
+        g.steering = any(a in STEERING for a in alts)
+        if g.alternatives:
+            groups.append(g)
+    return groups
+
+
+def _parts(word: str) -> list[str]:
+    """The letters and the numbers of a word holding digits ("b12", "10mg"), to be looked up on their own."""
+    if word.isalpha() or not any(c.isdigit() for c in word):
+        return []
+    return re.findall(r"[a-z]+|[0-9]+", word)
+
+
+def _word_group(
+    word: str, reading: Reading, known: bool, parts: tuple[bool, ...], typing: bool, correct: bool
+) -> list[Group]:
+    """One word's group (in a list, as `Reading.shared` keeps them): its stem if the release knows it, roman
+    numerals, completions of a word being typed, corrections of an unknown word, the known parts of a word
+    holding digits."""
+    g = Group(words=[word], steering=word in STEERING)
+    if known:
+        g.add(text.stem(word), 1.0)
+    if word in ROMAN:
+        g.add(ROMAN[word], 1.0)
+    elif word in ROMAN_BACK:
+        g.add(ROMAN_BACK[word], 1.0)
+    if typing and len(word) >= 2 and word.isalpha():
+        g.prefix = True
+        for k, completion in enumerate(reading.complete(word, 8)):
+            g.add(text.stem(completion), 1.0 if completion == word else 0.95 - 0.03 * k)
+    if correct and not known and word.isalpha() and len(word) >= 4:
+        fixes = reading.correct(word)
+        for fix, distance in fixes:
+            g.add(text.stem(fix), 0.9 if distance == 1 else 0.75)
+        if fixes:
+            g.corrected = fixes[0][0]
+        else:
+            for completion in reading.complete(word, 5):
+                g.add(text.stem(completion), 0.7)
+    if not known:
+        for part, part_known in zip(_parts(word), parts, strict=True):
+            if part_known:
+                g.add(text.stem(part), 0.8)
+    return [g]

@@ -45,14 +45,21 @@ def filters_make(
     return Filters(systems, bool(billable), (chapter or "").strip() or None, selectors.parse_date(date))
 
 
-def _releases(f: Filters) -> list[selectors.ReleaseInfo]:
+def _releases(f: Filters) -> tuple[selectors.ReleaseInfo, ...]:
+    """The release of each system searched, in effect on the filter's date (systems without one are left out)."""
+    return _releases_of(str(store.connected_path()), f)
+
+
+@functools.lru_cache(maxsize=256)
+def _releases_of(codebook: str, f: Filters) -> tuple[selectors.ReleaseInfo, ...]:
+    """`_releases` for one codebook file (a new build is a new file): looked up once per filter, not per search."""
     found = []
     for name in f.systems:
         try:
             found.append(selectors.release_for(system=name, as_of=f.as_of))
         except ReleaseNotFound:
             continue
-    return found
+    return tuple(found)
 
 
 def codebook_lexicon() -> lexicon.Lexicon:
@@ -81,26 +88,28 @@ def warm_up() -> None:
 
 
 @functools.lru_cache(maxsize=HIGHLIGHT_TITLES)
-def _title_words(title: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
-    """Where the words of a title that can be highlighted are, with their stems (no stop words)."""
-    return tuple(
-        (tok.start, tok.end, tuple(text.stem(w) for w in tok.text.split("/") if w))
-        for tok in text.tokens(title)
-        if tok.end > tok.start and tok.text not in text.STOP_WORDS
-    )
+def _title_words(title: str) -> tuple[tuple[tuple[str, str, tuple[str, ...]], ...], str]:
+    """The title cut at the words that can be highlighted (no stop words), HTML-escaped: for each such word,
+    the text before it, the word and its stems; then the text after the last one."""
+    pieces = []
+    pos = 0
+    for tok in text.tokens(title):
+        if tok.end > tok.start and tok.text not in text.STOP_WORDS:
+            stems = tuple(text.stem(w) for w in tok.text.split("/") if w)
+            # html.escape is what django's escape applies (without marking each piece safe)
+            pieces.append((html.escape(title[pos : tok.start]), html.escape(title[tok.start : tok.end]), stems))
+            pos = tok.end
+    return tuple(pieces), html.escape(title[pos:])
 
 
 def highlight(title: str, stems: set[str]) -> str:
     """The title, HTML-escaped, with the words that matched the query in <mark>."""
+    pieces, tail = _title_words(title)
     out: list[str] = []
-    pos = 0
-    for start, end, word_stems in _title_words(title):
-        if not stems.isdisjoint(word_stems):
-            # html.escape is what django's escape applies (without marking each piece safe)
-            out.append(html.escape(title[pos:start]))
-            out.append(f"<mark>{html.escape(title[start:end])}</mark>")
-            pos = end
-    out.append(html.escape(title[pos:]))
+    for before, word, word_stems in pieces:
+        out.append(before)
+        out.append(word if stems.isdisjoint(word_stems) else f"<mark>{word}</mark>")
+    out.append(tail)
     return "".join(out)
 
 
@@ -178,9 +187,12 @@ def _word_results(
         pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last, reading=reading)
         corrections.update(pq.corrections)
         stems = pq.stems
+        # once `limit` hits are held, a release that cannot beat the limit-th of them is not ranked (ties go
+        # to the release searched first, as the stable sort below orders them)
+        beat = sorted((p[0] for p in scored), reverse=True)[limit - 1] if len(scored) >= limit else None
         scored += [
             (hit.score, ix, hit, stems)
-            for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter)
+            for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter, beat=beat)
         ]
     scored.sort(key=lambda p: -p[0])
     return [_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], corrections
