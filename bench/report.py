@@ -57,7 +57,8 @@ def benchmark_block(name: str, result: dict[str, Any] | None) -> str:
             else []
         ),
         *[line for note in result.get("notes", []) for line in (note, "")],
-        f"Measured {result['started']} (took {result['seconds']:.0f} s) on commit `{m.get('git')}`; "
+        f"Measured {result['started']} (took {result['seconds']:.0f} s) on commit `{m.get('git')}`, "
+        f"CPU {m.get('cpu')}; "
         f"1/5/15-min load average at start: {', '.join(str(x) for x in load_avg) if load_avg else 'n/a'}. "
         f"Raw numbers: [results/{name}.json](results/{name}.json).",
     ]
@@ -70,8 +71,14 @@ def machine_block(results: dict[str, dict[str, Any] | None]) -> str:
         return "_No results yet._"
     latest = max(found, key=lambda r: r["started"])
     m = latest["machine"]
+    cpus: dict[str, list[str]] = {}
+    for r in found:  # runs from several sessions may come from machines with different CPUs
+        cpus.setdefault(str(r["machine"].get("cpu")), []).append(r["benchmark"])
     rows = [
-        ["CPU", m.get("cpu")],
+        [
+            "CPU",
+            "; ".join(f"{cpu} ({', '.join(names)})" for cpu, names in cpus.items()) if len(cpus) > 1 else m.get("cpu"),
+        ],
         ["cores (nproc)", m.get("nproc")],
         ["memory", f"{m.get('memory_gib')} GiB"],
         ["Python", m.get("python")],
