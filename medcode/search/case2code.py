@@ -88,6 +88,7 @@ VITAL_SIGNS = ("blood pressure", "bp (blood pressure)")
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
 # a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
+SPECIFIED_NEC = re.compile(r"(?:^|, )specified(?: [a-z]+)? NEC(?: \([^)]*\))?$")
 AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
@@ -293,6 +294,9 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
     # one word of the Alphabetic Index never states a circumstance (chapter 21: encounters, status, counseling):
     # "Examination (for) (general) Z00.00" and "Observation Z04.9" are in every note's "physical examination"
     ok = ok[~_doc_array(ix, _one_word_circumstances)[ok]]
+    # "Pneumonia, specified NEC" is for a kind of pneumonia the note names and the index does not list: not
+    # what a plain "pneumonia" is (J18.9)
+    ok = ok[~_doc_array(ix, _specified_nec)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -502,6 +506,16 @@ def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
     if not len(ix.doc_text):
         return np.zeros(0, dtype=bool)
     mask: np.ndarray = z[ix.doc_concept] & (ix.doc_kind > index.INCLUSION) & (ix.doc_core_n < 2)
+    return mask
+
+
+def _specified_nec(ix: index.ReleaseIndex) -> np.ndarray:
+    """Index terms whose last subterm is a kind "specified NEC" ("Pneumonia, specified NEC" J18.8, "..., specified
+    type NEC", "..., specified site NEC"): the note must name a kind the index lists nowhere else, which the words
+    before it do not say."""
+    mask = np.zeros(len(ix.doc_text), dtype=bool)
+    for d in np.flatnonzero(ix.doc_kind > index.INCLUSION).tolist():
+        mask[d] = SPECIFIED_NEC.search(ix.doc_text[d].split(": ")[0]) is not None
     return mask
 
 
@@ -812,7 +826,7 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
 
 
 # what case-to-code reads off a release's texts, once per release index (see `warm`)
-DOC_ARRAYS = (_group_docs, _and_pairs, _without_terms, _default_core, _one_word_circumstances)
+DOC_ARRAYS = (_group_docs, _and_pairs, _without_terms, _default_core, _one_word_circumstances, _specified_nec)
 PROCEDURE_ARRAYS = (_procedure_heads, _head_terms, _vital_signs)  # read only where a code states a procedure's axes
 
 

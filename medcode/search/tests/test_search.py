@@ -210,3 +210,15 @@ def test_case_to_code_reads_the_index_with_care(with_index: Path) -> None:
     # (E72.02) and "Dependence (on)" (F19.20) are index terms, but not what these sentences say
     assert not {"I25.2", "Z00.00", "Z71.9", "E72.02", "F19.20"} & set(codes)
     assert "R63.2" in codes  # the index term "Hyperphagia", said as such
+
+
+@pytest.mark.shared_data
+def test_case_to_code_needs_the_kind_a_specified_nec_entry_asks_for(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = "He was admitted with pneumonia. He had a transient ischemic attack last week."
+    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    # "Pneumonia, specified NEC" (J18.8) and "Attack, transient ischemic, specified NEC" (G45.8) are for kinds
+    # the note would have to name
+    assert "J18.9" in codes and "G45.9" in codes
+    assert not {"J18.8", "G45.8"} & set(codes)
