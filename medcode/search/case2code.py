@@ -81,6 +81,7 @@ DURATION = re.compile(
 )
 PROCEDURE_SYSTEMS = ("icd10pcs",)
 PCS_LENGTH = 7
+IMAGING_SECTION = "B"  # ICD-10-PCS section B, Imaging
 PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index gives most often
 # PCS index terms of the vital signs every examination records: findings, not procedures (UHDDS reports
 # significant procedures)
@@ -99,6 +100,9 @@ AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
 # (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
+# the codes ICD-10-CM has for a personal and a family history (Z85-Z87, Z80-Z84)
+HISTORY_CODES = {"history": ("Z85", "Z86", "Z87"), "family": ("Z80", "Z81", "Z82", "Z83", "Z84")}
+HAD = re.compile(r"\b(?:had|has|have|having)\b", re.I)
 HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
 NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
 ACUTE = re.compile(r"\bacute\b", re.I)
@@ -200,6 +204,8 @@ def clauses(note: str) -> list[Clause]:
                     cuts[-1] = (cuts[-1][0], "negated", cuts[-1][2])  # "no history of", "denies any history of"
                 elif cuts and at - last_end <= 3:
                     pass  # two cues in a row: the first one's status
+                elif cuts and status == "history" and cuts[-1][1] == "family":
+                    pass  # "her mother had a history of ...": the relative's history is family history
                 else:
                     cuts.append((at, status, piece[at:end].lower()))
                 last_end = max(last_end, end)
@@ -241,12 +247,14 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
         if not alts:
             continue
         terms.update(t for t, _f in alts)
-        weight = max(float(ix.idf[t]) for t, _ in alts)
-        hit = np.zeros(n, dtype=bool)
+        # a text covered by one of the group's words counts that word's weight: a rarer synonym ("ultrasound"
+        # for "Ultrasonography") must not make up for a word the text has and the clause does not say
+        weight = np.zeros(n, dtype=np.float64)
         for t, _f in alts:
-            hit[ix.core_postings(t)] = True
-        matched += hit * weight
-        hits.append(hit)
+            docs = ix.core_postings(t)
+            weight[docs] = np.maximum(weight[docs], float(ix.idf[t]))
+        matched += weight
+        hits.append(weight > 0)
     # what a text is "without" is its default: a clause need not say it ("duodenal ulcer" is "..., without
     # hemorrhage or perforation"), and a text that is without what the clause says is not what it says
     core, core_n = _doc_array(ix, _default_core)
@@ -547,11 +555,26 @@ def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
 
+def _imaging_bilateral(ix: index.ReleaseIndex) -> np.ndarray:
+    """(document, term) for ICD-10-PCS imaging titles of both organs of a pair ("Ultrasonography of Bilateral
+    Kidneys"): an image of a paired organ with no side said is of both ("a renal ultrasound")."""
+    bilateral = ix.vocab.get(text.stem("bilateral"))
+    if ix.system not in PROCEDURE_SYSTEMS or bilateral is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    docs = [
+        d
+        for d in np.flatnonzero(ix.doc_kind == TITLE_KIND).tolist()
+        if ix.codes[int(ix.doc_concept[d])].startswith(IMAGING_SECTION) and " Bilateral " in ix.doc_text[d]
+    ]
+    return np.array([(d, bilateral) for d in docs], dtype=np.int64).reshape(-1, 2)
+
+
 def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
-    """Each text's essential weight and word count without the words of what it is without."""
+    """Each text's essential weight and word count without the words it need not say: what it is without, and
+    "Bilateral" in a PCS imaging title."""
     core = ix.doc_idf_core.astype(np.float64)
     core_n = ix.doc_core_n.astype(np.float64)
-    without = _doc_array(ix, _without_terms)
+    without = np.concatenate([_doc_array(ix, _without_terms), _doc_array(ix, _imaging_bilateral)])
     np.subtract.at(core, without[:, 0], ix.idf[without[:, 1]])
     np.subtract.at(core_n, without[:, 0], 1.0)
     return np.stack([np.maximum(core, 1e-6), np.maximum(core_n, 1.0)])
@@ -560,13 +583,14 @@ def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
 def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:
     """For a history or family-history clause, the Z code ICD-10-CM has for it, if any."""
     lead = "family history of" if clause.status == "family" else "personal history of"
-    body = CUES[clause.status].sub(" ", clause.text)
+    # "her mother had a history of breast cancer": what was had, without the cues and the verb
+    body = HAD.sub(" ", CUES["history"].sub(" ", CUES[clause.status].sub(" ", clause.text)))
     if len(text.content_words(body)) == 0:
         return None
     pq = querying.parse(f"{lead} {body}", ix.vocab, services.codebook_lexicon())
     for hit in engine.rank(ix, pq, limit=3, billable_only=True):
         code = ix.codes[hit.concept]
-        if code.startswith(("Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87")) and hit.coverage >= 0.8:
+        if code.startswith(HISTORY_CODES[clause.status]) and hit.coverage >= 0.8:
             return hit.concept, min(1.0, hit.coverage) ** 2  # on the scale of _mentions
     return None
 
@@ -613,6 +637,11 @@ def case_to_code(
                 if z is not None:
                     mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
+            if clause.status in HISTORY_CODES and ix.system == "icd10cm":
+                # a history code the clause states ("ex-smoker": Z87.891) is how ICD-10-CM codes that history
+                as_such = [m for m in mentions if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status])]
+                _add(found, ix, clause, as_such, status="current", reason_prefix=f"{clause.status}: ")
+                mentions = [m for m in mentions if m not in as_such]
             if clause.status == "history" and clause.cue in HISTORY_LIST_CUES and ix.system == "icd10cm":
                 carried = [m for m in mentions if _still_present(ix.codes[m.concept], ix.titles[m.concept])]
                 _add(found, ix, clause, carried, status="current", reason_prefix=CHRONIC_REASON)
@@ -826,7 +855,15 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
 
 
 # what case-to-code reads off a release's texts, once per release index (see `warm`)
-DOC_ARRAYS = (_group_docs, _and_pairs, _without_terms, _default_core, _one_word_circumstances, _specified_nec)
+DOC_ARRAYS = (
+    _group_docs,
+    _and_pairs,
+    _without_terms,
+    _imaging_bilateral,
+    _default_core,
+    _one_word_circumstances,
+    _specified_nec,
+)
 PROCEDURE_ARRAYS = (_procedure_heads, _head_terms, _vital_signs)  # read only where a code states a procedure's axes
 
 

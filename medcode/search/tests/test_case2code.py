@@ -258,3 +258,25 @@ def test_the_present_after_a_history_or_a_denial_is_current() -> None:
     found = case2code.case_to_code(note=note, use_semantic=False)
     assert {"R31.9", "K85.90"} <= set(_codes(found["codes"]))
     assert "K44.9" in _codes(found["excluded"])  # the hiatal hernia is still past history
+
+
+def test_a_history_code_the_note_states_is_current_and_a_relatives_history_is_family_history() -> None:
+    note = (
+        "A 77-year-old man, ex-smoker of 60 cigarettes/day, with a history of adrenal mass.\n"
+        "Her mother had a history of breast cancer. Her father had diabetes."
+    )
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    codes = _codes(found["codes"])
+    # "ex-smoker" is said in a history clause: Z87.891 is how ICD-10-CM codes that history
+    assert "Z87.891" in codes and not any(c.startswith("F17") for c in codes)
+    # the mother's history is family history (Z80.3), not the patient's (Z85.3)
+    assert {"Z80.3", "Z83.3"} <= set(codes) and "Z85.3" not in codes
+    assert not {"C50.919", "E11.9"} & set(codes)
+
+
+def test_an_image_of_a_paired_organ_with_no_side_is_of_both() -> None:
+    note = "Renal ultrasound was normal. A left renal ultrasound showed a cyst. Cranial CT showed a mass."
+    codes = _codes(case2code.case_to_code(note=note, use_semantic=False)["codes"])
+    assert {"BT43ZZZ", "BT42ZZZ", "BN20"} <= set(codes)
+    # "ultrasound" is rarer than "Ultrasonography": it must not make up for the "Artery" the note does not say
+    assert not any(c.startswith("B44") for c in codes)
