@@ -102,6 +102,16 @@ AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
 # the codes ICD-10-CM has for a personal and a family history (Z85-Z87, Z80-Z84)
 HISTORY_CODES = {"history": ("Z85", "Z86", "Z87"), "family": ("Z80", "Z81", "Z82", "Z83", "Z84")}
+# the words of harm chapter 19 titles and their inclusion terms are named by (the stems of the titles' head words)
+INJURY_WORDS = re.compile(
+    r"\b(?:injur|trauma|fractur|displace|lacerat|wound|contus|bruis|burn|corros|scald|disloc|sublux|sprain|strain"
+    r"|poison|overdos|intoxicat|toxic|adverse|underdos|punctur|bite|bitten|sting|abras|blister|crush|amputat|avuls"
+    r"|foreign bod|frostbit|hypotherm|heat stroke|asphyx|suffocat|drown|complicat|reject|breakdown|leak|ruptur"
+    r"|concuss|whiplash|hematoma|haematoma|gunshot|accident|assault|insect|anaphyla|allerg|side effect|electrocut"
+    r"|exposure|ingest|inhal|swallow|obstruct|perforat|fistul)"
+    r"|\b(?:cut|cuts|tear|tears|torn|stab|stabbed|shot|fall|falls|fell|fallen)\b",
+    re.I,
+)
 HAD = re.compile(r"\b(?:had|has|have|having)\b", re.I)
 HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
 NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
@@ -305,6 +315,10 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
     # "Pneumonia, specified NEC" is for a kind of pneumonia the note names and the index does not list: not
     # what a plain "pneumonia" is (J18.9)
     ok = ok[~_doc_array(ix, _specified_nec)[ok]]
+    # an injury, poisoning or complication code (chapter 19) needs a word of harm in the clause: "the right iliac
+    # fossa ... arteries" is anatomy, not "Injury of iliac artery", and "its longitudinal axis" no fracture
+    if ix.system == "icd10cm" and not INJURY_WORDS.search(clause.text):
+        ok = ok[~_doc_array(ix, _injury_docs)[ok]]
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -506,6 +520,13 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
         if a != b and a in ix.vocab and b in ix.vocab and not ({a, b} & index.NONESSENTIAL):
             rows.append((d, ix.vocab[a], ix.vocab[b]))
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _injury_docs(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents lead to a code of chapter 19, injury, poisoning and other consequences of external causes
+    (S00-T88)."""
+    injury = np.array([code[:1] == "S" or ("T00" <= code[:3] <= "T88") for code in ix.codes], dtype=bool)
+    return injury[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
 
 
 def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
@@ -863,6 +884,7 @@ DOC_ARRAYS = (
     _default_core,
     _one_word_circumstances,
     _specified_nec,
+    _injury_docs,
 )
 PROCEDURE_ARRAYS = (_procedure_heads, _head_terms, _vital_signs)  # read only where a code states a procedure's axes
 

@@ -280,3 +280,16 @@ def test_an_image_of_a_paired_organ_with_no_side_is_of_both() -> None:
     assert {"BT43ZZZ", "BT42ZZZ", "BN20"} <= set(codes)
     # "ultrasound" is rarer than "Ultrasonography": it must not make up for the "Artery" the note does not say
     assert not any(c.startswith("B44") for c in codes)
+
+
+def test_an_injury_code_needs_a_word_of_harm() -> None:
+    note = (
+        "The left kidney was placed in the right iliac fossa, with two arteries and a vein joined to the external "
+        "iliac arteries. The largest collection measured 3.4 cm in its longitudinal axis. "
+        "He fell from a ladder and suffered a fracture of the hip."
+    )
+    codes = _codes(case2code.case_to_code(note=note, use_semantic=False)["codes"])
+    # anatomy is not "Injury of iliac artery" (S35.51-), an axis is not a fracture of the axis (S12.1-) ...
+    assert not any(c.startswith(("S35", "S12")) for c in codes)
+    # ... and a fracture the note states is still coded
+    assert any(c.startswith("S72.0") for c in codes)
