@@ -88,21 +88,19 @@ PCS_BODY_PART = 4  # table (3 characters) and body part: the level the PCS index
 VITAL_SIGNS = ("blood pressure", "bp (blood pressure)")
 TITLE_KIND = index.KIND_NAMES.index("title")
 GROUP_KINDS = frozenset({"chapter", "section"})
-# a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
+# the last subterm of an index entry for a kind the index lists nowhere else ("Pneumonia, specified NEC")
 SPECIFIED_NEC = re.compile(r"(?:^|, )specified(?: [a-z]+)? NEC(?: \([^)]*\))?$")
+# a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
 AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
 FIRST_WORDS = re.compile(r"[a-z0-9]+")
 AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
-# A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
-# indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
-# sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
-# (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
 # the codes ICD-10-CM has for a personal and a family history (Z85-Z87, Z80-Z84)
 HISTORY_CODES = {"history": ("Z85", "Z86", "Z87"), "family": ("Z80", "Z81", "Z82", "Z83", "Z84")}
-# the words of harm chapter 19 titles and their inclusion terms are named by (the stems of the titles' head words)
+# words of harm, one of which a clause must say for a code of chapter 19 (injury, poisoning, complications): the
+# head words of its titles (as stems: "fractur") and how injuries happen ("fell", "assault")
 INJURY_WORDS = re.compile(
     r"\b(?:injur|trauma|fractur|displace|lacerat|wound|contus|bruis|burn|corros|scald|disloc|sublux|sprain|strain"
     r"|poison|overdos|intoxicat|toxic|adverse|underdos|punctur|bite|bitten|sting|abras|blister|crush|amputat|avuls"
@@ -112,7 +110,12 @@ INJURY_WORDS = re.compile(
     r"|\b(?:cut|cuts|tear|tears|torn|stab|stabbed|shot|fall|falls|fell|fallen)\b",
     re.I,
 )
+# the verb of "her mother had ...", left out of the family history it names
 HAD = re.compile(r"\b(?:had|has|have|having)\b", re.I)
+# A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
+# indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
+# sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
+# (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
 HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
 NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
 ACUTE = re.compile(r"\bacute\b", re.I)
