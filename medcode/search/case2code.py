@@ -656,16 +656,17 @@ def case_to_code(
             if ix.system in PROCEDURE_SYSTEMS and clause.status != "current":
                 continue
             mentions = _mentions(ix, clause, lex)
-            if clause.status in ("history", "family") and ix.system == "icd10cm":
+            if clause.status in HISTORY_CODES and ix.system == "icd10cm":
                 z = _history_code(clause, ix)
                 if z is not None:
                     mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
-            if clause.status in HISTORY_CODES and ix.system == "icd10cm":
                 # a history code the clause states ("ex-smoker": Z87.891) is how ICD-10-CM codes that history
                 as_such = [m for m in mentions if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status])]
-                _add(found, ix, clause, as_such, status="current", reason_prefix=f"{clause.status}: ")
                 mentions = [m for m in mentions if m not in as_such]
+                # (once: the history code `_history_code` found is already added from this clause)
+                as_such = [m for m in as_such if z is None or m.concept != z[0]]
+                _add(found, ix, clause, as_such, status="current", reason_prefix=f"{clause.status}: ")
             if clause.status == "history" and clause.cue in HISTORY_LIST_CUES and ix.system == "icd10cm":
                 carried = [m for m in mentions if _still_present(ix.codes[m.concept], ix.titles[m.concept])]
                 _add(found, ix, clause, carried, status="current", reason_prefix=CHRONIC_REASON)
@@ -758,10 +759,14 @@ def _semantic(
         if rows:
             cosine = float(np.max(clause_vecs[rows] @ v))
             cand.score *= 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE)
+    injury = _doc_array(ix, _injury_docs)[ix.title_doc]  # per concept
     for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):
+        harm = INJURY_WORDS.search(clause.text) is not None
         for rank_no, (concept, cosine, t) in enumerate(hits):
             if cosine < SEMANTIC_MIN_COSINE:
                 break
+            if injury[concept] and not harm:
+                continue  # as for lexical mentions: no injury code without a word of harm
             key = (ix.system, ix.codes[concept])
             if key not in found:
                 found[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))

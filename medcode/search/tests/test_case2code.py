@@ -269,6 +269,9 @@ def test_a_history_code_the_note_states_is_current_and_a_relatives_history_is_fa
     codes = _codes(found["codes"])
     # "ex-smoker" is said in a history clause: Z87.891 is how ICD-10-CM codes that history
     assert "Z87.891" in codes and not any(c.startswith("F17") for c in codes)
+    # one piece of evidence a clause, also where the clause's history code is found twice over
+    (z87,) = case2code.case_to_code(note="He is an ex-smoker.", use_semantic=False)["codes"]
+    assert z87["code"] == "Z87.891" and len(z87["evidence"]) == 1
     # the mother's history is family history (Z80.3), not the patient's (Z85.3)
     assert {"Z80.3", "Z83.3"} <= set(codes) and "Z85.3" not in codes
     assert not {"C50.919", "E11.9"} & set(codes)

@@ -113,3 +113,10 @@ def test_the_page_lists_embedding_neighbours_apart_as_generated(vectors: semanti
     suggested, related = page.split('id="related"', 1)
     assert "E11.9" in suggested and "Generated" in related
     assert "R35" in related and "R35" not in suggested.split('id="suggested"', 1)[1]
+
+
+def test_no_injury_neighbour_without_a_word_of_harm(vectors: semantic.CodebookVectors) -> None:
+    calm = case2code.case_to_code(note="Imaging of the neck of the right femur was normal.")
+    assert not any(c["code"].startswith("S72") for c in calm["codes"]), [c["code"] for c in calm["codes"]]
+    hurt = case2code.case_to_code(note="He fell at home and broke the neck of the right femur.")
+    assert any(c["code"].startswith("S72") for c in hurt["codes"]), [c["code"] for c in hurt["codes"]]
