@@ -869,13 +869,11 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
                 )
             if note.kind in ("code_first", "use_additional") and refs and not hits:
                 at = f"chapter {note.code}" if note.code.isdigit() else note.code  # chapter notes are on "1", "10"
-                findings.append(
-                    {
-                        "rule": note.kind,
-                        "codes": [code],
-                        "message": f"{'Code first' if note.kind == 'code_first' else 'Use additional code'} ({at}): {note.text}",
-                    }
-                )
+                label = f"{'Code first' if note.kind == 'code_first' else 'Use additional code'} ({at})"
+                # the official text goes on from the instruction's words when it starts with a comma ("Code first,
+                # if applicable, associated influenza ...")
+                joined = f"{label}{note.text}" if note.text.startswith(",") else f"{label}: {note.text}"
+                findings.append({"rule": note.kind, "codes": [code], "message": joined})
     unique: dict[tuple[str, str, str], dict[str, Any]] = {}
     for f in findings:
         key = (f["rule"], f["codes"][0], f["message"].split(":")[0])

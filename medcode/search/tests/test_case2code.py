@@ -64,6 +64,9 @@ def test_validation_of_the_set() -> None:
     chapter_notes = case2code.validate_set(codes=[("icd10cm", "J18.9")])
     assert any("(chapter 10)" in f["message"] for f in chapter_notes)
     assert not any("(10)" in f["message"] for f in chapter_notes)
+    # the official text read on from the instruction: "Code first (J18), if applicable, ...", not "(J18): , if"
+    assert not any(": ," in f["message"] for f in chapter_notes)
+    assert any(f["message"].startswith("Code first (J18), if applicable") for f in chapter_notes)
 
 
 def test_empty_and_oversized_notes_are_refused() -> None:
