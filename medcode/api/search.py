@@ -58,7 +58,10 @@ class CaseCode(Schema):
     billable: bool
     score: float
     suggested: bool = Field(
-        description="true: an official text of the code is in the note; false: an embedding neighbour to review"
+        description=(
+            "true: an official text of the code is in the note; false: a related code to review, whose text the "
+            "note states only in part (reason 'partial ...') or which is an embedding neighbour ('semantic match')"
+        )
     )
     incomplete: bool = Field(
         default=False,

@@ -71,7 +71,7 @@ def cmd_case2code(args: argparse.Namespace) -> int:
         lines = []
         for k, c in enumerate(r["codes"]):
             if not c["suggested"] and (k == 0 or r["codes"][k - 1]["suggested"]):
-                lines.append("related codes to review (semantic match, generated, not stated in the note):")
+                lines.append("related codes to review (partial or semantic match, generated, not stated in the note):")
             incomplete = " (incomplete: complete it in the ICD-10-PCS table)" if c.get("incomplete") else ""
             lines.append(f"{c['system']:<9} {c['code']:<9} {c['score']:>7.2f}  {c['title']}{incomplete}")
             for e in c["evidence"][:2]:

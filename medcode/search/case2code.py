@@ -28,6 +28,11 @@ MSG_TOO_LONG = "The note is {length} characters long; case-to-code reads at most
 MIN_DOC_COVERAGE = 0.8  # a clause must contain this share of an official text's essential weight
 MIN_DOC_WEIGHT = 4.0  # ... and that weight must be at least this much (no codes from one common word)
 MIN_WORD_SHARE = 0.75  # ... and this share of its essential words, however common
+# a text a clause states only in part (at least this share of its essential weight and of its essential words)
+# is a related code to review, ranked after the suggested ones and never in the suggested set (ADR 0034)
+PARTIAL_COVERAGE = 0.5
+PARTIAL_WEIGHT = 3.0
+PARTIAL_SCALE = 0.3  # its score, on the scale of the semantic extra's neighbours
 PER_CLAUSE = 6
 MAX_CODES = 60
 # embedding retrieval (the semantic extra): codes whose text is nearest to a current clause
@@ -91,7 +96,12 @@ GROUP_KINDS = frozenset({"chapter", "section"})
 # the last subterm of an index entry for a kind the index lists nowhere else ("Pneumonia, specified NEC")
 SPECIFIED_NEC = re.compile(r"(?:^|, )specified(?: [a-z]+)? NEC(?: \([^)]*\))?$")
 # a patient's age ("58-year-old") says nothing of a condition (the index has "Old (previous)" for I25.2)
-AGE = re.compile(r"\b\d+[- ]?(?:years?|months?|weeks?|days?)[- ]old\b", re.I)
+AGE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|(?:twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)[- ]?"
+    r"(?:years?|months?|weeks?|days?)[- ]old\b",
+    re.I,
+)
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
@@ -108,6 +118,12 @@ INJURY_WORDS = re.compile(
     r"|concuss|whiplash|hematoma|haematoma|gunshot|accident|assault|insect|anaphyla|allerg|side effect|electrocut"
     r"|exposure|ingest|inhal|swallow|obstruct|perforat|fistul)"
     r"|\b(?:cut|cuts|tear|tears|torn|stab|stabbed|shot|fall|falls|fell|fallen)\b",
+    re.I,
+)
+# words that make a clause about the encounter itself: an examination or test the note reports ("physical
+# examination showed ...", "laboratory tests revealed ...") is no encounter for an examination (Z00-Z13)
+ENCOUNTER_WORDS = re.compile(
+    r"\b(?:routine|screening|check-?up|encounter|annual|periodic|general health|well[- ](?:child|baby|woman|man))\b",
     re.I,
 )
 # the verb of "her mother had ...", left out of the family history it names
@@ -239,12 +255,15 @@ def clauses(note: str) -> list[Clause]:
     return out
 
 
-def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]:
+def _mentions(
+    ix: index.ReleaseIndex, clause: Clause, lex: Any, *, partial: bool = False
+) -> tuple[list[Mention], list[Mention]]:
     """The official texts a clause mentions, steered to billable codes (or, for a procedure the clause does not
-    describe fully, to the partial code its codes share)."""
+    describe fully, to the partial code its codes share); and, when `partial`, the texts it states only in part
+    (related codes to review)."""
     pq = querying.parse(AGE.sub(" ", clause.text), ix.vocab, lex, correct=False)
     if not pq.groups:
-        return []
+        return [], []
     n = len(ix.doc_text)
     matched = np.zeros(n, dtype=np.float64)
     hits: list[np.ndarray] = []
@@ -288,7 +307,22 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
         matched[without[said[without[:, 1]], 0]] = 0.0
     cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
     count = np.sum(hits, axis=0) if hits else np.zeros(n)
-    ok = np.flatnonzero((cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * core_n))
+    stated = (cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * core_n)
+    ok = _evidence(ix, clause, np.flatnonzero(stated), said)
+    found = _pick(ix, ok, matched, cover, core, hits, said)
+    if not partial:
+        return found, []
+    weak = ~stated & (cover >= PARTIAL_COVERAGE) & (matched >= PARTIAL_WEIGHT) & (count >= PARTIAL_COVERAGE * core_n)
+    ok = np.flatnonzero(weak)
+    # ... whose head word (an index entry's main term, a title's first word) the clause says: "was normal" is no
+    # part of "Pregnancy, normal"
+    heads = _doc_array(ix, _head_terms)[ok]
+    ok = _evidence(ix, clause, ok[(heads >= 0) & said[np.maximum(heads, 0)]], said)
+    return found, _pick(ix, ok, matched, cover, core, hits, said)
+
+
+def _evidence(ix: index.ReleaseIndex, clause: Clause, ok: np.ndarray, said: np.ndarray) -> np.ndarray:
+    """Of the texts a clause covers (`ok`), those that are evidence for their code."""
     if ix.system in PROCEDURE_SYSTEMS:
         # a procedure code states every axis (operation, body part, approach, device, qualifier): only texts that
         # lead to one complete code are evidence, never a section, body system or table ("Eye", "Imaging, Veins"),
@@ -322,6 +356,22 @@ def _mentions(ix: index.ReleaseIndex, clause: Clause, lex: Any) -> list[Mention]
     # fossa ... arteries" is anatomy, not "Injury of iliac artery", and "its longitudinal axis" no fracture
     if ix.system == "icd10cm" and not INJURY_WORDS.search(clause.text):
         ok = ok[~_doc_array(ix, _injury_docs)[ok]]
+    # an encounter for an examination (Z00-Z13) needs words about the encounter, not an examination's findings
+    if ix.system == "icd10cm" and not ENCOUNTER_WORDS.search(clause.text):
+        ok = ok[~_doc_array(ix, _examination_docs)[ok]]
+    return ok
+
+
+def _pick(
+    ix: index.ReleaseIndex,
+    ok: np.ndarray,
+    matched: np.ndarray,
+    cover: np.ndarray,
+    core: np.ndarray,
+    hits: list[np.ndarray],
+    said: np.ndarray,
+) -> list[Mention]:
+    """The codes the texts `ok` lead to, most specific first, at most PER_CLAUSE."""
     if ok.size == 0:
         return []
     # the most specific texts first: most weight matched, fully covered
@@ -532,6 +582,12 @@ def _injury_docs(ix: index.ReleaseIndex) -> np.ndarray:
     return injury[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
 
 
+def _examination_docs(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents lead to an encounter for an examination (Z00-Z13)."""
+    exam = np.array([code[:1] == "Z" and "Z00" <= code[:3] <= "Z13" for code in ix.codes], dtype=bool)
+    return exam[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
+
+
 def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
     """Index terms of one essential word that lead to a chapter 21 code (Z00-Z99)."""
     z = np.array([code.startswith("Z") for code in ix.codes], dtype=bool)
@@ -543,11 +599,12 @@ def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
 
 def _specified_nec(ix: index.ReleaseIndex) -> np.ndarray:
     """Index terms whose last subterm is a kind "specified NEC" ("Pneumonia, specified NEC" J18.8, "..., specified
-    type NEC", "..., specified site NEC"): the note must name a kind the index lists nowhere else, which the words
-    before it do not say."""
+    type NEC", "..., specified site NEC"), or one word NEC ("Symptoms NEC" R68.89): the note must name a kind the
+    index lists nowhere else, which the words before it, or one word alone, do not say."""
     mask = np.zeros(len(ix.doc_text), dtype=bool)
     for d in np.flatnonzero(ix.doc_kind > index.INCLUSION).tolist():
-        mask[d] = SPECIFIED_NEC.search(ix.doc_text[d].split(": ")[0]) is not None
+        body = ix.doc_text[d].split(": ")[0]
+        mask[d] = SPECIFIED_NEC.search(body) is not None or (body.endswith(" NEC") and ix.doc_core_n[d] < 2)
     return mask
 
 
@@ -627,8 +684,9 @@ def case_to_code(
     use_semantic: bool = True,
 ) -> dict[str, Any]:
     """Ranked codes for a note: {"codes": [{"system","code","title","score","suggested","evidence"}], "excluded",
-    "validation"}. "suggested" codes (first) have an official text the note states; the rest are embedding
-    neighbours of a clause, to review. The validation is of the suggested set.
+    "validation"}. "suggested" codes (first) have an official text the note states; the rest, to review, have a
+    text a clause states only in part ("partial ..." evidence) or are embedding neighbours of a clause. The
+    validation is of the suggested set.
 
     With the semantic extra installed and the release's code vectors computed (`medcode serve` does it),
     embedding retrieval adds candidates and re-ranks the lexical ones; `use_semantic=False` turns it off.
@@ -655,7 +713,8 @@ def case_to_code(
         for ix in indexes:
             if ix.system in PROCEDURE_SYSTEMS and clause.status != "current":
                 continue
-            mentions = _mentions(ix, clause, lex)
+            wanted = clause.status == "current" and ix.system not in PROCEDURE_SYSTEMS
+            mentions, partial = _mentions(ix, clause, lex, partial=wanted)
             if clause.status in HISTORY_CODES and ix.system == "icd10cm":
                 z = _history_code(clause, ix)
                 if z is not None:
@@ -673,6 +732,8 @@ def case_to_code(
                 mentions = [m for m in mentions if m not in carried]
             target = found if clause.status == "current" else excluded
             _add(target, ix, clause, mentions, status=clause.status)
+            weak = [m._replace(score=m.score * PARTIAL_SCALE) for m in partial]
+            _add(found, ix, clause, weak, status="current", reason_prefix="partial ", stated=False)
     if use_semantic:
         for ix in indexes:
             vectors = semantic.release_vectors(ix.release)
@@ -682,8 +743,9 @@ def case_to_code(
         moved = found.pop(key)
         moved.statuses = {why}
         excluded.setdefault(key, moved)
-    # the suggested set first: codes an official text of which the note states; then the codes only the
-    # embedding finds near a clause, for the coder to review (ADR 0023)
+    # the suggested set first: codes an official text of which the note states; then the codes whose text a
+    # clause states in part, or that only the embedding finds near a clause, for the coder to review (ADRs 0023,
+    # 0034)
     ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score))[:MAX_CODES]
     suggested = [c for c in ranked if c.stated]
     # a condition coded as current is not also listed as excluded
@@ -799,7 +861,9 @@ def _add(
     *,
     status: str,
     reason_prefix: str = "",
+    stated: bool = True,
 ) -> None:
+    """Add what a clause mentions to the candidates; `stated=False` for texts the clause states only in part."""
     for rank_no, (concept, score, doc, via, partial) in enumerate(mentions):
         key = (ix.system, partial or ix.codes[concept])
         cand = into.get(key)
@@ -813,7 +877,7 @@ def _add(
         # repeated mentions add up, with diminishing returns; the first mention in a clause counts most
         cand.score += score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
         cand.statuses.add(status)
-        cand.stated = True
+        cand.stated = cand.stated or stated
         cand.evidence.append(clause.evidence(reason=reason_prefix + reason, matched=ix.doc_text[source], status=status))
 
 
@@ -891,8 +955,10 @@ DOC_ARRAYS = (
     _one_word_circumstances,
     _specified_nec,
     _injury_docs,
+    _examination_docs,
+    _head_terms,
 )
-PROCEDURE_ARRAYS = (_procedure_heads, _head_terms, _vital_signs)  # read only where a code states a procedure's axes
+PROCEDURE_ARRAYS = (_procedure_heads, _vital_signs)  # read only where a code states a procedure's axes
 
 
 def doc_arrays(ix: index.ReleaseIndex) -> tuple[Callable[[index.ReleaseIndex], np.ndarray], ...]:

@@ -47,6 +47,22 @@ def test_history_codes_are_offered_where_icd10cm_has_them(result: dict) -> None:
     assert any(c["code"] == "I21.9" and "history" in c["status"] for c in result["excluded"])
 
 
+def test_partial_matches_are_related_codes_to_review() -> None:
+    r = case2code.case_to_code(note="She had a left renal colic. Lower urinary tract symptoms.", use_semantic=False)
+    by_code = {c["code"]: c for c in r["codes"]}
+    assert by_code["N23"]["suggested"]
+    # "Urinary tract infection, site not specified": the clause says two of its three words, not the infection
+    uti = by_code["N39.0"]
+    assert not uti["suggested"] and uti["evidence"][0]["reason"].startswith("partial ")
+    assert uti["evidence"][0]["text"] == "Lower urinary tract symptoms."
+    flags = [c["suggested"] for c in r["codes"]]
+    assert flags == sorted(flags, reverse=True)  # every suggested code before every code to review
+    assert not any("N39.0" in f["codes"] for f in r["validation"])  # the checks are of the suggested set
+    # a partial match needs its text's head word: "was normal" is no part of "Pregnancy, normal"
+    normal = case2code.case_to_code(note="The examination was normal.", use_semantic=False)
+    assert not any(c["code"].startswith("Z34") for c in normal["codes"])
+
+
 def test_clauses_split_context() -> None:
     statuses = {c.text.strip(): c.status for c in case2code.clauses("No fever but cough. Possible sepsis.")}
     assert statuses["No fever"] == "negated" and statuses["cough."] == "current"
@@ -107,7 +123,8 @@ def test_inflammation_words_are_not_their_organ() -> None:
     found = case2code.case_to_code(
         note="A cervical CT scan showed a lesion. Sinus rhythm on the ECG.", use_semantic=False
     )
-    assert not any(c.startswith(("N72", "J32", "J01")) for c in _codes(found["codes"]))
+    suggested = _codes(c for c in found["codes"] if c["suggested"])
+    assert not any(c.startswith(("N72", "J32", "J01")) for c in suggested), suggested
 
 
 def test_former_smokers_and_unstated_qualifiers() -> None:

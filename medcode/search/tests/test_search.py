@@ -205,7 +205,8 @@ def test_case_to_code_reads_the_index_with_care(with_index: Path) -> None:
         "A 58-year-old woman. Physical examination revealed a mass. She consulted a urologist. "
         "Metformin 850 mg/8h. She is dependent for basic activities. Hyperphagia since May."
     )
-    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    found = case2code.case_to_code(note=note, use_semantic=False)["codes"]
+    codes = [c["code"] for c in found if c["suggested"]]
     # "Old (previous)" (I25.2), "Examination" (Z00.00), "Consultation, without complaint" (Z71.9), "H (Hartnup's)"
     # (E72.02) and "Dependence (on)" (F19.20) are index terms, but not what these sentences say
     assert not {"I25.2", "Z00.00", "Z71.9", "E72.02", "F19.20"} & set(codes)
@@ -217,8 +218,26 @@ def test_case_to_code_needs_the_kind_a_specified_nec_entry_asks_for(with_index: 
     from medcode.search import case2code
 
     note = "He was admitted with pneumonia. He had a transient ischemic attack last week."
-    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    found = case2code.case_to_code(note=note, use_semantic=False)["codes"]
+    codes = [c["code"] for c in found if c["suggested"]]
     # "Pneumonia, specified NEC" (J18.8) and "Attack, transient ischemic, specified NEC" (G45.8) are for kinds
     # the note would have to name
     assert "J18.9" in codes and "G45.9" in codes
     assert not {"J18.8", "G45.8"} & set(codes)
+
+
+@pytest.mark.shared_data
+def test_case_to_code_reads_examinations_ages_and_nec_with_care(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = (
+        "A ten-year-old boy. Physical examination of the eye was normal. Laboratory tests were normal. "
+        "He had mild voiding symptoms."
+    )
+    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    # a spelled age is no "Old (previous)" (I25.2); an examination's findings are no encounter for an examination
+    # ("Examination, eye" Z01.00, "Test, laboratory" Z00.00); "Symptoms NEC" (R68.89) is for a kind the index lists
+    # nowhere else, not what one word says
+    assert not {"I25.2", "Z01.00", "Z00.00", "Z01.89", "R68.89"} & set(codes), codes
+    routine = case2code.case_to_code(note="Routine eye examination.", use_semantic=False)["codes"]
+    assert routine[0]["code"] == "Z01.00" and routine[0]["suggested"]
