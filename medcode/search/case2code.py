@@ -266,7 +266,8 @@ def _mentions(
         return [], []
     n = len(ix.doc_text)
     matched = np.zeros(n, dtype=np.float64)
-    hits: list[np.ndarray] = []
+    count = np.zeros(n, dtype=np.int16)  # how many of the clause's words each text has
+    hits: list[np.ndarray] = []  # per word, the texts that have it (sorted)
     terms: set[int] = set()
     for g in pq.groups:
         # a word said twice is one word, also when one saying is a synonym's expansion ("renal ... kidney")
@@ -281,12 +282,13 @@ def _mentions(
         terms.update(t for t, _f in alts)
         # a text covered by one of the group's words counts that word's weight: a rarer synonym ("ultrasound"
         # for "Ultrasonography") must not make up for a word the text has and the clause does not say
-        weight = np.zeros(n, dtype=np.float64)
-        for t, _f in alts:
-            docs = ix.core_postings(t)
-            weight[docs] = np.maximum(weight[docs], float(ix.idf[t]))
-        matched += weight
-        hits.append(weight > 0)
+        postings = [ix.core_postings(t) for t, _f in alts]
+        docs, inverse = np.unique(np.concatenate(postings), return_inverse=True)
+        weight = np.zeros(len(docs), dtype=np.float64)
+        np.maximum.at(weight, inverse, np.repeat([float(ix.idf[t]) for t, _f in alts], [len(p) for p in postings]))
+        matched[docs] += weight
+        count[docs] += 1
+        hits.append(docs)
     # what a text is "without" is its default: a clause need not say it ("duodenal ulcer" is "..., without
     # hemorrhage or perforation"), and a text that is without what the clause says is not what it says
     core, core_n = _doc_array(ix, _default_core)
@@ -305,15 +307,18 @@ def _mentions(
     without = _doc_array(ix, _without_terms)
     if without.size:
         matched[without[said[without[:, 1]], 0]] = 0.0
-    cover = np.minimum(1.0, matched / np.maximum(core, 1e-6))
-    count = np.sum(hits, axis=0) if hits else np.zeros(n)
-    stated = (cover >= MIN_DOC_COVERAGE) & (matched >= MIN_DOC_WEIGHT) & (count >= MIN_WORD_SHARE * core_n)
-    ok = _evidence(ix, clause, np.flatnonzero(stated), said)
+    # only the texts that have a word of the clause (a few thousand of several hundred thousand) are read on
+    cand = np.flatnonzero(matched)
+    cover = np.zeros(n, dtype=np.float64)
+    cover[cand] = np.minimum(1.0, matched[cand] / np.maximum(core[cand], 1e-6))
+    c_cover, c_matched, c_count, c_core_n = cover[cand], matched[cand], count[cand], core_n[cand]
+    stated = (c_cover >= MIN_DOC_COVERAGE) & (c_matched >= MIN_DOC_WEIGHT) & (c_count >= MIN_WORD_SHARE * c_core_n)
+    ok = _evidence(ix, clause, cand[stated], said)
     found = _pick(ix, ok, matched, cover, core, hits, said)
     if not partial:
         return found, []
-    weak = ~stated & (cover >= PARTIAL_COVERAGE) & (matched >= PARTIAL_WEIGHT) & (count >= PARTIAL_COVERAGE * core_n)
-    ok = np.flatnonzero(weak)
+    weak = (c_cover >= PARTIAL_COVERAGE) & (c_matched >= PARTIAL_WEIGHT) & (c_count >= PARTIAL_COVERAGE * c_core_n)
+    ok = cand[weak & ~stated]
     # ... whose head word (an index entry's main term, a title's first word) the clause says: "was normal" is no
     # part of "Pregnancy, normal"
     heads = _doc_array(ix, _head_terms)[ok]
@@ -384,7 +389,7 @@ def _pick(
     taken: list[frozenset[int]] = []
     for d in order.tolist():
         # a text whose words are all part of a better text already taken is the same mention, less specific
-        words_hit = frozenset(k for k, h in enumerate(hits) if h[d])
+        words_hit = frozenset(k for k, h in enumerate(hits) if _has(h, d))
         if any(words_hit <= t for t in taken):
             continue
         taken.append(words_hit)
@@ -427,6 +432,11 @@ def _pick(
         if len(out) >= PER_CLAUSE:
             break
     return out
+
+
+def _has(sorted_docs: np.ndarray, d: int) -> bool:
+    i = int(np.searchsorted(sorted_docs, d))
+    return i < len(sorted_docs) and int(sorted_docs[i]) == d
 
 
 def _procedure_code(ix: index.ReleaseIndex, d: int, said: np.ndarray) -> tuple[int, str]:
