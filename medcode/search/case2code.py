@@ -832,13 +832,17 @@ def _semantic(
             cosine = float(np.max(clause_vecs[rows] @ v))
             cand.score *= 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE)
     injury = _doc_array(ix, _injury_docs)[ix.title_doc]  # per concept
+    exam = _doc_array(ix, _examination_docs)[ix.title_doc]
     for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):
         harm = INJURY_WORDS.search(clause.text) is not None
+        encounter = ENCOUNTER_WORDS.search(clause.text) is not None
         for rank_no, (concept, cosine, t) in enumerate(hits):
             if cosine < SEMANTIC_MIN_COSINE:
                 break
-            if injury[concept] and not harm:
-                continue  # as for lexical mentions: no injury code without a word of harm
+            # as for lexical mentions: no injury code without a word of harm, no encounter for an examination
+            # without words about the encounter
+            if (injury[concept] and not harm) or (exam[concept] and not encounter):
+                continue
             key = (ix.system, ix.codes[concept])
             if key not in found:
                 found[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))

@@ -14,7 +14,7 @@ from medcode.search import case2code, embedding, index, semantic
 pytestmark = pytest.mark.skipif(not embedding.available(), reason="the semantic extra is not installed")
 
 # embedding all of ICD-10-CM takes minutes; these categories are enough to see retrieval work
-SUBSET = ("E11", "I10", "N20", "N21", "N30", "N50", "R35", "R39", "S72")
+SUBSET = ("E11", "I10", "N20", "N21", "N30", "N50", "R35", "R39", "S72", "Z01")
 NOTE = (
     "58-year-old man with type 2 diabetes. He has to pass urine many times during the day and at night.\n"
     "He denies chest pain.\n"
@@ -123,3 +123,10 @@ def test_no_injury_neighbour_without_a_word_of_harm(vectors: semantic.CodebookVe
     assert not any(c["code"].startswith("S72") for c in calm["codes"]), [c["code"] for c in calm["codes"]]
     hurt = case2code.case_to_code(note="He fell at home and broke the neck of the right femur.")
     assert any(c["code"].startswith("S72") for c in hurt["codes"]), [c["code"] for c in hurt["codes"]]
+
+
+def test_no_examination_encounter_neighbour_for_an_examination_finding(vectors: semantic.CodebookVectors) -> None:
+    finding = case2code.case_to_code(note="Physical examination of the eye was normal.")
+    assert not any(c["code"].startswith("Z01") for c in finding["codes"]), [c["code"] for c in finding["codes"]]
+    routine = case2code.case_to_code(note="She came for a routine eye examination.")
+    assert any(c["code"].startswith("Z01.0") for c in routine["codes"]), [c["code"] for c in routine["codes"]]
