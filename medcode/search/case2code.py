@@ -435,6 +435,7 @@ def _pick(
 
 
 def _has(sorted_docs: np.ndarray, d: int) -> bool:
+    """Whether document `d` is among `sorted_docs` (a word's texts, as `_mentions` keeps them)."""
     i = int(np.searchsorted(sorted_docs, d))
     return i < len(sorted_docs) and int(sorted_docs[i]) == d
 
