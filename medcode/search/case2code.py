@@ -357,14 +357,15 @@ def _evidence(ix: index.ReleaseIndex, clause: Clause, ok: np.ndarray, said: np.n
     # "Pneumonia, specified NEC" is for a kind of pneumonia the note names and the index does not list: not
     # what a plain "pneumonia" is (J18.9)
     ok = ok[~_doc_array(ix, _specified_nec)[ok]]
-    # an injury, poisoning or complication code (chapter 19) needs a word of harm in the clause: "the right iliac
-    # fossa ... arteries" is anatomy, not "Injury of iliac artery", and "its longitudinal axis" no fracture
-    if ix.system == "icd10cm" and not INJURY_WORDS.search(clause.text):
-        ok = ok[~_doc_array(ix, _injury_docs)[ok]]
-    # an encounter for an examination (Z00-Z13) needs words about the encounter, not an examination's findings
-    if ix.system == "icd10cm" and not ENCOUNTER_WORDS.search(clause.text):
-        ok = ok[~_doc_array(ix, _examination_docs)[ok]]
+    if ix.system == "icd10cm":
+        for docs_of in _unsaid(clause):
+            ok = ok[~_doc_array(ix, docs_of)[ok]]
     return ok
+
+
+def _unsaid(clause: Clause) -> list[Callable[[index.ReleaseIndex], np.ndarray]]:
+    """The kinds of ICD-10-CM code (as document masks) that need words this clause does not say (NEEDS_WORDS)."""
+    return [docs_of for words, docs_of in NEEDS_WORDS if not words.search(clause.text)]
 
 
 def _pick(
@@ -586,26 +587,41 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
+def _docs_leading_to(ix: index.ReleaseIndex, code_is: Callable[[str], bool]) -> np.ndarray:
+    """Which documents lead to a code for which `code_is` holds."""
+    if not len(ix.doc_text):
+        return np.zeros(0, dtype=bool)
+    mask: np.ndarray = np.array([code_is(code) for code in ix.codes], dtype=bool)[ix.doc_concept]
+    return mask
+
+
 def _injury_docs(ix: index.ReleaseIndex) -> np.ndarray:
     """Which documents lead to a code of chapter 19, injury, poisoning and other consequences of external causes
     (S00-T88)."""
-    injury = np.array([code[:1] == "S" or ("T00" <= code[:3] <= "T88") for code in ix.codes], dtype=bool)
-    return injury[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
+    return _docs_leading_to(ix, lambda code: code[:1] == "S" or "T00" <= code[:3] <= "T88")
 
 
 def _examination_docs(ix: index.ReleaseIndex) -> np.ndarray:
     """Which documents lead to an encounter for an examination (Z00-Z13)."""
-    exam = np.array([code[:1] == "Z" and "Z00" <= code[:3] <= "Z13" for code in ix.codes], dtype=bool)
-    return exam[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
+    return _docs_leading_to(ix, lambda code: "Z00" <= code[:3] <= "Z13")
 
 
 def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
     """Index terms of one essential word that lead to a chapter 21 code (Z00-Z99)."""
-    z = np.array([code.startswith("Z") for code in ix.codes], dtype=bool)
-    if not len(ix.doc_text):
-        return np.zeros(0, dtype=bool)
-    mask: np.ndarray = z[ix.doc_concept] & (ix.doc_kind > index.INCLUSION) & (ix.doc_core_n < 2)
+    z = _docs_leading_to(ix, lambda code: code.startswith("Z"))
+    mask: np.ndarray = z & (ix.doc_kind > index.INCLUSION) & (ix.doc_core_n < 2)
     return mask
+
+
+# kinds of ICD-10-CM code that a clause's words must make possible, for lexical mentions and embedding neighbours:
+# - an injury, poisoning or complication code (chapter 19) needs a word of harm: "the right iliac fossa ...
+#   arteries" is anatomy, not "Injury of iliac artery", and "its longitudinal axis" no fracture (ADR 0029);
+# - an encounter for an examination (Z00-Z13) needs words about the encounter, not an examination's findings
+#   (ADR 0034)
+NEEDS_WORDS: tuple[tuple[re.Pattern[str], Callable[[index.ReleaseIndex], np.ndarray]], ...] = (
+    (INJURY_WORDS, _injury_docs),
+    (ENCOUNTER_WORDS, _examination_docs),
+)
 
 
 def _specified_nec(ix: index.ReleaseIndex) -> np.ndarray:
@@ -832,17 +848,14 @@ def _semantic(
         if rows:
             cosine = float(np.max(clause_vecs[rows] @ v))
             cand.score *= 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE)
-    injury = _doc_array(ix, _injury_docs)[ix.title_doc]  # per concept
-    exam = _doc_array(ix, _examination_docs)[ix.title_doc]
+    # as for lexical mentions: no code of a kind that needs words the clause does not say (NEEDS_WORDS)
+    per_concept = {docs_of: _doc_array(ix, docs_of)[ix.title_doc] for _words, docs_of in NEEDS_WORDS}
     for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):
-        harm = INJURY_WORDS.search(clause.text) is not None
-        encounter = ENCOUNTER_WORDS.search(clause.text) is not None
+        barred = [per_concept[docs_of] for docs_of in _unsaid(clause)]
         for rank_no, (concept, cosine, t) in enumerate(hits):
             if cosine < SEMANTIC_MIN_COSINE:
                 break
-            # as for lexical mentions: no injury code without a word of harm, no encounter for an examination
-            # without words about the encounter
-            if (injury[concept] and not harm) or (exam[concept] and not encounter):
+            if any(b[concept] for b in barred):
                 continue
             key = (ix.system, ix.codes[concept])
             if key not in found:
