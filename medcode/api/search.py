@@ -60,12 +60,16 @@ class CaseCode(Schema):
     suggested: bool = Field(
         description=(
             "true: an official text of the code is in the note; false: a related code to review, whose text the "
-            "note states only in part (reason 'partial ...') or which is an embedding neighbour ('semantic match')"
+            "note states only in part (reason 'partial ...'), which is an embedding neighbour ('semantic match'), or "
+            "which the note gives as uncertain ('uncertain ...': inpatient records code it as if established)"
         )
     )
     incomplete: bool = Field(
         default=False,
-        description='true: an ICD-10-PCS code given in part, as the index gives it ("BW20"); the coder completes it',
+        description=(
+            'true: a code given in part for the coder to complete: an ICD-10-PCS code as the index gives it ("BW20"), '
+            'or an injury code without the 7th character (the encounter) the note does not say ("S06.9X9")'
+        ),
     )
     evidence: list[Evidence]
 
@@ -86,7 +90,8 @@ def autocomplete_get(request: HttpRequest, params: Query[AutocompleteIn]) -> dic
 def case_to_code(request: HttpRequest, payload: CaseIn) -> dict[str, Any]:
     """Codes a clinical note documents, ranked, with evidence spans.
 
-    Negated, uncertain, history and family mentions are in "excluded" with their status, and so are codes the rest
-    of the set supersedes ("superseded by C64.1", "external cause without an injury").
+    Negated, history and family mentions are in "excluded" with their status, and so are codes the rest of the set
+    supersedes ("superseded by C64.1", "external cause without an injury"). An uncertain diagnosis is a code to
+    review ("suggested": false).
     """
     return case2code.case_to_code(note=payload.text, date=payload.date)

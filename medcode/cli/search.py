@@ -71,8 +71,16 @@ def cmd_case2code(args: argparse.Namespace) -> int:
         lines = []
         for k, c in enumerate(r["codes"]):
             if not c["suggested"] and (k == 0 or r["codes"][k - 1]["suggested"]):
-                lines.append("related codes to review (partial or semantic match, generated, not stated in the note):")
-            incomplete = " (incomplete: complete it in the ICD-10-PCS table)" if c.get("incomplete") else ""
+                lines.append(
+                    "related codes to review (partial or semantic match, or uncertain; generated, not stated as current):"
+                )
+            incomplete = ""
+            if c.get("incomplete"):
+                incomplete = (
+                    " (add the 7th character)"
+                    if c["system"] == "icd10cm"
+                    else " (incomplete: complete it in the ICD-10-PCS table)"
+                )
             lines.append(f"{c['system']:<9} {c['code']:<9} {c['score']:>7.2f}  {c['title']}{incomplete}")
             for e in c["evidence"][:2]:
                 lines.append(f'{"":<28}"{e["text"][:90]}" ({e["reason"]})')

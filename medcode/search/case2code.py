@@ -19,7 +19,7 @@ import numpy as np
 from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
 from medcode.rules import classifiers
-from medcode.search import embedding, engine, index, semantic, services, text
+from medcode.search import embedding, engine, index, semantic, services, synonyms, text
 from medcode.search import query as querying
 
 MAX_NOTE_CHARS = 100_000
@@ -34,6 +34,8 @@ PARTIAL_COVERAGE = 0.5
 PARTIAL_WEIGHT = 3.0
 PARTIAL_SCALE = 0.3  # its score, on the scale of the semantic extra's neighbours
 PER_CLAUSE = 6
+OTHER_TEXT_WEIGHT = 0.8  # an index or inclusion term's evidence, against a code's own title (ADR 0035)
+LATER_MENTION_DISCOUNT = 0.3  # a code first mentioned at the note's end ranks as if it scored this much less
 MAX_CODES = 60
 # embedding retrieval (the semantic extra): codes whose text is nearest to a current clause
 SEMANTIC_PER_CLAUSE = 5
@@ -48,6 +50,7 @@ SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
 # periods that end no sentence: decimals (4.2 cm) and a period followed on the same line by a lower-case word,
 # as after genus abbreviations and initials (E. coli, S. aureus) and short forms ("approx. 3 cm", "vs. placebo")
 INNER_PERIOD = re.compile(r"(?<=\d)\.(?=\d)|\.(?=[ \t]+[a-z])")
+SHORT_PARENTHESES = re.compile(r"\(([A-Za-z][A-Za-z0-9/-]{0,7})\)")  # "(CT)", "(MRI)": same length without them
 CLAUSE_BREAK = re.compile(r",?\s+\b(?:but|however|although|though|except|whereas)\b|[:()]", re.I)
 CUES: dict[str, re.Pattern[str]] = {
     "family": re.compile(
@@ -126,12 +129,24 @@ ENCOUNTER_WORDS = re.compile(
     r"\b(?:routine|screening|check-?up|encounter|annual|periodic|general health|well[- ](?:child|baby|woman|man))\b",
     re.I,
 )
+# a code whose title calls it congenital needs the clause to say so: "bone defect" or "filling defect" is no
+# "Congenital malformation, unspecified" (Q89.9, from the index's main term "Defect, defective") (ADR 0035)
+CONGENITAL_WORDS = re.compile(
+    r"\b(?:congenital(?:ly)?|birth|born|newborn|neonatal|inborn|inherited|hereditary|genetic|malformation)\b", re.I
+)
 # the verb of "her mother had ...", left out of the family history it names
+# a clause that says which encounter it is lets the 7th character of an injury code be chosen (ADR 0035)
+ENCOUNTER_STATED = re.compile(
+    r"\b(?:initial|subsequent|sequelae?|late effects?|healing|nonunion|malunion|follow[- ]?up)\b", re.I
+)
+# words that say a removal took part of a body part (ICD-10-PCS Excision), not all of it (Resection)
+PARTIAL_REMOVAL = re.compile(r"\b(?:partial|partially|subtotal|segmental|segment|wedge|biops(?:y|ies)|portion)\b", re.I)
 HAD = re.compile(r"\b(?:had|has|have|having)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
 # (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
+UNCERTAIN_REASON = "uncertain (inpatient, II.H): "
 HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
 NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
 ACUTE = re.compile(r"\bacute\b", re.I)
@@ -170,7 +185,9 @@ class Candidate:
     evidence: list[Evidence] = field(default_factory=list)
     statuses: set[str] = field(default_factory=set)
     stated: bool = False  # an official text of the code is in the note (not only an embedding neighbour)
-    incomplete: bool = False  # an ICD-10-PCS code given in part, as the index gives it: the coder completes it
+    # a code given in part, for the coder to complete: an ICD-10-PCS code as the index gives it, or an ICD-10-CM code
+    # without the 7th character (the encounter) that the note does not say
+    incomplete: bool = False
 
 
 class Mention(NamedTuple):
@@ -207,7 +224,8 @@ def clauses(note: str) -> list[Clause]:
             continue
         pos = 0
         pieces = []
-        for b in CLAUSE_BREAK.finditer(sentence):
+        # an abbreviation in parentheses is part of its clause: "a computerized axial tomography (CAT) of the abdomen"
+        for b in CLAUSE_BREAK.finditer(SHORT_PARENTHESES.sub(r" \1 ", sentence)):
             pieces.append((pos, sentence[pos : b.start()]))
             pos = b.end()
         pieces.append((pos, sentence[pos:]))
@@ -314,7 +332,7 @@ def _mentions(
     c_cover, c_matched, c_count, c_core_n = cover[cand], matched[cand], count[cand], core_n[cand]
     stated = (c_cover >= MIN_DOC_COVERAGE) & (c_matched >= MIN_DOC_WEIGHT) & (c_count >= MIN_WORD_SHARE * c_core_n)
     ok = _evidence(ix, clause, cand[stated], said)
-    found = _pick(ix, ok, matched, cover, core, hits, said)
+    found = _pick(ix, ok, matched, cover, core, hits, said, clause.text)
     if not partial:
         return found, []
     weak = (c_cover >= PARTIAL_COVERAGE) & (c_matched >= PARTIAL_WEIGHT) & (c_count >= PARTIAL_COVERAGE * c_core_n)
@@ -323,7 +341,7 @@ def _mentions(
     # part of "Pregnancy, normal"
     heads = _doc_array(ix, _head_terms)[ok]
     ok = _evidence(ix, clause, ok[(heads >= 0) & said[np.maximum(heads, 0)]], said)
-    return found, _pick(ix, ok, matched, cover, core, hits, said)
+    return found, _pick(ix, ok, matched, cover, core, hits, said, clause.text)
 
 
 def _evidence(ix: index.ReleaseIndex, clause: Clause, ok: np.ndarray, said: np.ndarray) -> np.ndarray:
@@ -343,7 +361,7 @@ def _evidence(ix: index.ReleaseIndex, clause: Clause, ok: np.ndarray, said: np.n
     # of the same stem ("was isolated from the culture", "dependent for basic functions")
     one_word = (ix.doc_core_n[ok] < 2) & ((ix.doc_kind[ok] > index.INCLUSION) | (ix.system in PROCEDURE_SYSTEMS))
     if one_word.any():
-        clause_words = set(text.words(clause.text.lower()))
+        clause_words = _said_words(clause.text)
         keep = [
             not one or _said_as_such(ix.doc_text[d], clause_words) for d, one in zip(ok.tolist(), one_word, strict=True)
         ]
@@ -376,14 +394,20 @@ def _pick(
     core: np.ndarray,
     hits: list[np.ndarray],
     said: np.ndarray,
+    clause_text: str,
 ) -> list[Mention]:
-    """The codes the texts `ok` lead to, most specific first, at most PER_CLAUSE."""
+    """The codes the texts `ok` lead to, most specific first, at most PER_CLAUSE. With no encounter stated, a code
+    whose 7th character is the encounter is given without it, for the coder to complete (ADR 0035)."""
     if ok.size == 0:
         return []
+    encounter_stated = ENCOUNTER_STATED.search(clause_text) is not None
     # the most specific texts first: most weight matched, fully covered
     # (among equals, the text with fewer words beyond its essential ones)
     tidy = 0.9 + 0.1 * core[ok] / np.maximum(ix.doc_idf_total[ok], 1e-6)
     score = matched[ok] * cover[ok] ** 2 * index.KIND_WEIGHT[ix.doc_kind[ok]] * tidy
+    if ix.system in PROCEDURE_SYSTEMS and not PARTIAL_REMOVAL.search(clause_text):
+        # "-ectomy" with nothing said of a part is the whole body part: Resection before its Excision twin
+        score = score * np.where(_doc_array(ix, _excision_twins)[ok], 0.99, 1.0)
     order = ok[np.argsort(-score, kind="stable")][: PER_CLAUSE * 8]
     out: list[Mention] = []
     seen: set[int | str] = set()
@@ -411,9 +435,7 @@ def _pick(
                 # the completion whose title the clause covers best
                 docs = ix.title_doc[span]
                 own = matched[docs] / np.maximum(core[docs], 1e-6)
-                # with no encounter stated, active treatment ("A") is the default 7th character; with nothing
-                # more said, the "without complications" or "unspecified" code
-                own += 0.15 * np.array([len(ix.norms[k]) == 7 and ix.norms[k].endswith("A") for k in span.tolist()])
+                # with nothing more said, the "without complications" or "unspecified" code
                 own += 0.1 * ix.default_like[span]
                 # among equals, the completion that states more of what the clause says ("nausea and vomiting":
                 # "Nausea with vomiting, unspecified", not "Vomiting, unspecified")
@@ -423,6 +445,8 @@ def _pick(
                 own += 0.02 * core[docs] / np.maximum(ix.doc_idf_total[docs], 1e-6)
                 best = int(np.argmax(own))
                 target, via = int(span[best]), d
+        if ix.system == "icd10cm" and not encounter_stated:
+            target = _without_encounter(ix, target)
         partial = ""
         if ix.system in PROCEDURE_SYSTEMS:
             target, partial = _procedure_code(ix, d, said)
@@ -433,6 +457,22 @@ def _pick(
         if len(out) >= PER_CLAUSE:
             break
     return out
+
+
+def _without_encounter(ix: index.ReleaseIndex, concept: int) -> int:
+    """The code a 7th-character code extends, when that character is the encounter (initial "A", subsequent "D",
+    sequela "S"): "T14.8XXA" -> "T14.8" (its placeholders are the coder's to add with the 7th character)."""
+    norm = ix.norms[concept]
+    if len(norm) != 7 or not _needs_encounter(ix, norm[:6]):
+        return concept
+    node = ix.find(norm[:6].rstrip("X"))
+    return concept if node is None else node
+
+
+def _needs_encounter(ix: index.ReleaseIndex, norm: str) -> bool:
+    """Whether a code (without dot) is completed by a 7th character that is the encounter: initial, subsequent,
+    sequela."""
+    return len(norm) < 7 and all(ix.find(norm.ljust(6, "X") + ch) is not None for ch in "ADS")
 
 
 def _has(sorted_docs: np.ndarray, d: int) -> bool:
@@ -505,8 +545,22 @@ def _partial_title(ix: index.ReleaseIndex, code: str) -> str:
     return title
 
 
+def _said_words(clause_text: str) -> set[str]:
+    """A clause's words, with what the synonym table's abbreviations and clinical words stand for ("ECG" says
+    "EKG"): a one-word text is said as such through them too (anatomy adjectives name an organ, not a finding)."""
+    words = text.words(clause_text.lower())
+    said = set(words)
+    table = synonyms.synonym_table()
+    for span, groups in synonyms.expand(words):
+        if groups is not None and table[tuple(span)].kind != "anatomy":
+            said |= {alt for group in groups for alt in group}
+    return said
+
+
 def _said_as_such(body: str, said: set[str]) -> bool:
     """Whether the word of a one-word text is among the clause's words, as such or in the plural."""
+    if body.endswith(" (o)"):
+        return False  # a linking vowel: the index's CSV cut the word short ("Cancer (o)" is "Cancer(o)phobia")
     words = [w for w in text.content_words(index.PARENTHESISED.sub(" ", body).lower()) if w not in index.NONESSENTIAL]
     plurals = {f"{w}s" for w in words} | {f"{w[:-1]}ies" for w in words if w.endswith("y")}
     said = said | {text.american(w) for w in said}  # "oedema" says "Edema"
@@ -551,6 +605,22 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
     }
     mask = np.zeros(len(ix.doc_text), dtype=bool)
     mask[[d for d in terms.tolist() if ix.doc_text[d] in heads]] = True
+    return mask
+
+
+def _excision_twins(ix: index.ReleaseIndex) -> np.ndarray:
+    """PCS index terms that read "see Excision, ..." where the same term also reads "see Resection, ..."
+    ("Cholecystectomy"): the removal of part of a body part, against all of it."""
+    see = re.compile(r"^(.*) \(see (Excision|Resection), ")
+    found: dict[str, dict[str, list[int]]] = {}
+    for d, doc in enumerate(ix.doc_text):
+        m = see.match(doc)
+        if m:
+            found.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(d)
+    mask = np.zeros(len(ix.doc_text), dtype=bool)
+    for both in found.values():
+        if "Resection" in both:
+            mask[both.get("Excision", [])] = True
     return mask
 
 
@@ -606,6 +676,13 @@ def _examination_docs(ix: index.ReleaseIndex) -> np.ndarray:
     return _docs_leading_to(ix, lambda code: "Z00" <= code[:3] <= "Z13")
 
 
+def _congenital_docs(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which documents lead to a code whose title calls it congenital."""
+    congenital = np.array([t.startswith("Congenital") for t in ix.titles], dtype=bool)
+    mask: np.ndarray = congenital[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
+    return mask
+
+
 def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
     """Index terms of one essential word that lead to a chapter 21 code (Z00-Z99)."""
     z = _docs_leading_to(ix, lambda code: code.startswith("Z"))
@@ -617,10 +694,12 @@ def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
 # - an injury, poisoning or complication code (chapter 19) needs a word of harm: "the right iliac fossa ...
 #   arteries" is anatomy, not "Injury of iliac artery", and "its longitudinal axis" no fracture (ADR 0029);
 # - an encounter for an examination (Z00-Z13) needs words about the encounter, not an examination's findings
-#   (ADR 0034)
+#   (ADR 0034);
+# - a code whose title calls it congenital needs the clause to say so (ADR 0035)
 NEEDS_WORDS: tuple[tuple[re.Pattern[str], Callable[[index.ReleaseIndex], np.ndarray]], ...] = (
     (INJURY_WORDS, _injury_docs),
     (ENCOUNTER_WORDS, _examination_docs),
+    (CONGENITAL_WORDS, _congenital_docs),
 )
 
 
@@ -648,17 +727,19 @@ def _head_terms(ix: index.ReleaseIndex) -> np.ndarray:
 
 def _without_terms(ix: index.ReleaseIndex) -> np.ndarray:
     """(document, term) for the essential words a text has only in what it is without ("..., without hemorrhage
-    or perforation")."""
+    or perforation", "..., uncomplicated")."""
     rows: list[tuple[int, int]] = []
     # in the Alphabetic Index, "without" is a subterm to follow ("Consultation, without complaint"): titles and
     # inclusion terms only
     for d in np.flatnonzero(ix.doc_kind <= index.INCLUSION).tolist():
         body = ix.doc_text[d]
-        if "without" not in body and "Without" not in body:
+        uncomplicated = body.endswith(", uncomplicated")  # "Alcohol dependence, uncomplicated": without complications
+        if "without" not in body and "Without" not in body and not uncomplicated:
             continue
         plain = index.PARENTHESISED.sub(" ", body.split(" -> ")[0]).lower()
-        rest = {text.stem(w) for w in text.content_words(WITHOUT.sub(" ", plain))}
+        rest = {text.stem(w) for w in text.content_words(WITHOUT.sub(" ", plain.removesuffix(", uncomplicated")))}
         stems = {text.stem(w) for m in WITHOUT.finditer(plain) for w in text.content_words(m.group(1))}
+        stems |= {text.stem("uncomplicated")} if uncomplicated else set()
         rows += [(d, ix.vocab[s]) for s in stems - rest - index.NONESSENTIAL if s in ix.vocab]
     return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
@@ -757,8 +838,12 @@ def case_to_code(
                 carried = [m for m in mentions if _still_present(ix.codes[m.concept], ix.titles[m.concept])]
                 _add(found, ix, clause, carried, status="current", reason_prefix=CHRONIC_REASON)
                 mentions = [m for m in mentions if m not in carried]
-            target = found if clause.status == "current" else excluded
-            _add(target, ix, clause, mentions, status=clause.status)
+            if clause.status == "uncertain" and ix.system not in PROCEDURE_SYSTEMS:
+                # an inpatient record codes an uncertain diagnosis as if established (Guidelines II.H), an
+                # outpatient one codes the symptoms (IV.H): the coder, who knows which, reviews it (ADR 0035)
+                _add(found, ix, clause, mentions, status="uncertain", reason_prefix=UNCERTAIN_REASON, stated=False)
+            else:
+                _add(found if clause.status == "current" else excluded, ix, clause, mentions, status=clause.status)
             weak = [m._replace(score=m.score * PARTIAL_SCALE) for m in partial]
             _add(found, ix, clause, weak, status="current", reason_prefix="partial ", stated=False)
     if use_semantic:
@@ -773,7 +858,7 @@ def case_to_code(
     # the suggested set first: codes an official text of which the note states; then the codes whose text a
     # clause states in part, or that only the embedding finds near a clause, for the coder to review (ADRs 0023,
     # 0034)
-    ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score))[:MAX_CODES]
+    ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score * _placed(c, len(note))))[:MAX_CODES]
     suggested = [c for c in ranked if c.stated]
     # a condition coded as current is not also listed as excluded
     current = {(c.system, c.code) for c in ranked}
@@ -785,6 +870,12 @@ def case_to_code(
         ],
         "validation": validate_set(codes=[(c.system, c.code) for c in suggested[:25]], as_of=as_of),
     }
+
+
+def _placed(cand: Candidate, length: int) -> float:
+    """How much a code's place in the note adds to its rank: a note states why the patient came first (ADR 0035)."""
+    first = min((e.start for e in cand.evidence), default=length)
+    return 1.0 - LATER_MENTION_DISCOUNT * first / max(length, 1)
 
 
 def _superseded(found: dict[tuple[str, str], Candidate]) -> dict[tuple[str, str], str]:
@@ -857,9 +948,11 @@ def _semantic(
                 break
             if any(b[concept] for b in barred):
                 continue
+            if ix.system == "icd10cm" and not ENCOUNTER_STATED.search(clause.text):
+                concept = _without_encounter(ix, concept)
             key = (ix.system, ix.codes[concept])
             if key not in found:
-                found[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
+                found[key] = _candidate(ix, concept)
             cand = found[key]
             cand.score += (
                 SEMANTIC_SCALE * (cosine - SEMANTIC_MIN_COSINE) / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
@@ -898,15 +991,31 @@ def _add(
         if cand is None and partial:
             cand = into[key] = Candidate(ix.system, partial, _partial_title(ix, partial), False, incomplete=True)
         elif cand is None:
-            cand = into[key] = Candidate(ix.system, ix.codes[concept], ix.titles[concept], bool(ix.billable[concept]))
+            cand = into[key] = _candidate(ix, concept)
         source = via if via is not None else doc
         kind = index.KIND_NAMES[int(ix.doc_kind[source])]
         reason = {"title": "title match", "inclusion": "inclusion term"}.get(kind, f"{kind} term")
-        # repeated mentions add up, with diminishing returns; the first mention in a clause counts most
-        cand.score += score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
+        # repeated mentions add up, with diminishing returns; the first mention in a clause counts most; a code's
+        # own title is the most direct evidence (ADR 0035)
+        weight = 1.0 if kind == "title" else OTHER_TEXT_WEIGHT
+        cand.score += weight * score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
         cand.statuses.add(status)
         cand.stated = cand.stated or stated
         cand.evidence.append(clause.evidence(reason=reason_prefix + reason, matched=ix.doc_text[source], status=status))
+
+
+def _candidate(ix: index.ReleaseIndex, concept: int) -> Candidate:
+    """A new candidate for a code of the release; incomplete when it is an ICD-10-CM code given without the 7th
+    character (the encounter) that the note does not say, for the coder to add (ADR 0035)."""
+    billable = bool(ix.billable[concept])
+    incomplete = not billable and ix.system == "icd10cm" and _needs_encounter(ix, ix.norms[concept])
+    return Candidate(ix.system, ix.codes[concept], ix.titles[concept], billable, incomplete=incomplete)
+
+
+def _with_seventh(code: str, char: str) -> str:
+    """The code completed by a 7th character, with the placeholders it needs: ("T14.8", "A") -> "T14.8XXA"."""
+    norm = selectors.normalize(code).ljust(6, "X") + char
+    return f"{norm[:3]}.{norm[3:]}"
 
 
 def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dict[str, Any]]:
@@ -937,7 +1046,8 @@ def validate_set(*, codes: list[tuple[str, str]], as_of: Any = None) -> list[dic
                     {
                         "rule": "seventh_character",
                         "codes": [code],
-                        "message": f"{code} needs a 7th character ({', '.join(ch for ch, _ in detail.seventh)})",
+                        "message": f"{code} needs a 7th character ({', '.join(ch for ch, _ in detail.seventh)}):"
+                        f" {_with_seventh(code, detail.seventh[0][0])} for {detail.seventh[0][1]}, ...",
                     }
                 )
             else:
@@ -984,9 +1094,10 @@ DOC_ARRAYS = (
     _specified_nec,
     _injury_docs,
     _examination_docs,
+    _congenital_docs,
     _head_terms,
 )
-PROCEDURE_ARRAYS = (_procedure_heads, _vital_signs)  # read only where a code states a procedure's axes
+PROCEDURE_ARRAYS = (_procedure_heads, _vital_signs, _excision_twins)  # read only where a code states a procedure's axes
 
 
 def doc_arrays(ix: index.ReleaseIndex) -> tuple[Callable[[index.ReleaseIndex], np.ndarray], ...]:

@@ -241,3 +241,16 @@ def test_case_to_code_reads_examinations_ages_and_nec_with_care(with_index: Path
     assert not {"I25.2", "Z01.00", "Z00.00", "Z01.89", "R68.89"} & set(codes), codes
     routine = case2code.case_to_code(note="Routine eye examination.", use_semantic=False)["codes"]
     assert routine[0]["code"] == "Z01.00" and routine[0]["suggested"]
+
+
+@pytest.mark.shared_data
+def test_case_to_code_needs_congenital_words_and_whole_words(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = "The resulting bone defect was repaired with a graft. She was referred for cancer treatment."
+    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    # "Defect, defective" leads to "Congenital malformation, unspecified" (Q89.9): a bone defect is not said to be
+    # congenital; "Cancer (o)" (F45.29) is the CSV's cut of "Cancer(o)phobia", no word of its own
+    assert not {"Q89.9", "F45.29"} & set(codes), codes
+    congenital = case2code.case_to_code(note="A congenital defect was found.", use_semantic=False)["codes"]
+    assert "Q89.9" in [c["code"] for c in congenital]
