@@ -43,7 +43,8 @@ SEMANTIC_MIN_COSINE = 0.45  # below this, a nearest code text is not what the cl
 # score of a semantic candidate: SCALE * (cosine - MIN), at most about 0.25 a clause, on the scale of a lexical
 # mention (up to 1 a clause); codes the note states rank first anyway (`suggested`)
 SEMANTIC_SCALE = 0.5
-SEMANTIC_BOOST = 1.0  # a lexical candidate's score times (1 + BOOST * (cosine to its clause - MIN)), when known
+SEMANTIC_BOOST = 2.0  # a lexical candidate's score times (1 + BOOST * (cosine to its clause - MIN)), when known
+SEMANTIC_FLOOR = 0.1  # ... and at least this (a text far from its clause in meaning is still stated there)
 SEMANTIC_MIN_WORDS = 2  # clauses with fewer content words are not embedded
 
 SENTENCE = re.compile(r"[^.\n;!?]+(?:[.;!?]+|\n|$)")
@@ -938,7 +939,7 @@ def _semantic(
         rows = [k for k, (a, b) in enumerate(spans) if any(a <= e.start < b for e in cand.evidence)]
         if rows:
             cosine = float(np.max(clause_vecs[rows] @ v))
-            cand.score *= 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE)
+            cand.score *= max(SEMANTIC_FLOOR, 1 + SEMANTIC_BOOST * (cosine - SEMANTIC_MIN_COSINE))
     # as for lexical mentions: no code of a kind that needs words the clause does not say (NEEDS_WORDS)
     per_concept = {docs_of: _doc_array(ix, docs_of)[ix.title_doc] for _words, docs_of in NEEDS_WORDS}
     for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):

@@ -123,6 +123,9 @@ def test_no_injury_neighbour_without_a_word_of_harm(vectors: semantic.CodebookVe
     assert not any(c["code"].startswith("S72") for c in calm["codes"]), [c["code"] for c in calm["codes"]]
     hurt = case2code.case_to_code(note="He fell at home and broke the neck of the right femur.")
     assert any(c["code"].startswith("S72") for c in hurt["codes"]), [c["code"] for c in hurt["codes"]]
+    # a neighbour, like a stated code, waits for the encounter the note does not say (ADR 0035)
+    injuries = [c for c in hurt["codes"] if c["code"].startswith("S72")]
+    assert all(len(c["code"].replace(".", "")) < 7 and c["incomplete"] for c in injuries), injuries
 
 
 def test_no_examination_encounter_neighbour_for_an_examination_finding(vectors: semantic.CodebookVectors) -> None:
