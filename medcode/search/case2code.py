@@ -135,19 +135,20 @@ ENCOUNTER_WORDS = re.compile(
 CONGENITAL_WORDS = re.compile(
     r"\b(?:congenital(?:ly)?|birth|born|newborn|neonatal|inborn|inherited|hereditary|genetic|malformation)\b", re.I
 )
-# the verb of "her mother had ...", left out of the family history it names
 # a clause that says which encounter it is lets the 7th character of an injury code be chosen (ADR 0035)
 ENCOUNTER_STATED = re.compile(
     r"\b(?:initial|subsequent|sequelae?|late effects?|healing|nonunion|malunion|follow[- ]?up)\b", re.I
 )
 # words that say a removal took part of a body part (ICD-10-PCS Excision), not all of it (Resection)
 PARTIAL_REMOVAL = re.compile(r"\b(?:partial|partially|subtotal|segmental|segment|wedge|biops(?:y|ies)|portion)\b", re.I)
+# the reason of an uncertain diagnosis, a code to review: inpatient records code it as if established (ADR 0035)
+UNCERTAIN_REASON = "uncertain (inpatient, II.H): "
+# the verb of "her mother had ...", left out of the family history it names
 HAD = re.compile(r"\b(?:had|has|have|having)\b", re.I)
 # A medical-history list names what the patient has had. A chronic condition in it (AHRQ's chronic condition
 # indicator) is still present and coded as current, unless it is an acute event or ICD-10-CM keeps a history or
 # sequela code for its kind: neoplasms (Z85, Z86.0-), tobacco dependence (Z87.891), myocardial infarction
 # (I25.2), stroke (Z86.73, I69), injuries. "previous", "prior", "resolved" still mean past (ADR 0023).
-UNCERTAIN_REASON = "uncertain (inpatient, II.H): "
 HISTORY_LIST_CUES = ("history of", "h/o", "hx of", "past history")
 NOT_CARRIED = ("C", "D0", "D1", "D2", "D3", "D4", "F17", "I21", "I22", "I23", "I24", "I6", "S", "T", "Z")
 ACUTE = re.compile(r"\bacute\b", re.I)
