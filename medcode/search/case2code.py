@@ -141,6 +141,9 @@ ENCOUNTER_STATED = re.compile(
 )
 # words that say a removal took part of a body part (ICD-10-PCS Excision), not all of it (Resection)
 PARTIAL_REMOVAL = re.compile(r"\b(?:partial|partially|subtotal|segmental|segment|wedge|biops(?:y|ies)|portion)\b", re.I)
+# a PCS index term's reference to a removal of part of a body part, or of all of it ("Cholecystectomy (see
+# Resection, Gallbladder)")
+SEE_REMOVAL = re.compile(r"^(.*) \(see (Excision|Resection), ")
 # the reason of an uncertain diagnosis, a code to review: inpatient records code it as if established (ADR 0035)
 UNCERTAIN_REASON = "uncertain (inpatient, II.H): "
 # the verb of "her mother had ...", left out of the family history it names
@@ -613,10 +616,9 @@ def _procedure_heads(ix: index.ReleaseIndex) -> np.ndarray:
 def _excision_twins(ix: index.ReleaseIndex) -> np.ndarray:
     """PCS index terms that read "see Excision, ..." where the same term also reads "see Resection, ..."
     ("Cholecystectomy"): the removal of part of a body part, against all of it."""
-    see = re.compile(r"^(.*) \(see (Excision|Resection), ")
     found: dict[str, dict[str, list[int]]] = {}
     for d, doc in enumerate(ix.doc_text):
-        m = see.match(doc)
+        m = SEE_REMOVAL.match(doc)
         if m:
             found.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(d)
     mask = np.zeros(len(ix.doc_text), dtype=bool)
@@ -661,9 +663,12 @@ def _and_pairs(ix: index.ReleaseIndex) -> np.ndarray:
 
 def _docs_leading_to(ix: index.ReleaseIndex, code_is: Callable[[str], bool]) -> np.ndarray:
     """Which documents lead to a code for which `code_is` holds."""
-    if not len(ix.doc_text):
-        return np.zeros(0, dtype=bool)
-    mask: np.ndarray = np.array([code_is(code) for code in ix.codes], dtype=bool)[ix.doc_concept]
+    return _docs_of(ix, np.array([code_is(code) for code in ix.codes], dtype=bool))
+
+
+def _docs_of(ix: index.ReleaseIndex, per_concept: np.ndarray) -> np.ndarray:
+    """A mask over the concepts, as a mask over the documents that lead to them."""
+    mask: np.ndarray = per_concept[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
     return mask
 
 
@@ -680,9 +685,7 @@ def _examination_docs(ix: index.ReleaseIndex) -> np.ndarray:
 
 def _congenital_docs(ix: index.ReleaseIndex) -> np.ndarray:
     """Which documents lead to a code whose title calls it congenital."""
-    congenital = np.array([t.startswith("Congenital") for t in ix.titles], dtype=bool)
-    mask: np.ndarray = congenital[ix.doc_concept] if len(ix.doc_text) else np.zeros(0, dtype=bool)
-    return mask
+    return _docs_of(ix, np.array([t.startswith("Congenital") for t in ix.titles], dtype=bool))
 
 
 def _one_word_circumstances(ix: index.ReleaseIndex) -> np.ndarray:
@@ -945,12 +948,13 @@ def _semantic(
     per_concept = {docs_of: _doc_array(ix, docs_of)[ix.title_doc] for _words, docs_of in NEEDS_WORDS}
     for clause, hits in zip(current, vectors.nearest(clause_vecs, SEMANTIC_PER_CLAUSE), strict=True):
         barred = [per_concept[docs_of] for docs_of in _unsaid(clause)]
+        encounter_unsaid = ix.system == "icd10cm" and not ENCOUNTER_STATED.search(clause.text)
         for rank_no, (concept, cosine, t) in enumerate(hits):
             if cosine < SEMANTIC_MIN_COSINE:
                 break
             if any(b[concept] for b in barred):
                 continue
-            if ix.system == "icd10cm" and not ENCOUNTER_STATED.search(clause.text):
+            if encounter_unsaid:
                 concept = _without_encounter(ix, concept)
             key = (ix.system, ix.codes[concept])
             if key not in found:
