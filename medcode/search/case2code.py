@@ -106,6 +106,16 @@ AGE = re.compile(
     r"(?:years?|months?|weeks?|days?)[- ]old\b",
     re.I,
 )
+# a test or a treatment named after what it measures or relieves is no finding: "arterial gas" is a blood gas
+# analysis, not flatulence (R14.3); "tumor markers" are a blood test, not a neoplasm (D49.9); "under general
+# anesthesia" and "analgesia" are care given, not loss of sensation (R20.0); a "sinus rhythm" is a normal
+# heart rhythm, not a sinus tract (L98.8)
+NOT_FINDINGS = re.compile(
+    r"\b(?:(?:arterial|venous|capillary|blood)\s+gas(?:es|ometry)?|gas(?:es)?\s+exchange|gasometry"
+    r"|tumou?r\s+markers?|analgesia|sinus\s+rhythm"
+    r"|(?:under|general|local|regional|locoregional|spinal|epidural|intradural|topical|sedation and)\s+ana?esthesia)\b",
+    re.I,
+)
 # what a text is without: to the next comma or the next word that starts what it is of ("Puncture wound without
 # foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
@@ -284,7 +294,7 @@ def _mentions(
     """The official texts a clause mentions, steered to billable codes (or, for a procedure the clause does not
     describe fully, to the partial code its codes share); and, when `partial`, the texts it states only in part
     (related codes to review)."""
-    pq = querying.parse(AGE.sub(" ", clause.text), ix.vocab, lex, correct=False)
+    pq = querying.parse(NOT_FINDINGS.sub(" ", AGE.sub(" ", clause.text)), ix.vocab, lex, correct=False)
     if not pq.groups:
         return [], []
     n = len(ix.doc_text)
@@ -330,6 +340,13 @@ def _mentions(
     without = _doc_array(ix, _without_terms)
     if without.size:
         matched[without[said[without[:, 1]], 0]] = 0.0
+    bilateral = _doc_array(ix, _imaging_bilateral)
+    bilateral = bilateral[said[bilateral[:, 1]]]
+    if bilateral.size:
+        # "bilateral" said is a word of "... of Bilateral Hips" again: its weight must not make up for "hips"
+        core, core_n = core.copy(), core_n.copy()
+        core[bilateral[:, 0]] += ix.idf[bilateral[:, 1]]
+        core_n[bilateral[:, 0]] += 1
     # only the texts that have a word of the clause (a few thousand of several hundred thousand) are read on
     cand = np.flatnonzero(matched)
     cover = np.zeros(n, dtype=np.float64)
@@ -777,16 +794,33 @@ def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
 def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:
     """For a history or family-history clause, the Z code ICD-10-CM has for it, if any."""
     lead = "family history of" if clause.status == "family" else "personal history of"
-    # "her mother had a history of breast cancer": what was had, without the cues and the verb
-    body = HAD.sub(" ", CUES["history"].sub(" ", CUES[clause.status].sub(" ", clause.text)))
+    body = _had(clause)
     if len(text.content_words(body)) == 0:
         return None
     pq = querying.parse(f"{lead} {body}", ix.vocab, services.codebook_lexicon())
     for hit in engine.rank(ix, pq, limit=3, billable_only=True):
         code = ix.codes[hit.concept]
-        if code.startswith(HISTORY_CODES[clause.status]) and hit.coverage >= 0.8:
+        if code.startswith(HISTORY_CODES[clause.status]) and hit.coverage >= 0.8 and _names_had(ix, clause, hit.doc):
             return hit.concept, min(1.0, hit.coverage) ** 2  # on the scale of _mentions
     return None
+
+
+def _had(clause: Clause) -> str:
+    """What a history clause says was had: "her mother had a history of breast cancer" -> "breast cancer"."""
+    return HAD.sub(" ", CUES["history"].sub(" ", CUES[clause.status].sub(" ", clause.text)))
+
+
+def _names_had(ix: index.ReleaseIndex, clause: Clause, doc: int) -> bool:
+    """Whether a history code's text says something of what the clause says was had: "no personal history of
+    interest" is not "Personal history of other specified conditions" (Z87.898), whose other words are defaults."""
+    lex = services.codebook_lexicon()
+
+    def terms(words: str) -> set[int]:
+        groups = querying.parse(words, ix.vocab, lex, correct=False).groups
+        return {ix.vocab[s] for g in groups for s in g.alternatives if s in ix.vocab}
+
+    said = terms(_had(clause)) - terms("personal family history")
+    return any(_has(ix.core_postings(t), doc) for t in said)
 
 
 def case_to_code(
@@ -834,7 +868,11 @@ def case_to_code(
                     mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
                 # a history code the clause states ("ex-smoker": Z87.891) is how ICD-10-CM codes that history
-                as_such = [m for m in mentions if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status])]
+                as_such = [
+                    m
+                    for m in mentions
+                    if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status]) and _names_had(ix, clause, m.doc)
+                ]
                 mentions = [m for m in mentions if m not in as_such]
                 # (once: the history code `_history_code` found is already added from this clause)
                 as_such = [m for m in as_such if z is None or m.concept != z[0]]

@@ -29,9 +29,10 @@ from medcode.codebook import selectors, store
 from medcode.search import synonyms, text
 
 # document kinds and how much a match through each counts
-TITLE, INCLUSION, INDEX, DRUG, NEOPLASM, EINDEX, PCS_INDEX = range(7)
-KIND_NAMES = ("title", "inclusion", "index", "drug", "neoplasm", "eindex", "index")
-KIND_WEIGHT = np.array([1.0, 0.97, 1.0, 0.9, 0.9, 0.8, 0.75], dtype=np.float32)
+# (REFERENCE: an ICD-10-CM index entry without a code, through its "see" reference: one step further from the code)
+TITLE, INCLUSION, INDEX, DRUG, NEOPLASM, EINDEX, PCS_INDEX, REFERENCE = range(8)
+KIND_NAMES = ("title", "inclusion", "index", "drug", "neoplasm", "eindex", "index", "index")
+KIND_WEIGHT = np.array([1.0, 0.97, 1.0, 0.9, 0.9, 0.8, 0.75, 0.9], dtype=np.float32)
 INDEX_KIND = {"main": INDEX, "drug": DRUG, "neoplasm": NEOPLASM, "eindex": EINDEX, "pcs": PCS_INDEX}
 TABLE_LABELS = {
     "poisoning_accidental": "poisoning accidental (unintentional)",
@@ -71,6 +72,9 @@ TITLE_EXCEPT = re.compile(r",?\s*\bexcept\b[^,;]*", re.I)
 # ... nor the default a text spells out ("Duodenal ulcer, unspecified as acute or chronic", "Chronic or unspecified
 # duodenal ulcer", "not intractable"); what a text is "without" is case-to-code's to weigh (it steers search)
 DEFAULT_SPELLED_OUT = re.compile(r"\bunspecified as\b[^,;]*|\bnot intractable\b|\b[a-z]+ or unspecified\b", re.I)
+# a main term's other forms are ways of saying it, not more words to say: "Necrosis, necrotic", "Ulcer, ulcerated,
+# ulcerating" (see _main_term_forms)
+MAIN_TERM = re.compile(r"^([A-Za-z]+)((?:, [A-Za-z]+)+)(?=,|$| )")
 # a PCS "see" reference that ends with the code it leads to ("Performance, Urinary 5A1D"): its words, its code
 SEE_CODE = re.compile(r"^(.*?)\s+([0-9A-HJ-NP-Z]{3,7})$")
 
@@ -189,11 +193,11 @@ def _index_docs(
 
     for r in newest.values():
         rows = db.execute(
-            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod, see FROM index_term"
+            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod, see, see_also FROM index_term"
             " WHERE release_id = ? ORDER BY term_id",
             (r.id,),
         ).fetchall()
-        by_id = {row["term_id"]: row for row in rows}
+        seen_code = _see_codes(rows)
         paths: dict[int, str] = {}
         for row in rows:
             parent = paths.get(row["parent_id"]) if row["parent_id"] is not None else None
@@ -207,6 +211,13 @@ def _index_docs(
                     hit = resolve(value)
                     if hit:
                         out.append((kind, *hit, path_words))
+            if (row["idx"], row["term_id"]) in seen_code:
+                # an ICD-10-CM entry with no code of its own leads where its reference does: "Necrosis, necrotic
+                # (see also Gangrene)" to I96, as a coder who follows it gets there
+                reference, code = seen_code[(row["idx"], row["term_id"])]
+                hit = resolve(code)
+                if hit:
+                    out.append((REFERENCE, *hit, f"{path_words} ({reference})"))
             if kind == PCS_INDEX and row["see"]:
                 # the ICD-10-PCS index names the code in its "see" references: "Hemodialysis, see Performance,
                 # Urinary 5A1D"; "Adenoidectomy, see Excision, Adenoids 0CBQ; Resection, Adenoids 0CTQ"
@@ -222,7 +233,64 @@ def _index_docs(
                         label = TABLE_LABELS.get(column, column.replace("_", " "))
                         prefix = "Neoplasm, " if kind == NEOPLASM else ""
                         out.append((kind, *hit, f"{prefix}{path_words}: {label}"))
-        del by_id
+    return out
+
+
+def _main_term_forms(path: str) -> str:
+    """An index path without its main term's other forms: "Necrosis, necrotic, stomach" -> "Necrosis, stomach".
+    A form shares the main term's stem, all but its last three letters and at least five ("Paralysis, paralytic");
+    "Mellitus, diabetes", "Antibody, antiphospholipid" and "Cyst, Cysticercus" are words of their own."""
+    m = MAIN_TERM.match(path)
+    if m is None:
+        return path
+    head = m.group(1).lower()
+    stem = head[: max(5, len(head) - 3)]
+    forms = [w for w in m.group(2).split(", ")[1:] if w.lower().startswith(stem)]
+    if len(head) < 5 or not forms:
+        return path
+    rest = [w for w in m.group(2).split(", ")[1:] if w not in forms]
+    return ", ".join([m.group(1), *rest]) + path[m.end() :]
+
+
+def _see_codes(rows: list[sqlite3.Row]) -> dict[tuple[str, int], tuple[str, str]]:
+    """For the ICD-10-CM index entries without a code, keyed (index, term id), the code their "see" reference leads
+    to (or, for a main term, its "see also"), with the reference: only where the whole reference names an entry of
+    the same index that has a code. "see condition" and "see Neoplasm, ..., by site" name no one entry."""
+    children: dict[tuple[str, int | None], dict[str, int]] = {}
+    by_id: dict[tuple[str, int], sqlite3.Row] = {}
+    for row in rows:
+        if row["idx"] not in ("main", "eindex"):
+            continue
+        by_id[(row["idx"], row["term_id"])] = row
+        names = children.setdefault((row["idx"], row["parent_id"]), {})
+        title = row["title"].strip().lower()
+        # a title names its entry whole or by its first spelling ("Gangrene, gangrenous")
+        names.setdefault(title, row["term_id"])
+        names.setdefault(title.split(",")[0].strip(), row["term_id"])
+
+    def follow(idx: str, reference: str) -> int | None:
+        parts = [p.strip().lower() for p in reference.split(",") if p.strip()]
+        node: int | None = None
+        i = 0
+        while i < len(parts):
+            names = children.get((idx, node), {})
+            # the longest run of parts that is one title ("thorax, thoracic"), else one spelling
+            k = next((k for k in range(len(parts) - i, 0, -1) if ", ".join(parts[i : i + k]) in names), 0)
+            if not k:
+                return None
+            node = names[", ".join(parts[i : i + k])]
+            i += k
+        return node
+
+    out: dict[tuple[str, int], tuple[str, str]] = {}
+    for key, row in by_id.items():
+        reference = row["see"] or (row["see_also"] if row["parent_id"] is None else None)
+        if row["code"] or not reference:
+            continue
+        target = follow(row["idx"], reference)
+        code = by_id[(row["idx"], target)]["code"] if target is not None else None
+        if code:
+            out[key] = (f"see {row['see']}" if row["see"] else f"see also {reference}", code)
     return out
 
 
@@ -307,6 +375,8 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         core = DEFAULT_SPELLED_OUT.sub(" ", UNSPECIFIED_WHAT.sub(" ", core))
         if doc_kind[d] == TITLE:
             core = TITLE_EXCEPT.sub(" ", core)
+        elif doc_kind[d] in (INDEX, EINDEX, REFERENCE):
+            core = _main_term_forms(core)
         doc_core.append({text.stem(w) for w in text.content_words(core) if w not in NONESSENTIAL})
         lengths[d] = max(1, len(doc_core[-1]))  # optional words do not make a text longer
     n_docs = len(doc_text)
@@ -389,7 +459,7 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 10  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 14  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:

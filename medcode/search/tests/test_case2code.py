@@ -399,3 +399,32 @@ def test_one_word_index_terms_are_said_through_abbreviations() -> None:
     for note in ("ECG showed sinus tachycardia.", "The electrocardiogram was normal."):
         found = case2code.case_to_code(note=note, use_semantic=False)
         assert "4A02" in _codes(found["codes"])
+
+
+def test_a_said_bilateral_does_not_make_up_for_an_organ_not_said() -> None:
+    # "bilateral" need not be said for "... of Bilateral Kidneys" (an image of a paired organ); said, it is one more
+    # word of such a title, never the organ: a chest X-ray is not "Plain Radiography of Bilateral Kidneys" (BT03)
+    for note, stated, unsaid in (
+        ("Chest X-ray showed bilateral alveolar infiltrates.", "BW03ZZZ", "BT03"),
+        ("Abdominal ultrasound identified bilateral hydronephrosis.", "BW40ZZZ", "BQ42ZZZ"),
+    ):
+        codes = _codes(case2code.case_to_code(note=note, use_semantic=False)["codes"])
+        assert stated in codes and unsaid not in codes, codes
+    both = _codes(case2code.case_to_code(note="Ultrasound of both hips, bilateral.", use_semantic=False)["codes"])
+    assert "BQ42ZZZ" in both
+
+
+def test_a_history_code_says_something_of_what_was_had() -> None:
+    # "no personal history of interest" names nothing had: no "Personal history of ..." code
+    note = "A 30-year-old woman with no personal history of interest was admitted."
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    assert not any(c.startswith("Z8") for c in _codes(found["codes"])), found["codes"]
+    assert "Z85.3" in _codes(case2code.case_to_code(note="History of breast cancer.", use_semantic=False)["codes"])
+
+
+def test_tests_and_care_named_after_a_condition_are_no_finding() -> None:
+    note = "Arterial gas showed a pH of 7.2 and the tumor markers were normal. Surgery under general anesthesia."
+    found = case2code.case_to_code(note=note, use_semantic=False)
+    # not "tumor NOS" (D49.9), "Gas pain" or "Anesthesia of skin" (R20.0)
+    assert not [c for c in found["codes"] if c["suggested"]], found["codes"]
+    assert "D49.9" in _codes(case2code.case_to_code(note="A tumor was found.", use_semantic=False)["codes"])

@@ -254,3 +254,41 @@ def test_case_to_code_needs_congenital_words_and_whole_words(with_index: Path) -
     assert not {"Q89.9", "F45.29"} & set(codes), codes
     congenital = case2code.case_to_code(note="A congenital defect was found.", use_semantic=False)["codes"]
     assert "Q89.9" in [c["code"] for c in congenital]
+
+
+def test_main_term_forms_are_ways_of_saying_it() -> None:
+    from medcode.search import index
+
+    assert index._main_term_forms("Necrosis, necrotic, stomach") == "Necrosis, stomach"
+    assert index._main_term_forms("Ulcer, ulcerated, ulcerating, skin") == "Ulcer, skin"
+    assert index._main_term_forms("Infection, infected (opportunistic), kidney") == "Infection (opportunistic), kidney"
+    # other words are words of their own
+    for path in ("Mellitus, diabetes", "Antibody, antiphospholipid", "Cyst, Cysticercus", "Fracture, traumatic"):
+        assert index._main_term_forms(path) == path
+
+
+@pytest.mark.shared_data
+def test_case_to_code_follows_the_index_references_of_entries_without_a_code(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = "Granulomatous inflammation with extensive caseous necrosis. The biopsy showed a glomerulopathy."
+    found = {c["code"]: c for c in case2code.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]}
+    # "Necrosis, necrotic (ischemic)" has no code and says "see also Gangrene" (I96); "Glomerulopathy" says "see
+    # Glomerulonephritis" (N05.9)
+    assert found["I96"]["evidence"][0]["matched"] == "Necrosis, necrotic (ischemic) (see also Gangrene)"
+    assert found["N05.9"]["evidence"][0]["matched"] == "Glomerulopathy (see Glomerulonephritis)"
+    # "Condition (see Disease)" leads to "Disease, diseased", which has no code: nothing to follow
+    assert not case2code.case_to_code(note="Her condition improved.", use_semantic=False)["codes"]
+
+
+@pytest.mark.shared_data
+def test_case_to_code_reads_tests_named_after_a_finding_with_care(with_index: Path) -> None:
+    from medcode.search import case2code
+
+    note = "Arterial gas showed a pH of 7.2. Analgesia with paracetamol. The ECG showed sinus rhythm."
+    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]]
+    # not "Gas" (R14.3), "Analgesia (see also Anesthesia)" (R20.0) or "Sinus (see also Fistula)" (L98.8)
+    assert not {"R14.3", "R20.0", "L98.8"} & set(codes), codes
+    assert "R14.3" in [
+        c["code"] for c in case2code.case_to_code(note="She complains of gas.", use_semantic=False)["codes"]
+    ]
