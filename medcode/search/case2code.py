@@ -1029,7 +1029,7 @@ def _add(
     stated: bool = True,
 ) -> None:
     """Add what a clause mentions to the candidates; `stated=False` for texts the clause states only in part."""
-    for rank_no, (concept, score, doc, via, partial) in enumerate(mentions):
+    for concept, score, doc, via, partial in mentions:
         key = (ix.system, partial or ix.codes[concept])
         cand = into.get(key)
         if cand is None and partial:
@@ -1039,10 +1039,11 @@ def _add(
         source = via if via is not None else doc
         kind = index.KIND_NAMES[int(ix.doc_kind[source])]
         reason = {"title": "title match", "inclusion": "inclusion term"}.get(kind, f"{kind} term")
-        # repeated mentions add up, with diminishing returns; the first mention in a clause counts most; a code's
-        # own title is the most direct evidence (ADR 0035)
+        # repeated mentions add up, with diminishing returns; each code a clause states counts in full ("chills,
+        # vomiting and anorexia" states three findings: ADR 0036); a code's own title is the most direct evidence
+        # (ADR 0035)
         weight = 1.0 if kind == "title" else OTHER_TEXT_WEIGHT
-        cand.score += weight * score / (1 + rank_no) / (1 + 0.5 * len(cand.evidence))
+        cand.score += weight * score / (1 + 0.5 * len(cand.evidence))
         cand.statuses.add(status)
         cand.stated = cand.stated or stated
         cand.evidence.append(clause.evidence(reason=reason_prefix + reason, matched=ix.doc_text[source], status=status))

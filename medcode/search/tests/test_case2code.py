@@ -428,3 +428,14 @@ def test_tests_and_care_named_after_a_condition_are_no_finding() -> None:
     # not "tumor NOS" (D49.9), "Gas pain" or "Anesthesia of skin" (R20.0)
     assert not [c for c in found["codes"] if c["suggested"]], found["codes"]
     assert "D49.9" in _codes(case2code.case_to_code(note="A tumor was found.", use_semantic=False)["codes"])
+
+
+def test_each_finding_a_clause_lists_counts_in_full() -> None:
+    def score(note: str, code: str) -> float:
+        found = case2code.case_to_code(note=note, use_semantic=False)["codes"]
+        return float(next(c["score"] for c in found if c["code"] == code))
+
+    listed = "She came with chills, vomiting, anorexia and right upper quadrant pain."
+    # the fourth finding of a list is as stated as a finding said alone
+    assert score(listed, "R11.10") == pytest.approx(score("She came with vomiting.", "R11.10"))
+    assert score(listed, "R63.0") == pytest.approx(score("She came with anorexia.", "R63.0"))
