@@ -109,10 +109,10 @@ AGE = re.compile(
 # a test or a treatment named after what it measures or relieves is no finding: "arterial gas" is a blood gas
 # analysis, not flatulence (R14.3); "tumor markers" are a blood test, not a neoplasm (D49.9); "under general
 # anesthesia" and "analgesia" are care given, not loss of sensation (R20.0); a "sinus rhythm" is a normal
-# heart rhythm, not a sinus tract (L98.8)
+# heart rhythm, not a sinus tract (L98.8); a "stress test" is a cardiac test, not a reaction to stress (F43.9)
 NOT_FINDINGS = re.compile(
     r"\b(?:(?:arterial|venous|capillary|blood)\s+gas(?:es|ometry)?|gas(?:es)?\s+exchange|gasometry"
-    r"|tumou?r\s+markers?|analgesia|sinus\s+rhythm"
+    r"|tumou?r\s+markers?|analgesia|sinus\s+rhythm|stress[\s-]+(?:tests?|echo\w*|ergometry)"
     r"|(?:under|general|local|regional|locoregional|spinal|epidural|intradural|topical|sedation and)\s+ana?esthesia)\b",
     re.I,
 )
