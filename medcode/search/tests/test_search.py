@@ -277,7 +277,7 @@ def test_case_to_code_follows_the_index_references_of_entries_without_a_code(wit
     # Glomerulonephritis" (N05.9)
     assert found["I96"]["evidence"][0]["matched"] == "Necrosis, necrotic (ischemic) (see also Gangrene)"
     assert found["N05.9"]["evidence"][0]["matched"] == "Glomerulopathy (see Glomerulonephritis)"
-    # "Condition (see Disease)" leads to "Disease, diseased", which has no code: nothing to follow
+    # "Condition (see also Disease)" leads to "Disease, diseased", which has no code: nothing to follow
     assert not case2code.case_to_code(note="Her condition improved.", use_semantic=False)["codes"]
 
 
