@@ -791,8 +791,8 @@ def _default_core(ix: index.ReleaseIndex) -> np.ndarray:
     return np.stack([np.maximum(core, 1e-6), np.maximum(core_n, 1.0)])
 
 
-def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] | None:
-    """For a history or family-history clause, the Z code ICD-10-CM has for it, if any."""
+def _history_code(clause: Clause, ix: index.ReleaseIndex, had: set[int]) -> tuple[int, float] | None:
+    """For a history or family-history clause, the Z code ICD-10-CM has for it, if any (`had`: `_had_terms`)."""
     lead = "family history of" if clause.status == "family" else "personal history of"
     body = _had(clause)
     if len(text.content_words(body)) == 0:
@@ -800,7 +800,7 @@ def _history_code(clause: Clause, ix: index.ReleaseIndex) -> tuple[int, float] |
     pq = querying.parse(f"{lead} {body}", ix.vocab, services.codebook_lexicon())
     for hit in engine.rank(ix, pq, limit=3, billable_only=True):
         code = ix.codes[hit.concept]
-        if code.startswith(HISTORY_CODES[clause.status]) and hit.coverage >= 0.8 and _names_had(ix, clause, hit.doc):
+        if code.startswith(HISTORY_CODES[clause.status]) and hit.coverage >= 0.8 and _names(ix, had, hit.doc):
             return hit.concept, min(1.0, hit.coverage) ** 2  # on the scale of _mentions
     return None
 
@@ -810,17 +810,22 @@ def _had(clause: Clause) -> str:
     return HAD.sub(" ", CUES["history"].sub(" ", CUES[clause.status].sub(" ", clause.text)))
 
 
-def _names_had(ix: index.ReleaseIndex, clause: Clause, doc: int) -> bool:
-    """Whether a history code's text says something of what the clause says was had: "no personal history of
-    interest" is not "Personal history of other specified conditions" (Z87.898), whose other words are defaults."""
+def _had_terms(ix: index.ReleaseIndex, clause: Clause) -> set[int]:
+    """The words (with their synonyms) of what a history clause says was had, but "personal", "family" and
+    "history" themselves."""
     lex = services.codebook_lexicon()
 
     def terms(words: str) -> set[int]:
         groups = querying.parse(words, ix.vocab, lex, correct=False).groups
         return {ix.vocab[s] for g in groups for s in g.alternatives if s in ix.vocab}
 
-    said = terms(_had(clause)) - terms("personal family history")
-    return any(_has(ix.core_postings(t), doc) for t in said)
+    return terms(_had(clause)) - terms("personal family history")
+
+
+def _names(ix: index.ReleaseIndex, had: set[int], doc: int) -> bool:
+    """Whether a history code's text says something of what was had: "no personal history of interest" is not
+    "Personal history of other specified conditions" (Z87.898), whose other words are defaults."""
+    return any(_has(ix.core_postings(t), doc) for t in had)
 
 
 def case_to_code(
@@ -863,7 +868,8 @@ def case_to_code(
             wanted = clause.status == "current" and ix.system not in PROCEDURE_SYSTEMS
             mentions, partial = _mentions(ix, clause, lex, partial=wanted)
             if clause.status in HISTORY_CODES and ix.system == "icd10cm":
-                z = _history_code(clause, ix)
+                had = _had_terms(ix, clause)
+                z = _history_code(clause, ix, had)
                 if z is not None:
                     mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
                     _add(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
@@ -871,7 +877,7 @@ def case_to_code(
                 as_such = [
                     m
                     for m in mentions
-                    if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status]) and _names_had(ix, clause, m.doc)
+                    if ix.codes[m.concept].startswith(HISTORY_CODES[clause.status]) and _names(ix, had, m.doc)
                 ]
                 mentions = [m for m in mentions if m not in as_such]
                 # (once: the history code `_history_code` found is already added from this clause)

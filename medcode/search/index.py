@@ -255,7 +255,9 @@ def _main_term_forms(path: str) -> str:
 def _see_codes(rows: list[sqlite3.Row]) -> dict[tuple[str, int], tuple[str, str]]:
     """For the ICD-10-CM index entries without a code, keyed (index, term id), the code their "see" reference leads
     to (or, for a main term, its "see also"), with the reference: only where the whole reference names an entry of
-    the same index that has a code. "see condition" and "see Neoplasm, ..., by site" name no one entry."""
+    the same index that has a code. "see condition" and "see Neoplasm, ..., by site" name no one entry. (The Index
+    page's links use `alphabetic.resolve_reference`, a query per reference that stops at the deepest part it finds:
+    a link may land near its entry, a code may not.)"""
     children: dict[tuple[str, int | None], dict[str, int]] = {}
     by_id: dict[tuple[str, int], sqlite3.Row] = {}
     for row in rows:
