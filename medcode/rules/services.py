@@ -28,7 +28,7 @@ MAX_DIAGNOSES = 25
 MAX_UNITS = 99_999
 MAX_MODIFIERS = 4
 MAX_CSV_BYTES = 50 * 1024 * 1024
-SETTINGS = ("practitioner", "hospital")
+SETTINGS = ("practitioner", "hospital", "dme")  # the three MUE tables; NCCI PTP edits exist for the first two
 
 MSG_NOT_OBJECT = "A claim must be a JSON object with date_of_service and lines"
 MSG_NO_LINES = "The claim has no lines; give lines: [{code, modifiers, units, dx_pointers}]"
@@ -44,7 +44,11 @@ MSG_NO_CODE = "{where}: no code"
 MSG_MODIFIER = "{where}: modifier '{value}' is not a two-character modifier (e.g. 25, 59, LT)"
 MSG_TOO_MANY_MODIFIERS = "{where}: {count} modifiers; a line takes at most {limit}"
 MSG_POINTER = "{where}: dx_pointers must be whole numbers from 1 (the first diagnosis); got '{value}'"
-MSG_SETTING = "setting '{value}' must be one of: practitioner, hospital"
+MSG_SETTING = "setting '{value}' must be one of: practitioner, hospital (outpatient hospital), dme (DME supplier)"
+MSG_DME_NO_PTP = (
+    "NCCI procedure-to-procedure edits apply to practitioner and outpatient hospital claims; a DME supplier "
+    "claim is checked against the DME supplier MUE table"
+)
 MSG_POS = "{where}: place_of_service '{value}' must be a two-digit code (e.g. 11 office, 22 outpatient hospital)"
 MSG_DIAGNOSES = "diagnoses must be a list of ICD-10-CM codes (at most {limit})"
 MSG_PROBLEMS = "The claim cannot be checked: {problems}"
@@ -304,6 +308,8 @@ def rule_data(claim: Claim) -> RuleData:
                 selectors.release_label(ptp_release),
             )
         )
+    if claim.setting == "dme":
+        notes.append(Finding("ncci_ptp", "info", (), MSG_DME_NO_PTP, (), None))
     mue_release = selectors.rule_release(system=f"mue-{claim.setting}", as_of=claim.dos)
     addon_release = selectors.rule_release(system="addon", as_of=claim.dos)
     pfs_release = selectors.rule_release(system="pfs", as_of=claim.dos)

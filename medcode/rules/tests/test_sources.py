@@ -172,6 +172,50 @@ def test_pfs_wrong_layout(tmp_path: Path) -> None:
         list(pfs.parse(bad))
 
 
+@pytest.mark.shared_data
+def test_pfs_fixed_width_text_file_real_rows() -> None:
+    records = list(pfs.parse(shared_file("pfs-rvu-2026b", "PPRRVU2026_Apr_nonQPP.txt")))
+    release = records[0]
+    assert isinstance(release, Release) and release.effective_from == dt.date(2026, 4, 1)
+    rows = {(r.code, r.modifier): r for r in records if isinstance(r, PfsRvu)}
+    assert len(rows) == 19277
+    knee = rows[("27258", "")]
+    assert (knee.status, knee.work, knee.pe_nonfacility, knee.pe_facility, knee.mp) == ("A", 15.78, 11.38, 11.38, 3.35)
+    assert knee.nonfacility_na and not knee.facility_na
+    assert (knee.global_days, knee.pre, knee.intra, knee.post) == ("090", 0.10, 0.69, 0.21)
+    assert (knee.multiple, knee.bilateral, knee.assistant, knee.cosurgeon, knee.team) == ("2", "1", "2", "1", "0")
+    assert rows[("43239", "")].endo_base == "43235" and rows[("43239", "")].multiple == "3"
+    assert rows[("71046", "TC")].pctc == "1" and rows[("71046", "TC")].facility_na
+    assert knee.conversion_factor == 33.4009
+
+
+def test_pfs_fixed_width_broken_copy(tmp_path: Path) -> None:
+    head = "HDR CPT CODES AND DESCRIPTIONS ONLY ARE COPYRIGHT \n"
+    good = (
+        "27258" + " " * 52 + "A  15.78  11.38NA  11.38    3.35  30.51 30.510090.10.69.21212109"
+        "            33.4009 090 99      0.00   0.00   0.00"
+    )
+    assert len(good) == 171
+    cut = tmp_path / "PPRRVU2026_Apr_nonQPP.txt"
+    cut.write_text(head + good + "\n" + good[:90] + "\n")
+    with pytest.raises(IngestError, match=r"PPRRVU2026_Apr_nonQPP.txt, line 3: a PPRRVU record is 90 characters"):
+        list(pfs.parse(cut))
+    cut.write_text(head + good.replace("A  15.78", "A  15,78") + "\n")
+    with pytest.raises(IngestError, match=r"line 2: work '15,78' for 27258 is not a number"):
+        list(pfs.parse(cut))
+
+
+@pytest.mark.shared_data
+def test_gpci_2026_without_the_expired_work_floor() -> None:
+    records = list(pfs.parse_gpci(shared_file("pfs-rvu-2026b", "GPCI2026.csv")))
+    assert isinstance(records[0], Release) and records[0].effective_from == dt.date(2026, 1, 1)
+    localities = {(g.mac, g.locality): g for g in records if isinstance(g, Gpci)}
+    assert len(localities) == 109
+    # the file's note: the 1.0 work floor was extended only through January 31, 2026
+    assert localities[("10112", "00")].work == 0.988
+    assert localities[("13202", "01")] == Gpci("13202", "01", "NY", "MANHATTAN", 1.064, 1.162, 1.586)
+
+
 def test_pyoce_addons_have_primaries() -> None:
     from medcode.ingest.records import AddOnCode
 

@@ -1,4 +1,5 @@
-"""Physician Fee Schedule: the CMS PPRRVU relative value file, the GPCI, locality-county and OPPS cap files."""
+"""Physician Fee Schedule: the CMS PPRRVU relative value file (CSV or fixed-width text), the GPCI, locality-county
+and OPPS cap files."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ MSG_BAD_HEADER = (
     "found: {found}"
 )
 MSG_NO_HEADER = "{file}: found no header row starting 'HCPCS, MOD'; is this the CMS PPRRVU CSV?"
+MSG_FIXED_SHORT = (
+    "{file}, line {line}: a PPRRVU record is {length} characters; the CMS fixed-width layout has at least "
+    "{need} (HCPCS in 1-5, status in 58, conversion factor in 133-140)"
+)
 MSG_BAD_NUMBER = "{file}, line {line}: {column} '{value}' for {code} is not a number"
 MSG_BAD_CODE = "{file}, line {line}: '{code}' is not a HCPCS/CPT code; expected five letters or digits"
 MSG_NO_DATE = "{file}: cannot tell which year and quarter this file is; name it like PPRRVU25_JAN.csv or RVU25A"
@@ -41,6 +46,34 @@ GPCI_TITLE = "Physician Fee Schedule GPCIs and localities (CMS {file})"
 OPPSCAP_TITLE = "Physician Fee Schedule OPPS imaging cap (CMS {file})"
 _RVU_LETTER = re.compile(r"RVU(\d{2})([A-D])", re.IGNORECASE)
 _QUARTER_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}
+
+# PPRRVU fields of the fixed-width text file (RVU26B.pdf, "DATA RECORD"): 1-based first and last positions.
+# The description (8-57) is never read: it is blank for CPT rows (AMA copyright).
+FIXED = {
+    "code": (1, 5),
+    "modifier": (6, 7),
+    "status": (58, 58),
+    "work": (60, 65),
+    "pe_nonfacility": (67, 72),
+    "nonfacility_na": (73, 74),
+    "pe_facility": (76, 81),
+    "facility_na": (82, 83),
+    "mp": (85, 89),
+    "pctc": (103, 103),
+    "global_days": (104, 106),
+    "pre": (107, 109),
+    "intra": (110, 112),
+    "post": (113, 115),
+    "multiple": (116, 116),
+    "bilateral": (117, 117),
+    "assistant": (118, 118),
+    "cosurgeon": (119, 119),
+    "team": (120, 120),
+    "endo_base": (128, 132),
+    "conversion_factor": (133, 140),
+}
+FIXED_MIN_LENGTH = 140
+FIXED_HEADER = "HDR"  # the copyright lines that open the fixed-width file
 
 # PPRRVU columns (0-based) in the CMS layout, stable since 2011; checked against the header row.
 COLUMNS = {
@@ -87,6 +120,7 @@ def parse(path: Path) -> Iterator[Record]:
         raise IngestError(MSG_NO_RVU_FILE.format(file=path.name))
     effective = _effective(path, names)
     name, content = rvu[0]
+    fixed = _is_fixed_width(name, content)
     yield Release(
         system="pfs",
         version=f"{effective.isoformat()} {Path(name).stem}",
@@ -94,7 +128,7 @@ def parse(path: Path) -> Iterator[Record]:
         title=RVU_TITLE.format(file=name),
         content="rules",
     )
-    yield from _rvu_rows(name, content)
+    yield from (_fixed_rows(name, content) if fixed else _rvu_rows(name, content))
     if any(n.upper().startswith("GPCI") for n in names):
         yield from parse_gpci(path)
     if any(n.upper().startswith("OPPSCAP") for n in names):
@@ -106,15 +140,70 @@ def parse(path: Path) -> Iterator[Record]:
 
 
 def _number(row: tabular.Row, column: str, code: str) -> float:
-    value = row.cell(COLUMNS[column]).replace("$", "")
+    return _float(row.cell(COLUMNS[column]), file=row.file, line=row.line, column=column, code=code)
+
+
+def _float(value: str, *, file: str, line: int, column: str, code: str) -> float:
+    value = value.strip().replace("$", "")
     if value in ("", "NA"):
         return 0.0
     try:
         return float(value)
     except ValueError:
-        raise IngestError(
-            MSG_BAD_NUMBER.format(file=row.file, line=row.line, column=column, value=value, code=code)
-        ) from None
+        raise IngestError(MSG_BAD_NUMBER.format(file=file, line=line, column=column, value=value, code=code)) from None
+
+
+def _is_fixed_width(name: str, content: bytes | Path) -> bool:
+    """The PPRRVU text file in CMS's fixed-width layout (it opens with HDR copyright lines), not the CSV."""
+    if not name.lower().endswith(".txt"):
+        return False
+    head = tabular.read_bytes(content)[:4096].decode("latin-1")
+    return head.startswith(FIXED_HEADER) and head.count(",") < 10
+
+
+def _fixed_rows(name: str, content: bytes | Path) -> Iterator[PfsRvu]:
+    """The rows of the fixed-width PPRRVU text file, by the positions of its record layout."""
+    text = tabular.decode(name, tabular.read_bytes(content)).replace("\x1a", "")
+    count = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(FIXED_HEADER) or not line.strip():
+            continue
+        if len(line) < FIXED_MIN_LENGTH:
+            raise IngestError(MSG_FIXED_SHORT.format(file=name, line=number, length=len(line), need=FIXED_MIN_LENGTH))
+        field = {key: line[first - 1 : last].strip() for key, (first, last) in FIXED.items()}
+        code = field["code"].upper()
+        if not CODE.fullmatch(code):
+            raise IngestError(MSG_BAD_CODE.format(file=name, line=number, code=code))
+
+        def number_of(key: str, code: str = code, number: int = number, field: dict[str, str] = field) -> float:
+            return _float(field[key], file=name, line=number, column=key, code=code)
+
+        count += 1
+        yield PfsRvu(
+            code=code,
+            modifier=field["modifier"].upper(),
+            status=field["status"].upper(),
+            work=number_of("work"),
+            pe_nonfacility=number_of("pe_nonfacility"),
+            pe_facility=number_of("pe_facility"),
+            mp=number_of("mp"),
+            nonfacility_na=field["nonfacility_na"].upper() == "NA",
+            facility_na=field["facility_na"].upper() == "NA",
+            pctc=field["pctc"],
+            global_days=field["global_days"],
+            pre=number_of("pre"),
+            intra=number_of("intra"),
+            post=number_of("post"),
+            multiple=field["multiple"],
+            bilateral=field["bilateral"],
+            assistant=field["assistant"],
+            cosurgeon=field["cosurgeon"],
+            team=field["team"],
+            endo_base=field["endo_base"].upper(),
+            conversion_factor=number_of("conversion_factor"),
+        )
+    if count == 0:
+        raise IngestError(MSG_NO_ROWS.format(file=name))
 
 
 def _rvu_rows(name: str, content: bytes | Path) -> Iterator[PfsRvu]:
