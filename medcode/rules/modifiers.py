@@ -26,6 +26,14 @@ def modifier_list() -> list[dict[str, Any]]:
     return [modifier_get(code) for code in _reference()]
 
 
+def official_modifiers() -> tuple[codebook.ReleaseInfo, list[Any]] | None:
+    """The HCPCS Level II modifiers of the release in effect (from the CMS HCPCS file), or None when not imported."""
+    try:
+        return codebook.concept_browse(system="modifier")
+    except ApplicationError:
+        return None
+
+
 def modifier_get(code: str) -> dict[str, Any]:
     code = code.strip().upper()
     entry = _reference().get(code)

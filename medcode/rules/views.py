@@ -143,5 +143,9 @@ def fee(request: HttpRequest) -> HttpResponse:
 
 
 def modifier_reference(request: HttpRequest) -> HttpResponse:
-    """The payment modifiers explained: meaning, NCCI bypass, payment effect."""
-    return render(request, "rules/modifiers.html", {"items": modifiers.modifier_list(), "label": modifiers.LABEL})
+    """The payment modifiers explained: meaning, NCCI bypass, payment effect; then every official Level II modifier."""
+    return render(
+        request,
+        "rules/modifiers.html",
+        {"items": modifiers.modifier_list(), "label": modifiers.LABEL, "official": modifiers.official_modifiers()},
+    )

@@ -13,7 +13,7 @@ NAVIGATION = (
     ("ICD-10-CM", "codebook:browse-icd10cm"),
     ("ICD-10-PCS", "codebook:browse-icd10pcs"),
     ("HCPCS", "codebook:browse-hcpcs"),
-    ("Modifiers", "codebook:browse-modifier"),
+    ("Modifiers", "rules:modifiers"),  # the reference; it links the official Level II list when imported
     ("POS", "codebook:browse-pos"),
     ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.test import Client
+
+from conftest import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +186,35 @@ def test_checker_page_prefilled_and_hostile_input(rules_codebook: Path, client: 
     assert too_big.status_code == 422 and "limit here is" in too_big.content.decode()
     assert client.get("/rules/modifiers/").status_code == 200
     assert "NCCI bypass" in client.get("/rules/modifiers/").content.decode()
+
+
+def test_modifiers_link_goes_to_the_reference_with_the_official_list_when_imported(
+    default_codebook: Path, client: Client, tmp_path: Path
+) -> None:
+    from django.conf import settings
+
+    from medcode.codebook import store
+    from medcode.ingest import build
+
+    home = client.get("/").content.decode()
+    assert 'href="/rules/modifiers/">Modifiers<' in home
+    page = client.get("/rules/modifiers/")
+    assert page.status_code == 200 and "medcode build --source hcpcs" in page.content.decode()
+    hcpcs = SHARED_DATA / "hcpcs-2026-jan" / "HCPC2026_JAN_ANWEB_01122026.txt"
+    if not hcpcs.exists():
+        pytest.skip(f"official file {hcpcs} is not present (the official modifier list needs it)")
+    directory = tmp_path / "codebooks"
+    directory.mkdir()
+    shutil.copy(default_codebook, directory / default_codebook.name)
+    build.release_activate(build_id=default_codebook.stem, directory=directory)
+    build.release_build(sources=[build.SourceSpec("hcpcs", str(hcpcs))], directory=directory, show_progress=False)
+    previous = settings.MEDCODE_CODEBOOK_DIR
+    settings.MEDCODE_CODEBOOK_DIR = directory
+    store.forget()
+    try:
+        body = client.get("/rules/modifiers/").content.decode()
+    finally:
+        settings.MEDCODE_CODEBOOK_DIR = previous
+        store.forget()
+    assert 'href="/codes/modifier/RT/"' in body and "Right side" in body
+    assert "medcode build --source hcpcs" not in body
