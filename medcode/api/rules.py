@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict
 
 from medcode.rules import classifiers, modifiers, services
 
@@ -50,6 +52,9 @@ class FeeIn(Schema):
 
 
 class DrgIn(Schema):
+    """An inpatient case; an unknown field is refused (422) rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
     pdx: str
     sdx: list[str] = []
     procedures: list[str] = []
@@ -57,6 +62,7 @@ class DrgIn(Schema):
     sex: str = "U"
     discharge_status: int = 1
     version: int | None = None
+    date: datetime.date | None = None  # discharge date: chooses the grouper version in effect
 
 
 @router.post("check", response={200: dict[str, Any], 400: ErrorOut, 422: ErrorOut, 503: ErrorOut})

@@ -108,6 +108,7 @@ def cmd_fee(args: argparse.Namespace) -> int:
 
 
 def cmd_drg(args: argparse.Namespace) -> int:
+    from medcode.codebook import selectors as codebook
     from medcode.rules import classifiers
 
     result = classifiers.drg_group(
@@ -118,12 +119,14 @@ def cmd_drg(args: argparse.Namespace) -> int:
         sex=args.sex,
         discharge_status=args.discharge_status,
         version=args.version,
+        date=codebook.parse_date(args.date),
     )
     emit(
         args,
         result,
         lambda r: (
-            f"MS-DRG {r['drg']} {r['title']} (MDC {r['mdc']}, {r['severity']}, weight {r['weight']})\n  {r['source']}"
+            f"MS-DRG {r['drg']} {r['title']} (MDC {r['mdc']}, {r['severity']}, "
+            f"weight {r['weight'] if r['weight'] is not None else 'not carried'})\n  {r['source']}"
         ),
     )
     return 0
@@ -179,7 +182,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--age", type=int, default=65)
     p.add_argument("--sex", default="U", choices=["M", "F", "U"])
     p.add_argument("--discharge-status", type=int, default=1)
-    p.add_argument("--version", type=int, help="grouper version, e.g. 431 (default: newest)")
+    p.add_argument(
+        "--version",
+        type=int,
+        help="grouper version, e.g. 431 (default: the one in effect on --date, else the codebook's FY)",
+    )
+    p.add_argument("--date", help="discharge date YYYY-MM-DD: chooses the grouper version in effect")
 
     p = add_command(sub, "dx", cmd_dx, "DRG CC/MCC, CMS-HCC, GEMs and CCSR facts of an ICD-10-CM code")
     p.add_argument("code")

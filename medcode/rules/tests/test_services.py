@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,24 @@ def test_drg_grouping_the_grouper_refuses_is_a_clear_error(monkeypatch: pytest.M
     monkeypatch.setattr(msdrg.MsdrgGrouper, "group", refuse)
     with pytest.raises(ApplicationError, match="could not group this case"):
         classifiers.drg_group(pdx="NATIONAL", version=440)
+
+
+def test_drg_defaults_to_the_codebooks_fiscal_year_with_its_weight(default_codebook: Path) -> None:
+    from medcode.rules import classifiers
+
+    result = classifiers.drg_group(pdx="I21.4", sdx=["I50.23", "E11.9"])
+    # the default codebook's ICD-10-CM release is the April 1 2026 update: MS-DRG v43.1, FY2026 weights
+    assert result["version"] == 431 and result["version_label"] == "MS-DRG v43.1 (FY2026)"
+    assert result["drg"] == 280 and result["weight"] is not None and result["weight"] > 1
+    assert [d["code"] for d in result["diagnoses"]] == ["I21.4", "I50.23", "E11.9"]
+    assert "MS-DRG v43.1 (FY2026)" in result["source"] and "v431" not in result["source"]
+    later = classifiers.drg_group(pdx="I21.4", date=dt.date(2026, 11, 2))
+    assert later["version"] == 440 and later["weight"] is None and "no relative weights" in later["source"]
+    assert classifiers.drg_version_for(dt.date(2025, 10, 1)) == 430
+
+
+def test_drg_api_refuses_unknown_fields(default_codebook: Path, client: Any) -> None:
+    answer = client.post(
+        "/api/v1/rules/drg", json.dumps({"pdx": "I21.4", "secondary": ["I50.23"]}), content_type="application/json"
+    )
+    assert answer.status_code == 422 and "secondary" in answer.content.decode()
