@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from medcode.cli.common import add_command, emit, run_batch
@@ -35,6 +36,34 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     emit(args, result.as_dict() if args.json else result, human if not args.json else str)
     return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from medcode.ingest import update
+
+    result = update.update_run(
+        from_dir=Path(args.from_dir) if args.from_dir else None,
+        dry_run=args.dry_run,
+        show_progress=not args.json and sys.stderr.isatty(),
+    )
+
+    def human(r: update.UpdateResult) -> str:
+        verb = "would import" if r.dry_run else "imported"
+        lines = [f"  {verb} {f.source}: {f.label}" for f in r.imported]
+        lines += [f"  already current {f.source}: {f.label}" for f in r.current]
+        lines += [f"  could not reach {u}" for u in r.unreachable]
+        if r.build_id:
+            head = f"Updated: build {r.build_id} is active"
+        elif r.imported:
+            head = "Dry run: nothing was built"
+        elif r.unreachable and not r.found:
+            head = "Nothing could be reached; the active codebook is unchanged"
+        else:
+            head = "The codebook is up to date with every official file found"
+        return "\n".join([head, *lines])
+
+    emit(args, result.as_dict() if args.json else result, human if not args.json else str)
+    return 1 if result.unreachable and not result.found else 0
 
 
 def cmd_releases(args: argparse.Namespace) -> int:
@@ -149,6 +178,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--source", nargs=2, action="append", metavar=("NAME", "PATH_OR_URL"))
     p.add_argument("--no-activate", action="store_true", help="validate and keep the build without activating it")
     p.add_argument("--fresh", action="store_true", help="start empty instead of from the active codebook")
+
+    p = add_command(sub, "update", cmd_update, "bring the codebook to the current official CMS and CDC releases")
+    p.add_argument("--from", dest="from_dir", metavar="DIR", help="a folder of the zips as downloaded (offline sites)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be imported, build nothing")
 
     add_command(sub, "releases", cmd_releases, "list codebook builds and the releases of the active one")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 
 from medcode.codebook import store
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
@@ -681,3 +683,13 @@ def concept_filter(*, release: ReleaseInfo, text: str, offset: int, limit: int) 
         (match, release.id, limit, offset),
     ).fetchall()
     return int(total), [_concept(r, release) for r in rows]
+
+
+def source_checksums(path: Path | None = None) -> set[str]:
+    """The sha256 of every official file a codebook was built from (the active one, or the file at ``path``)."""
+    if path is None:
+        rows = _db().execute("SELECT sha256 FROM source").fetchall()
+    else:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT sha256 FROM source").fetchall()
+    return {r[0] for r in rows if r[0]}
