@@ -162,7 +162,7 @@ def release_build(
                 for spec in specs:
                     kind = source_kind(spec.name)
                     kind.reader()  # fail on unsupported sources before downloading anything
-                    fetched = fetching.fetch(spec.location, workdir=work.download_dir(), show_progress=show_progress)
+                    fetched = fetching.fetch(spec.location, workdir=work.downloads, show_progress=show_progress)
                     imported.append(
                         _import(
                             conn,

@@ -25,12 +25,8 @@ class Workspace:
     """The temporary codebook and download folder of one running build."""
 
     codebook: Path
-    downloads: Path
+    downloads: Path  # created by the first download
     _lock: int | None = field(default=None, repr=False)
-
-    def download_dir(self) -> Path:
-        self.downloads.mkdir(exist_ok=True)
-        return self.downloads
 
     def close(self) -> None:
         """Remove what is left (the codebook unless it was moved into place) and release the lock."""

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import http.server
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,3 +201,33 @@ def test_a_source_can_be_a_url_downloaded_with_its_checksum_recorded(
 
 def test_default_path_is_the_packaged_official_file() -> None:
     assert icd10cm_tabular.default_path().name == "icd10c-tabular-April-1-2026.xml"
+
+
+def test_a_failed_build_leaves_no_partial_codebook_and_no_download(
+    directory: Path, small_file: Path, http_root: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))  # where downloads went before issue 21
+    base, root = http_root
+    (root / "icd10cm_tabular_2027.xml").write_text(MINIMAL[: len(MINIMAL) // 2], encoding="utf-8")
+    with pytest.raises(IngestError, match=r"icd10cm_tabular_2027\.xml"):
+        build.release_build(
+            sources=[build.SourceSpec("icd10cm", f"{base}/icd10cm_tabular_2027.xml")],
+            directory=directory,
+            show_progress=False,
+            allow_shrink=True,
+        )
+    assert sorted(p.name for p in directory.iterdir() if p.name.startswith(".building-")) == []
+    assert list(system_temp.iterdir()) == []
+    (root / "icd10cm_tabular_2027.xml").write_text(MINIMAL, encoding="utf-8")
+    built = build.release_build(
+        sources=[build.SourceSpec("icd10cm", f"{base}/icd10cm_tabular_2027.xml")],
+        directory=directory,
+        show_progress=False,
+        allow_shrink=True,
+    )
+    assert sorted(p.name for p in directory.iterdir() if not p.name.startswith(".build-lock")) == sorted(
+        ["ACTIVE", built.path.name]
+    )
+    assert list(system_temp.iterdir()) == []
