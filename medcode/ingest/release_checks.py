@@ -250,20 +250,19 @@ def _below(n: int, floor: int, what: str) -> list[str]:
 
 
 def _icd10cm_shortfalls(conn: sqlite3.Connection, release_id: int) -> list[str]:
-    categories = {
-        c
-        for (c,) in conn.execute(
-            "SELECT DISTINCT substr(norm, 1, 3) FROM concept WHERE release_id = ? AND kind IN ('category', 'code')",
-            (release_id,),
-        ).fetchall()
-    }
+    per_category = conn.execute(
+        "SELECT substr(norm, 1, 3), sum(billable),"
+        " sum(billable AND length(norm) = 7 AND substr(norm, 1, 1) IN ('S', 'T'))"
+        " FROM concept WHERE release_id = ? AND kind IN ('category', 'code') GROUP BY 1",
+        (release_id,),
+    ).fetchall()  # one pass over the release's codes
+    categories = {row[0] for row in per_category}
     lost = [c for c, a, b in ICD10CM_CHAPTERS if not _in_range(categories, a, b)]
     out = [f"{len(ICD10CM_CHAPTERS) - len(lost)} of 22 chapters (missing {_list(lost)})"] if lost else []
     out += _below(len(categories), ICD10CM_MIN_CATEGORIES, "categories")
-    billable = "SELECT count(*) FROM concept WHERE release_id = ? AND billable = 1"
-    out += _below(_scalar(conn, billable, release_id), ICD10CM_MIN_BILLABLE, "billable codes")
-    seventh = billable + " AND length(norm) = 7 AND substr(norm, 1, 1) IN ('S', 'T')"
-    out += _below(_scalar(conn, seventh, release_id), ICD10CM_MIN_SEVENTH, "injury codes with their 7th character")
+    out += _below(sum(row[1] for row in per_category), ICD10CM_MIN_BILLABLE, "billable codes")
+    seventh = sum(row[2] for row in per_category)
+    out += _below(seventh, ICD10CM_MIN_SEVENTH, "injury codes with their 7th character")
     return out
 
 
