@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +13,28 @@ from medcode.cli.common import add_command, emit, run_batch
 from medcode.core.errors import ApplicationError
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the build, so that its temporary files are removed
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from medcode.ingest import build
 
     specs = [build.SourceSpec(name, location) for name, location in (args.source or [])]
-    result = build.release_build(
-        sources=specs,
-        default=args.default,
-        activate=not args.no_activate,
-        show_progress=not args.json and sys.stderr.isatty(),
-        extend_active=not args.fresh,
-    )
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if main_thread else None
+    try:
+        result = build.release_build(
+            sources=specs,
+            default=args.default,
+            activate=not args.no_activate,
+            show_progress=not args.json and sys.stderr.isatty(),
+            extend_active=not args.fresh,
+            allow_shrink=args.allow_shrink,
+        )
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
     def human(r: build.BuildResult) -> str:
         lines = [
@@ -178,6 +191,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--source", nargs=2, action="append", metavar=("NAME", "PATH_OR_URL"))
     p.add_argument("--no-activate", action="store_true", help="validate and keep the build without activating it")
     p.add_argument("--fresh", action="store_true", help="start empty instead of from the active codebook")
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept a release with fewer codes than the active one it replaces or succeeds (by more than 2%%),"
+        " or below the structural floors of its system (an excerpt, a partial file)",
+    )
 
     p = add_command(sub, "update", cmd_update, "bring the codebook to the current official CMS and CDC releases")
     p.add_argument("--from", dest="from_dir", metavar="DIR", help="a folder of the zips as downloaded (offline sites)")

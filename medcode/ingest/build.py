@@ -21,7 +21,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from medcode.codebook import store
 from medcode.core.errors import IngestError, ReleaseNotFound
 from medcode.ingest import fetch as fetching
-from medcode.ingest import validate
+from medcode.ingest import release_checks, validate, workspace
 from medcode.ingest.records import (
     AddOnCode,
     AnesBase,
@@ -65,6 +65,7 @@ class ImportedSource:
     sha256: str
     releases: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    release_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -124,11 +125,15 @@ def release_build(
     directory: Path | None = None,
     show_progress: bool = True,
     extend_active: bool = True,
+    allow_shrink: bool = False,
 ) -> BuildResult:
     """Import sources into a new codebook file (starting from the active one), validate, then activate.
 
     Nothing is written where the active codebook or other builds live until the new file is
-    complete and valid: the work happens in a temporary file that is removed on any failure.
+    complete and valid: the work happens in a temporary file that is removed on any failure, and
+    what a killed build left is removed when the next build starts. A new release that holds fewer
+    codes than the active release it replaces or succeeds (by more than ``release_checks.MAX_SHRINK``),
+    or less than every whole release of its system holds, is refused unless ``allow_shrink``.
     """
     specs = list(sources)
     if not specs and not default:
@@ -137,12 +142,12 @@ def release_build(
     directory.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     build_id = _new_build_id()
-    handle, temp_name = tempfile.mkstemp(prefix=f".building-{build_id}-", suffix=".sqlite", dir=directory)
-    os.close(handle)
-    temp = Path(temp_name)
+    work = workspace.workspace_open(directory=directory, build_id=build_id)
+    temp = work.codebook
     imported: list[ImportedSource] = []
     try:
-        base = store.active_path(directory) if extend_active else None
+        active = store.active_path(directory)
+        base = active if extend_active else None
         conn = _open_target(temp, base)
         try:
             with _progress(show_progress) as progress:
@@ -157,9 +162,7 @@ def release_build(
                 for spec in specs:
                     kind = source_kind(spec.name)
                     kind.reader()  # fail on unsupported sources before downloading anything
-                    fetched = fetching.fetch(
-                        spec.location, workdir=Path(tempfile.mkdtemp()), show_progress=show_progress
-                    )
+                    fetched = fetching.fetch(spec.location, workdir=work.downloads, show_progress=show_progress)
                     imported.append(
                         _import(
                             conn,
@@ -170,6 +173,16 @@ def release_build(
                             progress=progress,
                         )
                     )
+                problems = release_checks.releases_check(
+                    conn,
+                    active=active,
+                    new_releases=[
+                        (release_id, s.origin.rsplit("/", 1)[-1]) for s in imported for release_id in s.release_ids
+                    ],
+                    allow_shrink=allow_shrink,
+                )
+                if problems:
+                    raise IngestError(release_checks.MSG_REFUSED.format(problems=" ".join(problems)))
                 task = progress.add_task("full-text index", total=None)
                 _rebuild_fts(conn)
                 progress.update(task, completed=1, total=1)
@@ -189,9 +202,8 @@ def release_build(
         final = directory / f"{build_id}.sqlite"
         os.replace(temp, final)
         final.chmod(0o444)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    finally:
+        work.close()  # the partial codebook (on failure) and any downloads; then the lock goes
     if activate:
         release_activate(build_id=build_id, directory=directory)
     return BuildResult(build_id, final, activate, time.monotonic() - started, imported, report)
@@ -263,6 +275,7 @@ def _import(
         if isinstance(record, Release):
             _flush(conn, pending)
             release_id = _start_release(conn, record, source_id)
+            result.release_ids.append(release_id)
             result.releases.append(f"{record.system} {record.version} ({record.content})")
             continue
         if release_id is None:

@@ -51,6 +51,7 @@ def fetch(location: str, *, workdir: Path | None = None, show_progress: bool = T
             return FetchedFile(path=path, origin=str(path.resolve()), sha256="", size=0)
         return FetchedFile(path=path, origin=str(path.resolve()), sha256=sha256_of(path), size=path.stat().st_size)
     target_dir = workdir or Path(tempfile.mkdtemp(prefix="medcode-download-"))
+    target_dir.mkdir(parents=True, exist_ok=True)
     name = location.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "download"
     target = target_dir / name
     digest = hashlib.sha256()

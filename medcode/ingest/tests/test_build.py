@@ -6,6 +6,7 @@ import functools
 import hashlib
 import http.server
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ MINIMAL = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+# MINIMAL is an excerpt, far below a whole release: the builds here pass allow_shrink (see test_release_checks.py).
+
+
 @pytest.fixture
 def directory(tmp_path: Path) -> Path:
     return tmp_path / "codebooks"
@@ -48,7 +52,10 @@ def releases(path: Path) -> list[tuple[str, str]]:
 
 def test_build_validates_records_sources_and_activates(directory: Path, small_file: Path) -> None:
     result = build.release_build(
-        sources=[build.SourceSpec("icd10cm", str(small_file))], directory=directory, show_progress=False
+        sources=[build.SourceSpec("icd10cm", str(small_file))],
+        directory=directory,
+        show_progress=False,
+        allow_shrink=True,
     )
     assert result.activated and store.active_path(directory) == result.path
     assert result.report.ok and result.report.counts["icd10cm 2027 (codes)"]["concept"] == 5
@@ -63,7 +70,10 @@ def test_a_build_extends_the_active_codebook_and_replaces_the_same_release(
     directory: Path, small_file: Path, tmp_path: Path
 ) -> None:
     first = build.release_build(
-        sources=[build.SourceSpec("icd10cm", str(small_file))], directory=directory, show_progress=False
+        sources=[build.SourceSpec("icd10cm", str(small_file))],
+        directory=directory,
+        show_progress=False,
+        allow_shrink=True,
     )
     newer = tmp_path / "icd10cm_tabular_2028.xml"
     newer.write_text(
@@ -72,11 +82,11 @@ def test_a_build_extends_the_active_codebook_and_replaces_the_same_release(
         )
     )
     second = build.release_build(
-        sources=[build.SourceSpec("icd10cm", str(newer))], directory=directory, show_progress=False
+        sources=[build.SourceSpec("icd10cm", str(newer))], directory=directory, show_progress=False, allow_shrink=True
     )
     assert releases(second.path) == [("icd10cm", "2027"), ("icd10cm", "2028")]
     again = build.release_build(
-        sources=[build.SourceSpec("icd10cm", str(newer))], directory=directory, show_progress=False
+        sources=[build.SourceSpec("icd10cm", str(newer))], directory=directory, show_progress=False, allow_shrink=True
     )
     assert sorted(releases(again.path)) == [("icd10cm", "2027"), ("icd10cm", "2028")]
     assert first.path.exists()  # older builds stay for roll-back
@@ -97,14 +107,20 @@ def test_a_failed_import_leaves_the_active_codebook_untouched_and_no_partial_fil
     directory: Path, small_file: Path, tmp_path: Path, damage: object
 ) -> None:
     good = build.release_build(
-        sources=[build.SourceSpec("icd10cm", str(small_file))], directory=directory, show_progress=False
+        sources=[build.SourceSpec("icd10cm", str(small_file))],
+        directory=directory,
+        show_progress=False,
+        allow_shrink=True,
     )
     before = sorted(p.name for p in directory.iterdir())
     broken = tmp_path / "broken_2027.xml"
     broken.write_text(damage(MINIMAL), encoding="utf-8")  # type: ignore[operator]
     with pytest.raises(IngestError) as error:
         build.release_build(
-            sources=[build.SourceSpec("icd10cm", str(broken))], directory=directory, show_progress=False
+            sources=[build.SourceSpec("icd10cm", str(broken))],
+            directory=directory,
+            show_progress=False,
+            allow_shrink=True,
         )
     assert "broken_2027.xml" in error.value.message
     assert sorted(p.name for p in directory.iterdir()) == before
@@ -130,17 +146,20 @@ def test_validation_refuses_dangling_references(directory: Path) -> None:
 
 def test_unknown_sources_and_builds_are_named(directory: Path) -> None:
     with pytest.raises(IngestError, match="Unknown source 'icd9'"):
-        build.release_build(sources=[build.SourceSpec("icd9", "x")], directory=directory, show_progress=False)
+        build.release_build(
+            sources=[build.SourceSpec("icd9", "x")], directory=directory, show_progress=False, allow_shrink=True
+        )
     with pytest.raises(IngestError, match="Source file not found"):
         build.release_build(
             sources=[build.SourceSpec("icd10cm", "/nonexistent.xml")],
             directory=directory,
             show_progress=False,
+            allow_shrink=True,
         )
     with pytest.raises(ReleaseNotFound, match="No codebook build 'nope'"):
         build.release_activate(build_id="nope", directory=directory)
     with pytest.raises(IngestError, match="Nothing to build"):
-        build.release_build(directory=directory, show_progress=False)
+        build.release_build(directory=directory, show_progress=False, allow_shrink=True)
 
 
 @pytest.fixture
@@ -165,6 +184,7 @@ def test_a_source_can_be_a_url_downloaded_with_its_checksum_recorded(
         sources=[build.SourceSpec("icd10cm", f"{base}/icd10cm_tabular_2027.xml")],
         directory=directory,
         show_progress=False,
+        allow_shrink=True,
     )
     with sqlite3.connect(result.path) as conn:
         origin, sha = conn.execute("SELECT origin, sha256 FROM source").fetchone()
@@ -175,8 +195,39 @@ def test_a_source_can_be_a_url_downloaded_with_its_checksum_recorded(
             sources=[build.SourceSpec("icd10cm", f"{base}/missing.xml")],
             directory=directory,
             show_progress=False,
+            allow_shrink=True,
         )
 
 
 def test_default_path_is_the_packaged_official_file() -> None:
     assert icd10cm_tabular.default_path().name == "icd10c-tabular-April-1-2026.xml"
+
+
+def test_a_failed_build_leaves_no_partial_codebook_and_no_download(
+    directory: Path, small_file: Path, http_root: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))  # where downloads went before issue 21
+    base, root = http_root
+    (root / "icd10cm_tabular_2027.xml").write_text(MINIMAL[: len(MINIMAL) // 2], encoding="utf-8")
+    with pytest.raises(IngestError, match=r"icd10cm_tabular_2027\.xml"):
+        build.release_build(
+            sources=[build.SourceSpec("icd10cm", f"{base}/icd10cm_tabular_2027.xml")],
+            directory=directory,
+            show_progress=False,
+            allow_shrink=True,
+        )
+    assert sorted(p.name for p in directory.iterdir() if p.name.startswith(".building-")) == []
+    assert list(system_temp.iterdir()) == []
+    (root / "icd10cm_tabular_2027.xml").write_text(MINIMAL, encoding="utf-8")
+    built = build.release_build(
+        sources=[build.SourceSpec("icd10cm", f"{base}/icd10cm_tabular_2027.xml")],
+        directory=directory,
+        show_progress=False,
+        allow_shrink=True,
+    )
+    assert sorted(p.name for p in directory.iterdir() if not p.name.startswith(".build-lock")) == sorted(
+        ["ACTIVE", built.path.name]
+    )
+    assert list(system_temp.iterdir()) == []

@@ -30,6 +30,10 @@ MSG_GPCI_HEADER = (
     "{file}: found no header row with Locality Number and PW/PE/MP GPCI columns; expected the CMS GPCI file layout"
 )
 MSG_NO_ROWS = "{file}: no rows after the header"
+MSG_SHORT_ROW = (
+    "{file}, line {line}: the row of {code} has {found} fields, expected at least {expected} "
+    "(through CONV FACTOR); a truncated file?"
+)
 MSG_NO_OPPSCAP_FILE = "{file}: holds no OPPS cap file (e.g. OPPSCAP_JAN.csv)"
 MSG_OPPSCAP_HEADER = (
     "{file}: found no header row HCPCS, MOD, PROCSTAT, CARRIER, LOCALITY, FACILITY PRICE, NON-FACILITY PRICE; "
@@ -223,6 +227,16 @@ def _rvu_rows(name: str, content: bytes | Path) -> Iterator[PfsRvu]:
             continue
         if not CODE.fullmatch(code):
             raise IngestError(MSG_BAD_CODE.format(file=row.file, line=row.line, code=code))
+        if len(row.cells) <= COLUMNS["conversion_factor"]:  # a row cut short reads as blanks and zeros
+            raise IngestError(
+                MSG_SHORT_ROW.format(
+                    file=row.file,
+                    line=row.line,
+                    code=code,
+                    found=len(row.cells),
+                    expected=COLUMNS["conversion_factor"] + 1,
+                )
+            )
         count += 1
         # The DESCRIPTION column is never read: it is blank for CPT rows (AMA copyright) in the CMS file.
         yield PfsRvu(
