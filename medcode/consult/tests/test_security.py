@@ -114,7 +114,8 @@ def _staff_client() -> Client:
 
 
 def test_the_answer_is_sent_with_no_transaction_open(send: SendMail, sink: Callable[[Mailbox], Mailbox]) -> None:
-    box = sink(WriteDuringSend())
+    box = WriteDuringSend()
+    sink(box)
     send()
     [answer] = box.wait_for(SENDER)
     assert "E11.9" in answer.get_content()
@@ -129,7 +130,8 @@ def test_a_staff_reply_is_sent_with_no_transaction_open(sink: Callable[[Mailbox]
     box = sink(Mailbox())
     receipt = services.mail_receive(raw=question(body="How do I code this case? No codes here.").as_bytes())
     box.wait_for(SENDER)  # the acknowledgement
-    slow = sink(WriteDuringSend())
+    slow = WriteDuringSend()
+    sink(slow)
     staff = make_account().user
     services.staff_reply_send(consult_id=receipt.consult_id or 0, text="Code E11.9.", by=staff)
     slow.wait_for(SENDER)
@@ -215,7 +217,8 @@ def test_a_deeply_nested_message_goes_to_staff_once(listener: tuple[str, int], o
 def test_an_answer_the_mail_server_refuses_is_tried_a_bounded_number_of_times(
     sink: Callable[[Mailbox], Mailbox],
 ) -> None:
-    box = sink(RefuseRecipients())
+    box = RefuseRecipients()
+    sink(box)
     services.mail_receive(raw=question().as_bytes())
     for _ in range(services.ANSWER_ATTEMPTS + 2):  # the worker's retry job, every five minutes
         _age_questions()
