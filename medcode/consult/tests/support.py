@@ -13,6 +13,18 @@ from email.message import EmailMessage
 from typing import Any
 
 
+def nested_message(depth: int, message_id: str = "<deep-1@clinic.example>") -> bytes:
+    """A question whose text part sits `depth` multipart levels deep (Python's parser recurses past ~1,000)."""
+    raw = b"From: A Coder <coder@clinic.example>\r\nTo: consult@desk.example\r\nSubject: Deep\r\n"
+    raw += b"Message-ID: " + message_id.encode() + b"\r\nMIME-Version: 1.0\r\n"
+    for level in range(depth):
+        raw += b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (level, level)
+    raw += b"Content-Type: text/plain\r\n\r\nIs E11.9 billable?\r\n"
+    for level in reversed(range(depth)):
+        raw += b"--b%d--\r\n" % level
+    return raw
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

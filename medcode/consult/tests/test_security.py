@@ -21,7 +21,7 @@ from medcode.accounts.tests.factories import make_account
 from medcode.consult import imap, mail, services
 from medcode.consult.models import Consult, ConsultMessage, MailEvent
 from medcode.consult.tests.conftest import DESK, SendMail, question
-from medcode.consult.tests.support import ImapServer, Mailbox, free_port
+from medcode.consult.tests.support import ImapServer, Mailbox, free_port, nested_message
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("codebook")]
 SENDER = "coder@clinic.example"
@@ -187,19 +187,8 @@ def test_the_staff_page_of_a_consult_with_a_cr_lf_subject_renders_and_replies(ou
 # 3. What cannot be answered goes to staff once, with the reason; retries stop.
 
 
-def _nested(depth: int, message_id: str = "<deep-1@clinic.example>") -> bytes:
-    raw = b"From: A Coder <coder@clinic.example>\r\nTo: consult@desk.example\r\nSubject: Deep\r\n"
-    raw += b"Message-ID: " + message_id.encode() + b"\r\nMIME-Version: 1.0\r\n"
-    for level in range(depth):
-        raw += b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (level, level)
-    raw += b"Content-Type: text/plain\r\n\r\nIs E11.9 billable?\r\n"
-    for level in reversed(range(depth)):
-        raw += b"--b%d--\r\n" % level
-    return raw
-
-
 def test_a_deeply_nested_message_goes_to_staff_once(listener: tuple[str, int], outbox: Mailbox) -> None:
-    raw = _nested(2000)
+    raw = nested_message(2000)
     for _ in range(2):  # the sending server's retry is a duplicate, not a second entry
         with smtplib.SMTP(*listener, timeout=60) as client:
             assert client.sendmail(SENDER, [DESK], raw) == {}
@@ -280,7 +269,7 @@ def test_imap_reads_the_size_before_the_message_and_never_downloads_an_oversized
 
 
 def test_imap_takes_a_deeply_nested_message_once_and_goes_on(imap_server: ImapServer, outbox: Mailbox) -> None:
-    imap_server.add(_nested(2000))
+    imap_server.add(nested_message(2000))
     imap_server.add(question(body="Is E11.9 billable?").as_bytes())
     assert imap.imap_poll().outcomes == {"unreadable": 1, "accepted": 1}
     assert imap_server.seen == {1, 2}
