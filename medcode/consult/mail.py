@@ -1,4 +1,9 @@
-"""Reading inbound mail (pure functions): who sent it, its thread, whether a person wrote it, text and files."""
+"""Reading inbound mail (pure functions): who sent it, its thread, whether a person wrote it, text and files.
+
+Everything read here may end up in a header we send (subject, addresses, Message-IDs): values come out on one
+line, without control characters. A message whose MIME structure nests too deep, or that Python's parser cannot
+read, raises `Unreadable` with a reason that names no content.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Literal
 
@@ -31,7 +37,26 @@ HUMAN_ASK = re.compile(
     r"\bescalate\b|\bneed (a |an )?(human|person|certified coder)\b",
     re.IGNORECASE,
 )
+# CR, LF and every other control character (C0, DEL, C1, and the Unicode line and paragraph separators).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# A Content-Type header (with its folded continuation lines): multipart/* and message/* parts hold parts.
+CONTENT_TYPE = re.compile(rb"^content-type:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE)
+# Parts that hold parts: a bound on the MIME depth checked on the raw bytes before the parser sees them
+# (nesting 500 deep takes the parser seconds, 2,000 deep exhausts Python's recursion limit).
+MAX_MIME_CONTAINERS = 50
+MSG_MIME_DEPTH = (
+    "its MIME structure has {found} parts that hold parts (multipart or message/rfc822); the desk reads at most {limit}"
+)
+MSG_UNPARSABLE = "it could not be read as an e-mail ({error})"
 QUOTE_START = re.compile(r"^(On .{4,200} wrote:|-{2,} ?Original Message ?-{2,}|From: .+@.+)$", re.IGNORECASE)
+
+
+class Unreadable(Exception):
+    """An inbound message the desk cannot read; `reason` names what was wrong, never what it says."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -62,16 +87,43 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def head(raw: bytes) -> EmailMessage:
+    """The header block alone (the body is not parsed); an empty message when even that cannot be read."""
+    try:
+        message = BytesParser(policy=email.policy.default).parsebytes(raw[:65536], headersonly=True)
+    except Exception:  # a header block Python cannot read is reported as unreadable, not raised
+        return EmailMessage()
+    return message if isinstance(message, EmailMessage) else EmailMessage()
+
+
+def header_safe(value: object, *, limit: int = 300) -> str:
+    """A header value from inbound data, on one line: control characters (CR, LF, ...) and runs of space become one space."""
+    return " ".join(CONTROL.sub(" ", str(value or "")).split())[:limit]
+
+
 def address(value: str | None) -> str:
-    return parseaddr(str(value or ""))[1].strip().lower()
+    """The address of a From/To value, lower case; empty when it holds space or control characters."""
+    found = parseaddr(str(value or ""))[1].strip().lower()
+    return "" if CONTROL.search(found) or " " in found else found
 
 
-def _ids(value: str | None) -> list[str]:
-    return re.findall(r"<[^<>\s]+>", str(value or ""))
+def mime_containers(raw: bytes) -> int:
+    """How many parts declare a multipart/* or message/* type: an upper bound of the MIME depth, read on the bytes."""
+    count = 0
+    for match in CONTENT_TYPE.finditer(raw):
+        value = match.group(1).lower()
+        if b"multipart/" in value or b"message/" in value:
+            count += 1
+    return count
+
+
+def ids(value: object) -> list[str]:
+    """The Message-IDs (<...>) in a header value; nothing with space or control characters."""
+    return re.findall(r"<[^<>\s\x00-\x1f\x7f]+>", str(value or ""))
 
 
 def message_id_of(message: EmailMessage, raw: bytes) -> str:
-    found = _ids(message.get("Message-ID"))
+    found = ids(message.get("Message-ID"))
     if found:
         return found[0][:300]
     # No Message-ID: a stable one from the bytes, so that a redelivery is still recognised.
@@ -147,7 +199,7 @@ def _attachments(message: EmailMessage) -> list[Part]:
             continue
         parts.append(
             Part(
-                filename=str(part.get_filename() or "attachment")[:200],
+                filename=header_safe(part.get_filename() or "attachment", limit=200) or "attachment",
                 declared_type=part.get_content_type(),
                 data=data,
             )
@@ -156,15 +208,26 @@ def _attachments(message: EmailMessage) -> list[Part]:
 
 
 def read(raw: bytes, *, envelope_from: str | None, recipients: list[str], own_address: str) -> Inbound:
+    """The message read; `Unreadable` when its MIME structure is too deep or Python's parser fails on it."""
+    found = mime_containers(raw)
+    if found > MAX_MIME_CONTAINERS:
+        raise Unreadable(MSG_MIME_DEPTH.format(found=found, limit=MAX_MIME_CONTAINERS))
+    try:
+        return _read(raw, envelope_from=envelope_from, recipients=recipients, own_address=own_address)
+    except Exception as exc:  # the parser raises many kinds on malformed input; none is retried
+        raise Unreadable(MSG_UNPARSABLE.format(error=type(exc).__name__)) from exc
+
+
+def _read(raw: bytes, *, envelope_from: str | None, recipients: list[str], own_address: str) -> Inbound:
     message = parse(raw)
     sender = address(message.get("From")) or address(envelope_from)
     to = [a.lower() for _, a in getaddresses([str(message.get(h, "")) for h in ("To", "Cc", "Delivered-To")]) if a]
     return Inbound(
         sender=sender,
         message_id=message_id_of(message, raw),
-        in_reply_to=(_ids(message.get("In-Reply-To")) or [""])[0][:300],
-        references=_ids(message.get("References"))[-20:],
-        subject=str(message.get("Subject", "")).strip()[:300],
+        in_reply_to=(ids(message.get("In-Reply-To")) or [""])[0][:300],
+        references=ids(message.get("References"))[-20:],
+        subject=header_safe(message.get("Subject", "")),
         text=strip_quoted(_text_of(message))[:20_000],
         recipients=[r.lower() for r in recipients] + to,
         kind=kind_of(message, sender=sender, envelope_from=envelope_from, own_address=own_address),

@@ -29,6 +29,11 @@ REASONS = (
     ("loop", "too many automatic replies in this thread (mail loop?)"),
     ("operator_review", "unknown sender: the operator reviews these"),
     ("staff", "set by staff"),
+    ("unreadable", "the desk could not read the message"),
+    ("too_large", "the message was over the size limit"),
+    ("failed", "the desk could not answer it (see the message)"),
+    ("send_failed", "the mail server refused the answer"),
+    ("send_unconfirmed", "the answer may not have been sent (not sent again)"),
 )
 
 
@@ -109,6 +114,21 @@ class ConsultMessage(models.Model):
     )
     refused_attachments = models.JSONField(default=list, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True, help_text="Inbound: when the desk processed it.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Inbound: failed attempts to answer it.")
+    failure = models.CharField(
+        max_length=200, blank=True, help_text="Why it was not answered or not sent; names no content."
+    )
+    answers = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="automatic_reply",
+        help_text="Automatic reply: the inbound message it answers (at most one each, decided before the send).",
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Outbound: when the mail server accepted it; empty: not (yet) confirmed."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -145,6 +165,7 @@ class MailEvent(models.Model):
         ("invited", "unknown sender invited to register"),
         ("too_large", "message too large"),
         ("empty", "no question text"),
+        ("unreadable", "unreadable (MIME too deep, unparsable): to staff"),
     )
 
     sender = models.CharField(max_length=254, db_index=True)

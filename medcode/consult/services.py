@@ -1,24 +1,24 @@
 """Consult desk writes: receive mail, answer it (assistant draft or staff review), staff replies, retention.
 
-Nothing here logs what a correspondent wrote: log lines carry ids and outcomes only.
+Nothing here logs what a correspondent wrote: log lines carry ids, outcomes and exception class names only.
+Mail is recorded inside a transaction and sent after it commits (medcode/consult/delivery.py); a message the
+desk cannot read or answer goes to the staff queue once, with the reason, and is not retried.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from medcode.accounts import selectors as accounts
-from medcode.consult import answering, mail
+from medcode.consult import answering, delivery, mail
 from medcode.consult.models import Attachment, Consult, ConsultMessage, MailEvent
 from medcode.core.errors import ApplicationError
 
@@ -45,6 +45,21 @@ MSG_EMPTY = "Write your question in the message: it has no text we could read"
 MSG_STATE = "Unknown state {state}; use one of: {states}"
 MSG_REPLY_EMPTY = "The reply is empty"
 MSG_NOT_FOUND = "No consult {consult_id}"
+MSG_UNANSWERABLE = "[Not answered automatically: {reason}.]"
+MSG_ANSWER_FAILED = "could not be answered: {error} (attempt {attempt} of {attempts})"
+MSG_NOT_SENT = "not sent: the mail server could not be reached or refused it ({error}; attempt {attempt} of {attempts})"
+MSG_STAFF_NOT_SENT = (
+    "The reply was not sent: the mail server could not be reached or refused it ({error}). It is not recorded; "
+    "try again later."
+)
+MSG_STAFF_UNCONFIRMED = (
+    "The mail server did not confirm the reply ({error}): it may or may not have arrived. It is recorded as "
+    "unconfirmed and was not sent again."
+)
+# An inbound question is tried this many times (the worker re-queues it every five minutes), then goes to staff.
+ANSWER_ATTEMPTS = 5
+# Failures that come back on every try (a header that cannot be built, a structure Python cannot walk).
+PERMANENT_ERRORS = (ValueError, LookupError, RecursionError, mail.Unreadable)
 DISCLAIMER = (
     "--\nThis answer was drafted automatically by the {site} coding assistant from the official code sets; "
     "check it against the documentation of the case. Reply to this e-mail to continue the consult, or write "
@@ -60,6 +75,10 @@ class MessageTooLarge(ApplicationError):
     """An inbound message over MEDCODE_CONSULT_MAX_MESSAGE_BYTES (SMTP: refused with 552)."""
 
     status = 413
+
+    def __init__(self, message: str, *, receipt: Receipt) -> None:
+        super().__init__(message)
+        self.receipt = receipt
 
 
 class ConsultError(ApplicationError):
@@ -77,14 +96,8 @@ class Receipt:
     message_pk: int | None = None
 
 
-def _own() -> str:
-    return str(settings.MEDCODE_CONSULT_ADDRESS).lower()
-
-
-def new_message_id() -> str:
-    """A Message-ID from the OS's random source (email.utils.make_msgid uses `random`, which tests may seed)."""
-    domain = _own().partition("@")[2] or "localhost"
-    return f"<{secrets.token_hex(16)}@{domain}>"
+_own = delivery.own
+new_message_id = delivery.new_message_id
 
 
 def _event(*, sender: str, outcome: str, message_id: str = "", consult: Consult | None = None, size: int = 0) -> None:
@@ -95,20 +108,86 @@ def _event(*, sender: str, outcome: str, message_id: str = "", consult: Consult 
 
 
 def mail_receive(*, raw: bytes, envelope_from: str | None = None, recipients: list[str] | None = None) -> Receipt:
-    """Take one inbound e-mail (SMTP listener or IMAP poll); the answer follows after commit."""
+    """Take one inbound e-mail (SMTP listener or IMAP poll); the answer follows after commit.
+
+    Over the size limit: MessageTooLarge (the listener refuses it with 552). Over the size limit or unreadable
+    (MIME nested too deep, unparsable): to the staff queue once, with the reason, when a person sent it."""
+    recipients = list(recipients or [])
     limit = settings.MEDCODE_CONSULT_MAX_MESSAGE_BYTES
     if len(raw) > limit:
-        sender = mail.address(mail.parse(raw[:65536]).get("From")) or mail.address(envelope_from)
-        MailEvent.objects.create(sender=sender[:254], outcome="too_large", size=len(raw))
-        raise MessageTooLarge(
-            MSG_TOO_LARGE.format(size=len(raw), limit=limit, attach=settings.MEDCODE_CONSULT_MAX_ATTACHMENT_BYTES)
-        )
-    inbound = mail.read(raw, envelope_from=envelope_from, recipients=list(recipients or []), own_address=_own())
+        receipt = mail_too_large(head=raw[:65536], size=len(raw), envelope_from=envelope_from, recipients=recipients)
+        raise MessageTooLarge(too_large_text(len(raw)), receipt=receipt)
+    try:
+        inbound = mail.read(raw, envelope_from=envelope_from, recipients=recipients, own_address=_own())
+    except mail.Unreadable as exc:
+        return _unanswerable(
+            head=raw[:65536], size=len(raw), envelope_from=envelope_from, recipients=recipients,
+            outcome="unreadable", reason=exc.reason,
+        )  # fmt: skip
     try:
         return _receive(inbound, size=len(raw))
     except IntegrityError:
         # the same Message-ID stored concurrently by another listener or poller
         return Receipt(outcome="duplicate")
+
+
+def too_large_text(size: int) -> str:
+    limit = settings.MEDCODE_CONSULT_MAX_MESSAGE_BYTES
+    return MSG_TOO_LARGE.format(size=size, limit=limit, attach=settings.MEDCODE_CONSULT_MAX_ATTACHMENT_BYTES)
+
+
+def mail_too_large(*, head: bytes, size: int, envelope_from: str | None, recipients: list[str]) -> Receipt:
+    """A message over the size limit, known by its header block and its size only (its body is never read)."""
+    return _unanswerable(
+        head=head, size=size, envelope_from=envelope_from, recipients=recipients,
+        outcome="too_large", reason=too_large_text(size),
+    )  # fmt: skip
+
+
+def _is_duplicate(message_id: str) -> bool:
+    return (
+        ConsultMessage.objects.filter(message_id=message_id).exists()
+        or MailEvent.objects.filter(message_id=message_id).exclude(outcome="accepted").exists()
+    )
+
+
+@transaction.atomic
+def _unanswerable(
+    *, head: bytes, size: int, envelope_from: str | None, recipients: list[str], outcome: str, reason: str
+) -> Receipt:
+    """A message the desk cannot answer: recorded once by its Message-ID; a person's goes to the staff queue."""
+    message = mail.head(head)
+    try:
+        sender = mail.address(message.get("From")) or mail.address(envelope_from)
+        message_id = mail.message_id_of(message, head)
+        subject = mail.header_safe(message.get("Subject", ""))
+        kind = mail.kind_of(message, sender=sender, envelope_from=envelope_from, own_address=_own())
+        to = [mail.address(str(message.get(h, ""))) for h in ("To", "Cc", "Delivered-To")]
+    except Exception:  # headers Python cannot read: known by the envelope only
+        sender, subject, kind, to = mail.address(envelope_from), "", "person", []
+        message_id = mail.message_id_of(mail.head(b""), head)
+    if _is_duplicate(message_id):
+        return Receipt(outcome="duplicate")
+    now = timezone.now()
+    if kind != "person" or not sender:
+        _event(sender=sender, outcome=outcome, message_id=message_id, size=size)
+        return Receipt(outcome=outcome)
+    recent = MailEvent.objects.filter(sender=sender, at__gte=now - dt.timedelta(hours=1)).exclude(outcome="duplicate")
+    if recent.count() >= settings.MEDCODE_CONSULT_SENDER_RATE_PER_HOUR:
+        _event(sender=sender, outcome="rate_limited", message_id=message_id, size=size)
+        return Receipt(outcome="rate_limited")
+    token = mail.token_in([r.lower() for r in recipients] + [t for t in to if t], own_address=_own())
+    consult = Consult.objects.select_for_update().filter(token=token, sender=sender).first() if token else None
+    if consult is None:
+        user = User.objects.filter(email__iexact=sender, is_active=True).first()
+        consult = Consult.objects.create(user=user, sender=sender, channel="email", subject=subject)
+    _set_state(consult, "needs_review", outcome, now)
+    stored = ConsultMessage.objects.create(
+        consult=consult, inbound=True, kind="question", message_id=message_id, from_addr=sender, to_addr=_own(),
+        subject=subject, body=MSG_UNANSWERABLE.format(reason=reason), handled_at=now, failure=reason[:200],
+    )  # fmt: skip
+    _event(sender=sender, outcome=outcome, message_id=message_id, consult=consult, size=size)
+    return Receipt(outcome=outcome, consult_id=consult.pk, message_pk=stored.pk)
 
 
 def _month_start(now: dt.datetime) -> dt.datetime:
@@ -118,10 +197,7 @@ def _month_start(now: dt.datetime) -> dt.datetime:
 @transaction.atomic
 def _receive(inbound: mail.Inbound, *, size: int) -> Receipt:
     now = timezone.now()
-    if (
-        ConsultMessage.objects.filter(message_id=inbound.message_id).exists()
-        or MailEvent.objects.filter(message_id=inbound.message_id).exclude(outcome="accepted").exists()
-    ):
+    if _is_duplicate(inbound.message_id):
         return Receipt(outcome="duplicate")
     token = mail.token_in(inbound.recipients, own_address=_own())
     if inbound.kind != "person":
@@ -239,24 +315,80 @@ def consult_create_web(*, user: User, subject: str, text: str) -> Consult:
 
 
 def consult_answer(*, message_pk: int) -> str:
-    """Answer one inbound question: the assistant's draft goes out when confident, else the consult waits for staff."""
+    """Answer one inbound question: the assistant's draft goes out when confident, else the consult waits for staff.
+
+    The reply is decided and recorded (one automatic reply per inbound message) in a transaction, and sent after
+    it commits. A failure is retried up to ANSWER_ATTEMPTS times, then the consult goes to staff with the reason."""
     message = ConsultMessage.objects.select_related("consult").filter(pk=message_pk, inbound=True).first()
     if message is None or message.handled_at is not None:
         return "skipped"
-    consult = message.consult
-    held = consult.state in {"needs_review", "escalated"} and consult.messages.filter(inbound=False).exists()
-    human = mail.asks_for_human(message.body)
-    draft = None if held or human or consult.reason == "operator_review" else answering.answer_question(message.body)
-    with transaction.atomic():
-        message = ConsultMessage.objects.select_for_update().get(pk=message_pk)
-        if message.handled_at is not None:
-            return "skipped"
-        consult = Consult.objects.select_for_update().get(pk=message.consult_id)
-        now = timezone.now()
-        outcome = _decide(consult=consult, message=message, draft=draft, held=held, human=human, now=now)
-        message.handled_at = now
-        message.save(update_fields=["handled_at"])
+    try:
+        consult = message.consult
+        held = consult.state in {"needs_review", "escalated"} and consult.messages.filter(inbound=False).exists()
+        human = mail.asks_for_human(message.body)
+        draft = (
+            None if held or human or consult.reason == "operator_review" else answering.answer_question(message.body)
+        )
+        with transaction.atomic():
+            message = ConsultMessage.objects.select_for_update().get(pk=message_pk)
+            if message.handled_at is not None:
+                return "skipped"
+            consult = Consult.objects.select_for_update().get(pk=message.consult_id)
+            now = timezone.now()
+            outcome, outgoing = _decide(consult=consult, message=message, draft=draft, held=held, human=human, now=now)
+            message.handled_at = now
+            message.save(update_fields=["handled_at"])
+    except IntegrityError:
+        return "skipped"  # an automatic reply to this message is already recorded
+    except Exception as exc:  # counted, and sent to staff after the last attempt: never retried forever
+        return _answer_failed(
+            message_pk=message_pk, error=type(exc).__name__, permanent=isinstance(exc, PERMANENT_ERRORS)
+        )
     log.info("consult %s: %s", consult.pk, outcome)
+    if outgoing is not None:
+        result = delivery.deliver(outgoing)
+        if result.status == delivery.NOT_SENT:
+            return _automatic_not_sent(outgoing=outgoing, message_pk=message_pk, error=result.error)
+    return outcome
+
+
+def _answer_failed(*, message_pk: int, error: str, permanent: bool) -> str:
+    with transaction.atomic():
+        message = ConsultMessage.objects.select_for_update().filter(pk=message_pk, handled_at__isnull=True).first()
+        if message is None:
+            return "skipped"
+        message.attempts += 1
+        message.failure = MSG_ANSWER_FAILED.format(error=error, attempt=message.attempts, attempts=ANSWER_ATTEMPTS)
+        outcome = "failed, will retry"
+        if permanent or message.attempts >= ANSWER_ATTEMPTS:
+            message.handled_at = timezone.now()
+            consult = Consult.objects.select_for_update().get(pk=message.consult_id)
+            _set_state(consult, "needs_review", "failed", message.handled_at)
+            outcome = "failed, to staff"
+        message.save(update_fields=["attempts", "failure", "handled_at"])
+    log.warning("consult answer for message %s: %s (%s)", message_pk, outcome, error)
+    return outcome
+
+
+def _automatic_not_sent(*, outgoing: delivery.Outgoing, message_pk: int, error: str) -> str:
+    """Nothing reached the mail server: forget the recorded reply and try the question again, or give it to staff."""
+    with transaction.atomic():
+        ConsultMessage.objects.filter(pk=outgoing.pk, sent_at__isnull=True).delete()
+        message = ConsultMessage.objects.select_for_update().get(pk=message_pk)
+        consult = Consult.objects.select_for_update().get(pk=message.consult_id)
+        message.attempts += 1
+        message.failure = MSG_NOT_SENT.format(error=error, attempt=message.attempts, attempts=ANSWER_ATTEMPTS)
+        now = timezone.now()
+        if message.attempts >= ANSWER_ATTEMPTS:
+            _set_state(consult, "needs_review", "send_failed", now)
+            outcome = "not sent, to staff"
+        else:
+            message.handled_at = None  # `unanswered_requeue` tries it again
+            if consult.state == "answered" and outgoing.kind == "auto_answer":
+                _set_state(consult, "new", "", now)
+            outcome = "not sent, will retry"
+        message.save(update_fields=["attempts", "failure", "handled_at"])
+    log.warning("consult %s: %s (%s)", outgoing.consult_id, outcome, error)
     return outcome
 
 
@@ -268,36 +400,40 @@ def _decide(
     held: bool,
     human: bool,
     now: dt.datetime,
-) -> str:
+) -> tuple[str, delivery.Outgoing | None]:
     if held:
         consult.last_activity_at = now
         consult.save(update_fields=["last_activity_at"])
-        return "held for staff"
+        return "held for staff", None
     recent_auto = consult.messages.filter(
         inbound=False, sent_by__isnull=True, created_at__gte=now - dt.timedelta(hours=1)
     ).count()
     if recent_auto >= settings.MEDCODE_CONSULT_AUTO_REPLIES_PER_THREAD_HOUR:
         _set_state(consult, "needs_review", "loop", now)
         MailEvent.objects.create(sender=consult.sender, outcome="loop", message_id=message.message_id, consult=consult)
-        return "loop stopped"
+        return "loop stopped", None
     if draft is not None:
         consult.draft, consult.draft_confidence = draft.text, draft.confidence
         consult.draft_source, consult.draft_codes = draft.source, draft.codes
     notes = list(message.refused_attachments)
     if draft is not None and draft.text and draft.confidence >= settings.MEDCODE_CONSULT_MIN_CONFIDENCE:
         body = "\n\n".join([draft.text, *notes, DISCLAIMER.format(site=settings.MEDCODE_SITE_NAME)])
-        _send(consult=consult, reply_to=message, kind="auto_answer", body=body, by=None, now=now)
+        answer = delivery.record(
+            consult=consult, reply_to=message, kind="auto_answer", body=body, by=None, automatic_for=message
+        )
         _set_state(consult, "answered", "", now)
-        return "answered"
+        return "answered", answer
     reason = (
         "asked_for_human"
         if human
         else consult.reason or ("no_answer" if not (draft and draft.text) else "low_confidence")
     )
     _set_state(consult, "needs_review", reason, now)
+    ack = None
     if not consult.messages.filter(kind="ack").exists():
-        _send(consult=consult, reply_to=message, kind="ack", body="\n\n".join([ACK, *notes]), by=None, now=now)
-    return f"needs review ({reason})"
+        body = "\n\n".join([ACK, *notes])
+        ack = delivery.record(consult=consult, reply_to=message, kind="ack", body=body, by=None, automatic_for=message)
+    return f"needs review ({reason})", ack
 
 
 def _set_state(consult: Consult, state: str, reason: str, now: dt.datetime) -> None:
@@ -306,53 +442,21 @@ def _set_state(consult: Consult, state: str, reason: str, now: dt.datetime) -> N
     consult.save()
 
 
-def _subject(subject: str) -> str:
-    subject = subject.strip() or "Your coding question"
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
-
-
-def _send(
-    *, consult: Consult, reply_to: ConsultMessage | None, kind: str, body: str, by: User | None, now: dt.datetime
-) -> ConsultMessage:
-    """Send one message of the thread through Django's mail backend, with threading and anti-loop headers."""
-    own = _own()
-    message_id = new_message_id()
-    references = reply_to.references.split() if reply_to else []
-    if reply_to is not None:
-        references = [*references, reply_to.message_id][-20:]
-    headers = {"Message-ID": message_id, "X-Loop": own}
-    if reply_to is not None:
-        headers["In-Reply-To"] = reply_to.message_id
-        headers["References"] = " ".join(references)
-    if by is None:
-        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer it
-    subject = _subject(consult.subject)
-    email = EmailMessage(
-        subject=subject, body=body, from_email=f"{settings.MEDCODE_CONSULT_FROM_NAME} <{own}>", to=[consult.sender],
-        reply_to=[mail.reply_address(token=consult.token, own_address=own)], headers=headers,
-    )  # fmt: skip
-    email.send(fail_silently=False)
-    sent = ConsultMessage.objects.create(
-        consult=consult, inbound=False, kind=kind, message_id=message_id,
-        in_reply_to=reply_to.message_id if reply_to else "", references=" ".join(references), from_addr=own,
-        to_addr=consult.sender, subject=subject, body=body, sent_by=by,
-    )  # fmt: skip
-    if kind in {"auto_answer", "staff_answer"} and consult.first_response_at is None:
-        consult.first_response_at = now
-        consult.save(update_fields=["first_response_at"])
-    return sent
-
-
 def _notice_on_commit(*, to: str, subject: str, in_reply_to: str, body: str) -> None:
-    """A short automatic notice (quota, invitation) that is not part of a stored consult."""
-    own = _own()
+    """A short automatic notice (quota, invitation, refusal) that is not part of a stored consult, sent after commit."""
+    ids = mail.ids(in_reply_to)[:1]
+    headers = {"Auto-Submitted": "auto-replied", "X-Loop": _own(), "Message-ID": new_message_id()}
+    if ids:
+        headers["In-Reply-To"] = headers["References"] = ids[0]
+    try:
+        email = delivery.build(to=to, subject=delivery.subject_for(subject), body=body, headers=headers)
+    except ValueError:
+        log.warning("consult notice not sent: no usable address")
+        return
 
     def send() -> None:
-        EmailMessage(
-            subject=_subject(subject), body=body, from_email=f"{settings.MEDCODE_CONSULT_FROM_NAME} <{own}>", to=[to],
-            headers={"Auto-Submitted": "auto-replied", "X-Loop": own, "In-Reply-To": in_reply_to, "References": in_reply_to,
-                     "Message-ID": new_message_id()},
-        ).send(fail_silently=True)  # fmt: skip
+        result = delivery.send(email)
+        log.info("consult notice %s (%s)", result.status, result.error or "-")
 
     transaction.on_commit(send)
 
@@ -360,23 +464,38 @@ def _notice_on_commit(*, to: str, subject: str, in_reply_to: str, body: str) -> 
 def bounce_send(*, to: str, subject: str, in_reply_to: str, reason: str) -> None:
     """Tell the sender why a message was refused (used where SMTP could not refuse it: IMAP)."""
     with transaction.atomic():
-        _notice_on_commit(to=to, subject=f"Undelivered: {subject}"[:200], in_reply_to=in_reply_to, body=reason)
+        _notice_on_commit(
+            to=to, subject=f"Undelivered: {mail.header_safe(subject)}"[:200], in_reply_to=in_reply_to, body=reason
+        )
 
 
-@transaction.atomic
 def staff_reply_send(*, consult_id: int, text: str, by: User, close: bool = True) -> ConsultMessage:
-    """A staff member's reply (edited draft or their own words), recorded with who sent it."""
+    """A staff member's reply (edited draft or their own words), recorded with who sent it, sent after commit.
+
+    ConsultError when the mail server refused it (nothing is recorded) or did not confirm it (recorded as
+    unconfirmed, and the consult stays in review)."""
     text = text.strip()
     if not text:
         raise ConsultError(MSG_REPLY_EMPTY)
-    consult = Consult.objects.select_for_update().filter(pk=consult_id).first()
-    if consult is None:
-        raise ConsultError(MSG_NOT_FOUND.format(consult_id=consult_id))
-    last_question = consult.messages.filter(inbound=True, kind="question").order_by("-created_at", "-id").first()
-    now = timezone.now()
-    sent = _send(consult=consult, reply_to=last_question, kind="staff_answer", body=text, by=by, now=now)
-    _set_state(consult, "closed" if close else "answered", "staff" if not close else "", now)
-    return sent
+    with transaction.atomic():
+        consult = Consult.objects.select_for_update().filter(pk=consult_id).first()
+        if consult is None:
+            raise ConsultError(MSG_NOT_FOUND.format(consult_id=consult_id))
+        last_question = consult.messages.filter(inbound=True, kind="question").order_by("-created_at", "-id").first()
+        try:
+            out = delivery.record(consult=consult, reply_to=last_question, kind="staff_answer", body=text, by=by)
+        except ValueError as exc:
+            raise ConsultError(MSG_STAFF_NOT_SENT.format(error=exc)) from exc
+    result = delivery.deliver(out)
+    if result.status == delivery.NOT_SENT:
+        ConsultMessage.objects.filter(pk=out.pk, sent_at__isnull=True).delete()
+        raise ConsultError(MSG_STAFF_NOT_SENT.format(error=result.error))
+    if result.status == delivery.UNCONFIRMED:
+        raise ConsultError(MSG_STAFF_UNCONFIRMED.format(error=result.error))
+    with transaction.atomic():
+        consult = Consult.objects.select_for_update().get(pk=consult_id)
+        _set_state(consult, "closed" if close else "answered", "staff" if not close else "", timezone.now())
+    return ConsultMessage.objects.get(pk=out.pk)
 
 
 @transaction.atomic
@@ -405,15 +524,18 @@ def consults_purge_expired(*, now: dt.datetime | None = None) -> int:
 
 
 def unanswered_requeue(*, older_than_seconds: int = 120) -> int:
-    """Questions stored but not handled (a crash, a failed SMTP send) are queued again."""
+    """Questions stored but not handled (a crash before the answer was recorded, a send the mail server refused)
+    are queued again; answers recorded but never confirmed sent (a crash mid-send) go to staff, not out again."""
     from medcode.consult import tasks
 
+    delivery.unconfirmed_sweep()
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
     pks = list(
         ConsultMessage.objects.filter(
-            inbound=True, kind="question", handled_at__isnull=True, created_at__lt=cutoff
+            inbound=True, kind="question", handled_at__isnull=True, created_at__lt=cutoff,
+            attempts__lt=ANSWER_ATTEMPTS,
         ).values_list("pk", flat=True)[:500]
-    )
+    )  # fmt: skip
     for pk in pks:
         tasks.consult_answer.delay(message_pk=pk)
     return len(pks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from django.conf import settings
 
@@ -16,9 +17,11 @@ log = logging.getLogger(__name__)
 def consult_answer(*, message_pk: int) -> str:
     try:
         return services.consult_answer(message_pk=message_pk)
-    except Exception:
-        # never the content: the id only; the message stays unhandled and is retried by `consult_retry`
-        log.exception("consult answer for message %s failed", message_pk)
+    except Exception as exc:
+        # never the content: an exception's text can quote a header, so the id, its class and where it was raised
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f"{frame.filename}:{frame.lineno}" if frame else "-"
+        log.error("consult answer for message %s failed: %s at %s", message_pk, type(exc).__name__, where)
         return "failed"
 
 

@@ -13,6 +13,18 @@ from email.message import EmailMessage
 from typing import Any
 
 
+def nested_message(depth: int, message_id: str = "<deep-1@clinic.example>") -> bytes:
+    """A question whose text part sits `depth` multipart levels deep (Python's parser recurses past ~1,000)."""
+    raw = b"From: A Coder <coder@clinic.example>\r\nTo: consult@desk.example\r\nSubject: Deep\r\n"
+    raw += b"Message-ID: " + message_id.encode() + b"\r\nMIME-Version: 1.0\r\n"
+    for level in range(depth):
+        raw += b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (level, level)
+    raw += b"Content-Type: text/plain\r\n\r\nIs E11.9 billable?\r\n"
+    for level in reversed(range(depth)):
+        raw += b"--b%d--\r\n" % level
+    return raw
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,7 +61,8 @@ class Mailbox:
 
 
 class ImapServer(socketserver.ThreadingTCPServer):
-    """Enough of IMAP4rev1 (RFC 3501) for imaplib: LOGIN, SELECT, UID SEARCH UNSEEN, UID FETCH, UID STORE, LOGOUT."""
+    """Enough of IMAP4rev1 (RFC 3501) for imaplib: LOGIN, SELECT, UID SEARCH UNSEEN, UID FETCH (RFC822,
+    RFC822.SIZE, BODY.PEEK[HEADER]), UID STORE, LOGOUT. `fetched` records what was fetched of which message."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -58,6 +71,7 @@ class ImapServer(socketserver.ThreadingTCPServer):
         self.user, self.password = user, password
         self.messages: dict[int, bytes] = {}
         self.seen: set[int] = set()
+        self.fetched: list[tuple[int, str]] = []
         super().__init__(("127.0.0.1", port), _ImapHandler)
 
     def add(self, raw: bytes) -> int:
@@ -108,9 +122,20 @@ class _ImapHandler(socketserver.StreamRequestHandler):
             uids = [u for u in self.server.messages if u not in self.server.seen]
             self.send(b"* SEARCH" + b"".join(b" %d" % u for u in uids))
         elif sub == b"FETCH":
-            uid = int(rest.split(b" ")[0])
+            uid_text, _, item = rest.partition(b" ")
+            uid, item = int(uid_text), item.strip(b"()").upper()
             raw = self.server.messages[uid]
-            self.wfile.write(b"* %d FETCH (UID %d RFC822 {%d}\r\n" % (uid, uid, len(raw)) + raw + b")\r\n")
+            self.server.fetched.append((uid, item.decode()))
+            if item == b"RFC822.SIZE":
+                self.send(b"* %d FETCH (UID %d RFC822.SIZE %d)" % (uid, uid, len(raw)))
+            elif item == b"BODY.PEEK[HEADER]":
+                end = raw.find(b"\r\n\r\n")
+                header = raw[: end + 4] if end >= 0 else raw
+                self.wfile.write(
+                    b"* %d FETCH (UID %d BODY[HEADER] {%d}\r\n" % (uid, uid, len(header)) + header + b")\r\n"
+                )
+            else:
+                self.wfile.write(b"* %d FETCH (UID %d RFC822 {%d}\r\n" % (uid, uid, len(raw)) + raw + b")\r\n")
         elif sub == b"STORE":
             uid = int(rest.split(b" ")[0])
             if re.search(rb"\\Seen", rest):

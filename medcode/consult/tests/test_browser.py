@@ -13,7 +13,7 @@ from conftest import SCREENSHOTS, needs_chromium
 from medcode.accounts.tests.factories import PASSWORD, make_account
 from medcode.consult.models import Consult, ConsultMessage
 from medcode.consult.tests.conftest import SendMail
-from medcode.consult.tests.support import Mailbox
+from medcode.consult.tests.support import Mailbox, nested_message
 
 pytestmark = [
     pytest.mark.browser,
@@ -100,3 +100,41 @@ def test_a_coder_asks_on_the_web_form(login: Callable[[str], Any], outbox: Mailb
     assert page.locator("[data-testid=consult-state]").inner_text() == "answered automatically"
     assert "I10" in page.locator(".thread li.out").inner_text()
     outbox.wait_for(coder.email)
+
+
+def test_staff_answer_a_consult_that_could_not_be_read_and_one_with_a_cr_lf_subject(
+    login: Callable[[str], Any], listener: tuple[str, int], outbox: Mailbox
+) -> None:
+    """A message nested too deep reaches the queue once with its reason; a consult stored with CR LF in its
+    subject (before subjects were put on one line) opens and is answered with the subject on one line."""
+    import smtplib
+
+    from django.utils import timezone
+
+    with smtplib.SMTP(*listener, timeout=60) as client:
+        client.sendmail("coder@clinic.example", ["consult@desk.example"], nested_message(2000))
+    legacy = Consult.objects.create(
+        sender="other@clinic.example", subject="Question\r\nBcc: victim@evil.example", state="needs_review"
+    )
+    ConsultMessage.objects.create(
+        consult=legacy, inbound=True, kind="question", message_id="<old@clinic.example>",
+        from_addr=legacy.sender, to_addr="consult@desk.example", body="Is E11.9 billable?", handled_at=timezone.now(),
+    )  # fmt: skip
+    staff_user = make_account().user
+    staff_user.is_staff = True
+    staff_user.save()
+
+    page = login(staff_user.email)
+    page.goto("/consult/desk/")
+    assert page.locator("[data-testid=count-needs_review]").inner_text() == "2"
+    unreadable = Consult.objects.get(reason="unreadable")
+    page.goto(f"/consult/desk/{unreadable.pk}/")
+    assert "the desk could not read the message" in page.locator("main").inner_text()
+    assert "2000 parts that hold parts" in page.locator("[data-testid=failure]").inner_text()
+
+    page.goto(f"/consult/desk/{legacy.pk}/")
+    page.fill("#id_text", "Yes: E11.9 is billable.")
+    page.click("button:text('Send and close')")
+    assert "Reply sent to other@clinic.example" in page.locator(".messages").inner_text()
+    [reply] = outbox.wait_for("other@clinic.example")
+    assert reply["Subject"] == "Re: Question Bcc: victim@evil.example" and reply["Bcc"] is None

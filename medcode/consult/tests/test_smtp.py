@@ -12,7 +12,7 @@ import pytest
 from medcode.accounts.models import Plan
 from medcode.accounts.tests.factories import make_account
 from medcode.consult import answering, services
-from medcode.consult.models import Consult, ConsultMessage, MailEvent
+from medcode.consult.models import Attachment, Consult, ConsultMessage, MailEvent
 from medcode.consult.tests.conftest import DESK, SendMail, question
 from medcode.consult.tests.support import Mailbox
 
@@ -152,7 +152,8 @@ def test_an_oversized_message_is_refused_with_a_clear_reason(send: SendMail, out
     error = refused.value.smtp_error
     text = error.decode() if isinstance(error, bytes) else error
     assert "too large" in text and "20,000 bytes" in text
-    assert not Consult.objects.exists()
+    assert Consult.objects.get().reason == "too_large"  # in the staff queue, unanswered
+    assert not Attachment.objects.exists()
     assert MailEvent.objects.get().outcome == "too_large"
     assert outbox.messages == []
 
