@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from medcode.careers import resume
 from conftest import shared_file
+from medcode.careers import resume
 from medcode.careers.tests.factories import docx_bytes, pdf_bytes
 
 LIMIT = 100_000
