@@ -319,7 +319,7 @@ def note_save(request: HttpRequest, system: str, code: str) -> HttpResponse:
     form = forms.NoteForm(request.POST)
     if request.POST.get("action") != "delete" and not form.is_valid():
         for error in form.errors.get("text", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(_next(request, reverse("accounts:notes")))
     text = form.cleaned_data.get("text", "") if form.is_valid() else ""
     if request.POST.get("action") == "delete" or not text.strip():
