@@ -152,3 +152,28 @@ def test_junk_between_the_parts_of_a_docx_is_refused() -> None:
 def test_real_official_pdfs_are_accepted(parts: tuple[str, str]) -> None:
     data = shared_file(*parts).read_bytes()
     assert resume.resume_check(data=data, limit=len(data)) == "pdf"
+
+
+def test_a_clean_docx_written_as_a_stream_with_images_is_accepted() -> None:
+    """Word processors that stream the ZIP write data descriptors after each part; that is still clean."""
+
+    class Unseekable(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: bytes) -> int:  # type: ignore[override]
+            self.data += b
+            return len(b)
+
+    out = Unseekable()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("_rels/.rels", "<Relationships/>")
+        archive.writestr("word/document.xml", "<w:document><w:body/></w:document>")
+        archive.writestr("word/_rels/document.xml.rels", "<Relationships/>")
+        archive.writestr("word/media/image1.png", b"\x89PNG\r\n\x1a\n<svg <html> inside image bytes")
+        archive.writestr("docProps/core.xml", "<cp:coreProperties/>")
+    assert resume.resume_check(data=bytes(out.data), limit=LIMIT) == "docx"
