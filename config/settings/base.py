@@ -168,6 +168,9 @@ MEDCODE_CLAIM_CSV_MAX_FIELD_CHARS = env_int("MEDCODE_CLAIM_CSV_MAX_FIELD_CHARS",
 MEDCODE_CLAIM_SYNC_MAX_CLAIMS = env_int("MEDCODE_CLAIM_SYNC_MAX_CLAIMS", 50)
 MEDCODE_CLAIM_BATCH_MAX_CLAIMS = env_int("MEDCODE_CLAIM_BATCH_MAX_CLAIMS", 100_000)
 MEDCODE_CLAIM_BATCH_KEEP_HOURS = env_int("MEDCODE_CLAIM_BATCH_KEEP_HOURS", 24)
+# Files checked at once: on the whole instance, and per uploader (account, or IP address for guests).
+MEDCODE_CLAIM_BATCH_CONCURRENT = env_int("MEDCODE_CLAIM_BATCH_CONCURRENT", 4)
+MEDCODE_CLAIM_BATCHES_PER_CLIENT = env_int("MEDCODE_CLAIM_BATCHES_PER_CLIENT", 1)
 # Self only: scripts, styles, fonts, fetches and frames from this site; images also as data: URIs (Swagger UI's
 # icons). No inline script or style anywhere (docs/security.md "Uploads and headers").
 MEDCODE_CONTENT_SECURITY_POLICY = env_str(

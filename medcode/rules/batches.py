@@ -39,11 +39,25 @@ MSG_UPLOAD_TOO_BIG = (
 )
 MSG_BATCH_NOT_FOUND = "There is no claim file check at this address (results are kept {hours} hours)"
 MSG_BATCH_INTERRUPTED = "The check stopped before the end (the server restarted?); upload the file again"
+MSG_BATCH_BUSY_CLIENT = (
+    "You already have {count} claim file(s) being checked; wait for it to finish, then upload this one "
+    "(the limit is {limit} at a time, MEDCODE_CLAIM_BATCHES_PER_CLIENT)"
+)
+MSG_BATCH_BUSY = (
+    "The server is checking {count} claim files, as many as it takes at once (MEDCODE_CLAIM_BATCH_CONCURRENT); "
+    "try again in a few minutes"
+)
 MSG_BATCH_FAILED = "The check of this file failed on our side; upload it again or ask the site's staff"
 PROGRESS_EVERY_SECONDS = 1.0
 # A running batch whose progress has not moved for this long was interrupted (its worker died).
 STALE_SECONDS = 300
 PREVIEW_CLAIMS = 100
+
+
+class BatchBusy(ApplicationError):
+    """Too many claim files are being checked (by this uploader, or on the instance)."""
+
+    status = 429
 
 
 class BatchNotFound(ApplicationError):
@@ -72,7 +86,9 @@ def results_path(batch: ClaimBatch) -> Path:
     return batch_dir() / f"{batch.token}.jsonl"
 
 
-def claim_file_submit(*, file: IO[bytes], size: int | None, filename: str, user_id: int | None) -> FileOutcome:
+def claim_file_submit(
+    *, file: IO[bytes], size: int | None, filename: str, user_id: int | None, client_ip: str | None
+) -> FileOutcome:
     """Check a CSV claim file: refused on its reported size before it is read, then read within the line, field
     and claim limits; checked now when small, else queued as a batch (returned) whose task starts after commit."""
     limit = settings.MEDCODE_CLAIM_UPLOAD_MAX_BYTES
@@ -85,17 +101,32 @@ def claim_file_submit(*, file: IO[bytes], size: int | None, filename: str, user_
         claims = claim_files.claims_read(claim_files.chunks_of(file), limits=limits)
         return FileOutcome(results=list(claims_check(claims)))
     claim_batches_purge()
-    return FileOutcome(batch=claim_batch_create(file=file, filename=filename, user_id=user_id, claims_total=count))
+    client = f"user:{user_id}" if user_id else (client_ip or "unknown")
+    batch = claim_batch_create(file=file, filename=filename, user_id=user_id, client=client, claims_total=count)
+    return FileOutcome(batch=batch)
 
 
 @transaction.atomic
-def claim_batch_create(*, file: IO[bytes], filename: str, user_id: int | None, claims_total: int) -> ClaimBatch:
-    """A queued batch: the file copied to the data directory, its check started once the row is committed."""
+def claim_batch_create(
+    *, file: IO[bytes], filename: str, user_id: int | None, client: str, claims_total: int
+) -> ClaimBatch:
+    """A queued batch: the file copied to the data directory, its check started once the row is committed.
+
+    Refused while the uploader has MEDCODE_CLAIM_BATCHES_PER_CLIENT files being checked, or the instance
+    MEDCODE_CLAIM_BATCH_CONCURRENT (a batch whose progress stopped long ago no longer counts)."""
     from medcode.rules import tasks
 
+    fresh = timezone.now() - dt.timedelta(seconds=STALE_SECONDS)
+    active = ClaimBatch.objects.select_for_update().filter(status__in=("queued", "running"), updated_at__gte=fresh)
+    mine = sum(1 for b in active if b.client == client)
+    if mine >= settings.MEDCODE_CLAIM_BATCHES_PER_CLIENT:
+        raise BatchBusy(MSG_BATCH_BUSY_CLIENT.format(count=mine, limit=settings.MEDCODE_CLAIM_BATCHES_PER_CLIENT))
+    if len(active) >= settings.MEDCODE_CLAIM_BATCH_CONCURRENT:
+        raise BatchBusy(MSG_BATCH_BUSY.format(count=len(active)))
     batch = ClaimBatch.objects.create(
         token=secrets.token_urlsafe(24),
         user_id=user_id,
+        client=client[:64],
         filename=(filename or "claims.csv").replace("/", "_").replace("\\", "_")[:150],
         claims_total=claims_total,
     )

@@ -13,6 +13,7 @@ class ClaimBatch(models.Model):
 
     token = models.CharField(max_length=43, unique=True, help_text="The unguessable key in the batch's address.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    client = models.CharField(max_length=64, blank=True, help_text="Who uploaded it: user:<id> or the IP address.")
     filename = models.CharField(max_length=150)
     status = models.CharField(max_length=10, choices=STATUS, default="queued")
     claims_total = models.PositiveIntegerField()
@@ -24,7 +25,7 @@ class ClaimBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["status", "client"])]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.claims_done}/{self.claims_total}, {self.status})"

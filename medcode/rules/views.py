@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 
+from medcode.accounts.http import client_ip
 from medcode.core.errors import ApplicationError
 from medcode.rules import batches, modifiers, selectors, services
 
@@ -97,7 +98,11 @@ def check(request: HttpRequest) -> HttpResponseBase:
                     context["results"] = [{"claim_id": upload.name, **services.claim_check_json(_json(text))}]
                 else:
                     outcome = batches.claim_file_submit(
-                        file=upload, size=upload.size, filename=upload.name or "claims.csv", user_id=request.user.pk
+                        file=upload,
+                        size=upload.size,
+                        filename=upload.name or "claims.csv",
+                        user_id=request.user.pk,
+                        client_ip=client_ip(request),
                     )
                     if outcome.batch is not None:
                         return redirect("rules:batch", token=outcome.batch.token)
@@ -111,7 +116,7 @@ def check(request: HttpRequest) -> HttpResponseBase:
         except ApplicationError as exc:
             context["error"] = exc.message
             context["problems"] = exc.extra.get("problems", [])
-            status = 422
+            status = 429 if isinstance(exc, batches.BatchBusy) else 422
     return render(request, "rules/check.html", context, status=status)
 
 

@@ -167,12 +167,33 @@ def test_a_large_file_is_checked_in_the_background_with_progress_and_results_to_
 
 
 @pytest.mark.django_db
+def test_one_file_at_a_time_per_uploader_and_a_cap_on_the_instance(
+    rules_codebook: Path, client: Client, settings: pytest.FixtureRequest
+) -> None:
+    settings.MEDCODE_CLAIM_SYNC_MAX_CLAIMS = 2  # type: ignore[attr-defined]
+    settings.MEDCODE_CLAIM_BATCH_CONCURRENT = 2  # type: ignore[attr-defined]
+    first = client.post("/rules/check/", {"file": SimpleUploadedFile("a.csv", _csv(5).encode())})
+    assert first.status_code == 302  # queued (the check starts after commit, which this test never reaches)
+    again = client.post("/rules/check/", {"file": SimpleUploadedFile("b.csv", _csv(5).encode())})
+    assert again.status_code == 429
+    message = batches.MSG_BATCH_BUSY_CLIENT.format(count=1, limit=1).replace("'", "&#x27;")
+    assert message in again.content.decode()
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert other.post("/rules/check/", {"file": SimpleUploadedFile("c.csv", _csv(5).encode())}).status_code == 302
+    third = Client(REMOTE_ADDR="192.0.2.8").post(
+        "/rules/check/", {"file": SimpleUploadedFile("d.csv", _csv(5).encode())}
+    )
+    assert third.status_code == 429 and "try again in a few minutes" in third.content.decode()
+    assert ClaimBatch.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_old_batches_are_purged_with_their_files(rules_codebook: Path) -> None:
     import datetime as dt
 
     from django.utils import timezone
 
-    batch = ClaimBatch.objects.create(token="t" * 32, filename="a.csv", claims_total=1, status="done")
+    batch = ClaimBatch.objects.create(token="t" * 32, filename="a.csv", claims_total=1, status="done", client="x")
     batches.batch_dir().mkdir(parents=True, exist_ok=True)
     batches.results_path(batch).write_text("{}\n")
     assert batches.claim_batches_purge() == 0
