@@ -105,16 +105,6 @@ def test_a_pdf_that_is_also_a_web_page_is_refused_with_the_reason(client: Client
     assert not Application.objects.exists()
 
 
-def test_a_resume_over_the_limit_is_refused_on_its_size(client: Client, settings: object) -> None:
-    settings.MEDCODE_JOBS_RESUME_MAX_BYTES = 100  # type: ignore[attr-defined]
-    job = make_job()
-    _login(client, make_account().user)
-    upload = SimpleUploadedFile("resume.pdf", pdf_bytes(), content_type="application/pdf")
-    page = client.post(f"/jobs/{job.pk}/apply/", {"resume": upload}, follow=True).content.decode()
-    assert f"The resume is {len(pdf_bytes()):,} bytes; the limit is 100 bytes" in page
-    assert not Application.objects.exists()
-
-
 def test_moderation_is_for_staff(client: Client) -> None:
     job = make_job(status="pending", published_at=None)
     user = make_account().user
