@@ -86,8 +86,13 @@ def results_path(batch: ClaimBatch) -> Path:
     return batch_dir() / f"{batch.token}.jsonl"
 
 
+def client_key(*, user_id: int | None, ip: str | None) -> str:
+    """Who uploads, for the per-uploader cap: the account, or the IP address of a guest."""
+    return f"user:{user_id}" if user_id else (ip or "unknown")
+
+
 def claim_file_submit(
-    *, file: IO[bytes], size: int | None, filename: str, user_id: int | None, client_ip: str | None
+    *, file: IO[bytes], size: int | None, filename: str, user_id: int | None, client: str
 ) -> FileOutcome:
     """Check a CSV claim file: refused on its reported size before it is read, then read within the line, field
     and claim limits; checked now when small, else queued as a batch (returned) whose task starts after commit."""
@@ -101,7 +106,6 @@ def claim_file_submit(
         claims = claim_files.claims_read(claim_files.chunks_of(file), limits=limits)
         return FileOutcome(results=list(claims_check(claims)))
     claim_batches_purge()
-    client = f"user:{user_id}" if user_id else (client_ip or "unknown")
     batch = claim_batch_create(file=file, filename=filename, user_id=user_id, client=client, claims_total=count)
     return FileOutcome(batch=batch)
 

@@ -102,7 +102,7 @@ def check(request: HttpRequest) -> HttpResponseBase:
                         size=upload.size,
                         filename=upload.name or "claims.csv",
                         user_id=request.user.pk,
-                        client_ip=client_ip(request),
+                        client=batches.client_key(user_id=request.user.pk, ip=client_ip(request)),
                     )
                     if outcome.batch is not None:
                         return redirect("rules:batch", token=outcome.batch.token)
