@@ -100,7 +100,7 @@ def claim_file_submit(
     if size is not None and size > limit:
         raise ClaimInvalid(MSG_UPLOAD_TOO_BIG.format(size=size, limit=limit))
     limits = claim_files.Limits.from_settings()
-    count = sum(1 for _ in claim_files.claims_read(claim_files.chunks_of(file), limits=limits))
+    count = claim_files.claims_count(claim_files.chunks_of(file), limits=limits)
     file.seek(0)
     if count <= settings.MEDCODE_CLAIM_SYNC_MAX_CLAIMS:
         claims = claim_files.claims_read(claim_files.chunks_of(file), limits=limits)

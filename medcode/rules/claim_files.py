@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from medcode.rules.services import ClaimInvalid, csv_claims
+from medcode.rules.services import CSV_COLUMNS, MSG_CSV_EMPTY, MSG_CSV_NO_CODE, ClaimInvalid, csv_claims
 
 MSG_FILE_TOO_BIG = (
     "The file is larger than {limit:,} bytes, the limit for claim files here (MEDCODE_CLAIM_UPLOAD_MAX_BYTES)"
@@ -78,8 +79,12 @@ class _LineReader:
             except UnicodeDecodeError:
                 raise ClaimInvalid(MSG_NOT_UTF8.format(line=self.line + 1 + pending.count("\n"))) from None
             *complete, pending = pending.split("\n")
+            longest = self.limits.max_line_chars + 1  # a line may end in \r before its \n
             for text in complete:
-                yield from self._one(text + "\n")
+                self.line += 1
+                if len(text) > longest and len(text.rstrip("\r")) > self.limits.max_line_chars:
+                    raise ClaimInvalid(MSG_LINE_TOO_LONG.format(line=self.line, limit=self.limits.max_line_chars))
+                yield text + "\n"
             if len(pending) > self.limits.max_line_chars:
                 raise ClaimInvalid(MSG_LINE_TOO_LONG.format(line=self.line + 1, limit=self.limits.max_line_chars))
         try:
@@ -110,6 +115,29 @@ def claims_read(chunks: Iterable[bytes], *, limits: Limits) -> Iterator[tuple[st
         yield item
 
 
+def claims_count(chunks: Iterable[bytes], *, limits: Limits) -> int:
+    """How many claims a CSV file holds, read within the limits like `claims_read` but without building claims
+    (the page counts a file in the request before deciding to check it there or in the background)."""
+    rows = _bounded_rows(_LineReader(chunks, limits), limits)
+    first = next(rows, None)
+    header = [re.sub(r"[^a-z0-9]+", "_", h.strip().lower()).strip("_") for h in (first[1] if first else [])]
+    if not header:
+        raise ClaimInvalid(MSG_CSV_EMPTY)
+    if not any(name in header for name in CSV_COLUMNS["code"]):
+        raise ClaimInvalid(MSG_CSV_NO_CODE.format(found=", ".join(h[:40] for h in first[1][:40])))  # type: ignore[index]
+    at = next((header.index(name) for name in CSV_COLUMNS["claim_id"] if name in header), None)
+    count, current = 0, None
+    for _, row in rows:
+        if not any(c.strip() for c in row):
+            continue
+        claim_id = (row[at].strip() if at is not None and at < len(row) else "") or "1"
+        if claim_id != current:
+            count, current = count + 1, claim_id
+            if limits.max_claims is not None and count > limits.max_claims:
+                raise ClaimInvalid(MSG_TOO_MANY_CLAIMS.format(limit=limits.max_claims))
+    return count
+
+
 def _bounded_rows(reader: _LineReader, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     """CSV rows with the line each starts on; a field past the limit is refused with its line and column."""
     parsed = csv.reader(iter(reader))
@@ -126,14 +154,12 @@ def _bounded_rows(reader: _LineReader, limits: Limits) -> Iterator[tuple[int, li
             raise ClaimInvalid(MSG_CSV_MALFORMED.format(line=reader.line, problem=exc)) from None
         if header is None:
             header = row
-        for i, value in enumerate(row):
-            if len(value) > limits.max_field_chars:
-                column = header[i] if i < len(header) and row is not header else f"{i + 1}"
-                raise ClaimInvalid(
-                    MSG_FIELD_TOO_LONG.format(
-                        line=start, column=column[:40], size=len(value), limit=limits.max_field_chars
-                    )
-                )
+        if row and max(map(len, row)) > limits.max_field_chars:
+            i, value = next((i, v) for i, v in enumerate(row) if len(v) > limits.max_field_chars)
+            column = header[i] if i < len(header) and row is not header else f"{i + 1}"
+            raise ClaimInvalid(
+                MSG_FIELD_TOO_LONG.format(line=start, column=column[:40], size=len(value), limit=limits.max_field_chars)
+            )
         yield start, row
 
 

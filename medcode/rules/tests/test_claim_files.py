@@ -45,6 +45,9 @@ def test_claims_are_read_across_chunk_boundaries_with_a_bom_and_crlf() -> None:
     claims = _claims(text)
     assert [c for c, _ in claims] == ["C1", "C2", "C3", "C4"]
     assert [line["code"] for line in claims[2][1]["lines"]] == ["27447", "20610"]  # type: ignore[index]
+    assert claim_files.claims_count([text.encode()], limits=LIMITS) == 4
+    with pytest.raises(ClaimInvalid, match="no 'code' column"):
+        claim_files.claims_count([b"a,b\n1,2\n"], limits=LIMITS)
 
 
 def test_a_field_over_128_kib_is_refused_with_its_line_and_column_not_a_traceback() -> None:
