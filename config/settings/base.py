@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its bundled Swagger UI assets are served from /static/, not fetched from a CDN
     "medcode.core",
     "medcode.codebook",
     "medcode.web",
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "medcode.core.middleware.RequestBoundsMiddleware",
+    "medcode.core.middleware.ContentSecurityPolicyMiddleware",
     "medcode.core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +159,27 @@ MEDCODE_SELF_SERVICE_PLANS = env_bool("MEDCODE_SELF_SERVICE_PLANS", False)
 MEDCODE_API_ANON_RATE_PER_MINUTE = env_int("MEDCODE_API_ANON_RATE_PER_MINUTE", 60)
 MEDCODE_LOGIN_FAILURES_PER_15_MIN = env_int("MEDCODE_LOGIN_FAILURES_PER_15_MIN", 5)
 MEDCODE_PASSWORD_RESETS_PER_HOUR = env_int("MEDCODE_PASSWORD_RESETS_PER_HOUR", 3)
+
+# claim checker files (docs/security.md "Uploads and headers", docs/configuration.md)
+MEDCODE_CLAIM_UPLOAD_MAX_BYTES = env_int("MEDCODE_CLAIM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+MEDCODE_CLAIM_CSV_MAX_LINE_CHARS = env_int("MEDCODE_CLAIM_CSV_MAX_LINE_CHARS", 8192)
+MEDCODE_CLAIM_CSV_MAX_FIELD_CHARS = env_int("MEDCODE_CLAIM_CSV_MAX_FIELD_CHARS", 2048)
+# A file with more claims than this is checked in the background (progress page, results to download).
+MEDCODE_CLAIM_SYNC_MAX_CLAIMS = env_int("MEDCODE_CLAIM_SYNC_MAX_CLAIMS", 50)
+MEDCODE_CLAIM_BATCH_MAX_CLAIMS = env_int("MEDCODE_CLAIM_BATCH_MAX_CLAIMS", 100_000)
+MEDCODE_CLAIM_BATCH_KEEP_HOURS = env_int("MEDCODE_CLAIM_BATCH_KEEP_HOURS", 24)
+# Files checked at once: on the whole instance, and per uploader (account, or IP address for guests).
+MEDCODE_CLAIM_BATCH_CONCURRENT = env_int("MEDCODE_CLAIM_BATCH_CONCURRENT", 4)
+MEDCODE_CLAIM_BATCHES_PER_CLIENT = env_int("MEDCODE_CLAIM_BATCHES_PER_CLIENT", 1)
+# Self only: scripts, styles, fonts, fetches and frames from this site; images also as data: URIs (Swagger UI's
+# icons). No inline script or style anywhere (docs/security.md "Uploads and headers").
+MEDCODE_CONTENT_SECURITY_POLICY = env_str(
+    "MEDCODE_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# Any request body larger than this is refused (413) before it is read; uploads have their own, lower limits.
+MEDCODE_REQUEST_MAX_BYTES = env_int("MEDCODE_REQUEST_MAX_BYTES", 12 * 1024 * 1024)
 
 # private uploads (resumes): never served as static or media files, only through permission-checked views
 MEDCODE_PRIVATE_DIR = Path(env_str("MEDCODE_PRIVATE_DIR", str(DATA_DIR / "private")))

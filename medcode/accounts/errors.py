@@ -14,6 +14,7 @@ MSG_WRONG_PASSWORD = "Your current password is not right"  # noqa: S105 - a mess
 MSG_UNKNOWN_PLAN = "There is no plan '{slug}' you can switch to"
 MSG_SELF_SERVICE_OFF = "Plan changes are made by the staff of this site; ask them to change your plan"
 MSG_NOTE_EMPTY = "A note needs some text"
+MSG_NOTE_TOO_LONG = "The note is {count:,} characters; a note may have at most {limit:,} (your saved note is unchanged)"
 MSG_KEY_NAME = "Give the API key a name (up to 80 characters)"
 MSG_KEY_SCOPES = "Choose at least one scope among: {scopes}"
 MSG_KEY_NOT_FOUND = "No API key {key_id} on your account"

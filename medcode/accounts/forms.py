@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from medcode.accounts.models import API_SCOPES
+from medcode.accounts.errors import MSG_NOTE_TOO_LONG
+from medcode.accounts.models import API_SCOPES, NOTE_MAX_CHARS
 
 
 class RegisterForm(forms.Form):
@@ -53,4 +54,10 @@ class ApiKeyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(max_length=10_000, required=False)
+    text = forms.CharField(required=False, strip=True)
+
+    def clean_text(self) -> str:
+        text: str = self.cleaned_data["text"]
+        if len(text) > NOTE_MAX_CHARS:
+            raise forms.ValidationError(MSG_NOTE_TOO_LONG.format(count=len(text), limit=NOTE_MAX_CHARS))
+        return text

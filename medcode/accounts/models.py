@@ -20,6 +20,7 @@ CODE_PAGE_SECTIONS = (
 )
 SECTION_KEYS = tuple(key for key, _ in CODE_PAGE_SECTIONS)
 DEFAULT_LOCKED_SECTIONS = ["explanation", "notes", "seventh", "axes", "index", "billing", "attrs", "inherited_notes"]
+NOTE_MAX_CHARS = 10_000
 
 API_SCOPES = (
     ("read", "Read the codebook (look-ups, search, FHIR)"),
@@ -138,7 +139,7 @@ class CodeNote(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="code_notes")
     system = models.CharField(max_length=16)
     code = models.CharField(max_length=16)
-    text = models.TextField(max_length=10_000)
+    text = models.TextField(max_length=NOTE_MAX_CHARS)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

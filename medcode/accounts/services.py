@@ -27,6 +27,7 @@ from medcode.accounts.errors import (
     MSG_LOGIN_THROTTLED,
     MSG_NOT_VERIFIED,
     MSG_NOTE_EMPTY,
+    MSG_NOTE_TOO_LONG,
     MSG_RESET_THROTTLED,
     MSG_SELF_SERVICE_OFF,
     MSG_UNKNOWN_PLAN,
@@ -35,6 +36,7 @@ from medcode.accounts.errors import (
     Throttled,
 )
 from medcode.accounts.models import (
+    NOTE_MAX_CHARS,
     Account,
     AuditEvent,
     CodeNote,
@@ -324,10 +326,10 @@ def note_set(*, user_id: int, system: str, code: str, text: str) -> CodeNote:
     text = text.strip()
     if not text:
         raise AccountError(MSG_NOTE_EMPTY)
+    if len(text) > NOTE_MAX_CHARS:
+        raise AccountError(MSG_NOTE_TOO_LONG.format(count=len(text), limit=NOTE_MAX_CHARS))
     system, code = _canonical(system, code)
-    note, _ = CodeNote.objects.update_or_create(
-        user_id=user_id, system=system, code=code, defaults={"text": text[:10_000]}
-    )
+    note, _ = CodeNote.objects.update_or_create(user_id=user_id, system=system, code=code, defaults={"text": text})
     return note
 
 

@@ -315,9 +315,13 @@ def notes(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def note_save(request: HttpRequest, system: str, code: str) -> HttpResponse:
-    """Save (or delete) your note on a code."""
+    """Save (or delete) your note on a code; a note that fails validation leaves the saved one as it is."""
     form = forms.NoteForm(request.POST)
-    text = form.cleaned_data["text"] if form.is_valid() else ""
+    if request.POST.get("action") != "delete" and not form.is_valid():
+        for error in form.errors.get("text", []):
+            messages.error(request, str(error))
+        return redirect(_next(request, reverse("accounts:notes")))
+    text = form.cleaned_data.get("text", "") if form.is_valid() else ""
     if request.POST.get("action") == "delete" or not text.strip():
         services.note_delete(user_id=_uid(request), system=system, code=code)
         messages.success(request, f"Your note on {code} is deleted.")

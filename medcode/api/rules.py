@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import io
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
-from medcode.rules import classifiers, modifiers, services
+from medcode.accounts.http import client_ip
+from medcode.rules import batches, classifiers, modifiers, services
+from medcode.rules.models import ClaimBatch
 
 router = Router(tags=["rules"])
 
@@ -69,6 +73,57 @@ class DrgIn(Schema):
 def claim_check(request: HttpRequest, claim: ClaimIn) -> dict[str, Any]:
     """Check one claim against NCCI, MUE, add-on, code validity, diagnosis, Excludes1, status and fee rules."""
     return services.claim_check_json(claim.dict())
+
+
+@router.post(
+    "check/csv",
+    response={200: dict[str, Any], 202: dict[str, Any], 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
+)
+def claim_check_csv(request: HttpRequest) -> Any:
+    """Check a CSV of claims sent as the body (text/csv; one row per claim line, grouped by claim_id).
+
+    A file of at most MEDCODE_CLAIM_SYNC_MAX_CLAIMS claims answers 200 with every result; a larger one answers
+    202 with the address of the background check (poll it; its results download as JSON lines or CSV). Lines,
+    fields and the body are bounded; a refusal names the limit and the line.
+    """
+    principal = request.api_principal  # type: ignore[attr-defined]
+    body = request.body
+    outcome = batches.claim_file_submit(
+        file=io.BytesIO(body),
+        size=len(body),
+        filename="api.csv",
+        user_id=None,  # the batch's address is its key, so that any client holding it can fetch the results
+        client=batches.client_key(user_id=principal.user_id, ip=client_ip(request)),
+    )
+    if outcome.batch is not None:
+        return 202, _batch_out(request, outcome.batch)
+    return 200, {"claims": outcome.results}
+
+
+@router.get("check/files/{token}", response={200: dict[str, Any], 404: ErrorOut})
+def claim_batch_status(request: HttpRequest, token: str) -> dict[str, Any]:
+    """A background claim check: status, progress, summary, and the results' addresses once done."""
+    return _batch_out(request, batches.claim_batch_get(token=token[:64], user_id=None))
+
+
+def _batch_out(request: HttpRequest, batch: ClaimBatch) -> dict[str, Any]:
+    done = batch.status == "done"
+    return {
+        "status": "interrupted" if batches.claim_batch_interrupted(batch) else batch.status,
+        "claims_total": batch.claims_total,
+        "claims_done": batch.claims_done,
+        "summary": batch.summary,
+        "message": batch.message or None,
+        "status_url": request.build_absolute_uri(reverse("api-v1:claim_batch_status", args=[batch.token])),
+        "page_url": request.build_absolute_uri(reverse("rules:batch", args=[batch.token])),
+        "results_jsonl_url": request.build_absolute_uri(reverse("rules:batch_download", args=[batch.token, "jsonl"]))
+        if done
+        else None,
+        "findings_csv_url": request.build_absolute_uri(reverse("rules:batch_download", args=[batch.token, "csv"]))
+        if done
+        else None,
+    }
 
 
 @router.get("fee", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from medcode.api import accounts, assistant, codebook, jobs, search
 from medcode.api import consult as consult_api
@@ -35,6 +35,22 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         for error in exc.errors
     )
     return api.create_response(request, {"error": f"Invalid request: {problems}"}, status=422)
+
+
+MSG_BODY_NOT_JSON = "The request body is not valid JSON (send a JSON object with Content-Type: application/json)"
+MSG_NOT_FOUND = "Not found: {detail}"
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Ninja's own errors (a body it cannot parse, ...) in the API's shape: {"error": ...}."""
+    message = MSG_BODY_NOT_JSON if str(exc).startswith("Cannot parse request body") else str(exc)
+    return api.create_response(request, {"error": message}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"error": MSG_NOT_FOUND.format(detail=exc or request.path)}, status=404)
 
 
 # Routers, one per domain.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
+import struct
 import zipfile
-from typing import Literal
+from typing import IO, Literal
 
 from medcode.core.errors import ApplicationError
 
@@ -18,6 +20,11 @@ MSG_RESUME_TYPE = (
 MSG_RESUME_BROKEN_PDF = "The PDF is damaged or incomplete: {problem}"
 MSG_RESUME_BROKEN_DOCX = "The Word document is damaged or not a .docx: {problem}"
 MSG_RESUME_MACROS = "The Word document contains macros; save it as a plain .docx and upload it again"
+MSG_RESUME_POLYGLOT = (
+    "The file is a PDF or Word document but also holds {what}; such files can run as something else. "
+    "Save the resume again as a plain PDF or .docx (e.g. print it to PDF) and upload that"
+)
+MSG_RESUME_NOT_CLEAN_DOCX = "The Word document is not a clean .docx: {problem}; save it again from your word processor"
 
 # A .docx expands a lot when unzipped; refuse archives that would expand beyond this (zip bombs).
 MAX_EXPANDED = 50 * 1024 * 1024
@@ -25,6 +32,17 @@ MAX_EXPANDED = 50 * 1024 * 1024
 
 class ResumeRejected(ApplicationError):
     """An uploaded resume is not an acceptable PDF or DOCX."""
+
+
+def resume_read(*, upload: IO[bytes], size: int | None, limit: int) -> bytes:
+    """The bytes of an uploaded resume, refused on the size the upload handler reports before anything is read,
+    and never more than ``limit + 1`` bytes read (a handler that reports no size or a wrong one)."""
+    if size is not None and size > limit:
+        raise ResumeRejected(MSG_RESUME_TOO_BIG.format(size=size, limit=limit))
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ResumeRejected(MSG_RESUME_TOO_BIG.format(size=size if size and size > limit else len(data), limit=limit))
+    return data
 
 
 def resume_check(*, data: bytes, limit: int) -> Kind:
@@ -53,6 +71,38 @@ def _pdf_structure(data: bytes) -> None:
         raise ResumeRejected(MSG_RESUME_BROKEN_PDF.format(problem="it has no cross-reference table (startxref)"))
     if b"obj" not in data or b"/Page" not in data:
         raise ResumeRejected(MSG_RESUME_BROKEN_PDF.format(problem="it has no pages"))
+    what = _foreign_content(data) or _pdf_active_content(data)
+    if what:
+        raise ResumeRejected(MSG_RESUME_POLYGLOT.format(what=what))
+
+
+# Markup a browser would sniff as HTML, and the headers of executables (Windows PE, ELF, Mach-O); a resume
+# never holds them uncompressed. Patterns are long enough that compressed stream bytes do not match by chance.
+_HTML = re.compile(
+    rb"<\s*(?:!doctype\s+html|html[\s>]|script[\s>/]|body[\s>]|iframe[\s>]|svg[\s>]|object[\s>]|embed[\s>]"
+    rb"|meta\s+http-equiv)|javascript:",
+    re.IGNORECASE,
+)
+_EXECUTABLE = re.compile(
+    rb"This program cannot be run in DOS mode|This program must be run under Win32|\x7fELF[\x01\x02][\x01\x02]\x01"
+    rb"|\xcf\xfa\xed\xfe[\x07\x0c]\x00\x00[\x01\x00]"
+)
+# PDF actions that run or launch something, looked for outside the (possibly compressed) streams.
+_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)(?![A-Za-z0-9])")
+
+
+def _foreign_content(data: bytes) -> str:
+    if _HTML.search(data):
+        return "HTML or script"
+    if _EXECUTABLE.search(data):
+        return "an executable program"
+    return ""
+
+
+def _pdf_active_content(data: bytes) -> str:
+    found = _PDF_ACTIVE.search(_PDF_STREAM.sub(b"stream endstream", data))
+    return f"an active PDF element ({found.group().decode()})" if found else ""
 
 
 def _docx_structure(data: bytes) -> None:
@@ -73,5 +123,50 @@ def _docx_structure(data: bytes) -> None:
                 raise ResumeRejected(MSG_RESUME_MACROS)
             if archive.testzip() is not None:
                 raise ResumeRejected(MSG_RESUME_BROKEN_DOCX.format(problem="a part fails its checksum"))
+            _docx_clean(data, archive)
     except zipfile.BadZipFile as exc:
         raise ResumeRejected(MSG_RESUME_BROKEN_DOCX.format(problem=str(exc))) from exc
+
+
+# The parts a Word document holds; anything else (scripts, programs, web pages) makes the file a polyglot.
+_OOXML_PART = re.compile(
+    r"(?:\[Content_Types\]\.xml|(?:[\w.-]+/)*_rels/[\w.\[\]-]*\.rels|(?:docProps|word|customXml)/[\w./\[\]-]+\."
+    r"(?:xml|rels|png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|odttf|fntdata|bin))",
+)
+_EOCD = b"PK\x05\x06"
+
+
+def _docx_clean(data: bytes, archive: zipfile.ZipFile) -> None:
+    """A .docx is a ZIP and nothing else: its parts back to back from the first byte to the central directory,
+    which ends the file; only OOXML part names; no HTML or program hidden in a part or between them."""
+
+    def refuse(problem: str) -> ResumeRejected:
+        return ResumeRejected(MSG_RESUME_NOT_CLEAN_DOCX.format(problem=problem))
+
+    for info in archive.infolist():
+        name = info.filename
+        if name.startswith("/") or ".." in name.split("/") or "\\" in name or not _OOXML_PART.fullmatch(name):
+            raise refuse(f"it holds a part '{name[:80]}' that is no part of a Word document")
+        if name.endswith(".bin") and not name.startswith("word/media/") and "printerSettings" not in name:
+            raise refuse(f"it holds a binary part '{name[:80]}'")
+    eocd = data.rfind(_EOCD)
+    if eocd < 0 or eocd + 22 > len(data):
+        raise refuse("its end record is missing")
+    comment_length = struct.unpack("<H", data[eocd + 20 : eocd + 22])[0]
+    if eocd + 22 + comment_length != len(data):
+        raise refuse("other data follows the ZIP archive")
+    offset = 0
+    for info in sorted(archive.infolist(), key=lambda i: i.header_offset):
+        if info.header_offset != offset:
+            raise refuse("other data sits between its parts")
+        name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
+        offset += 30 + name_length + extra_length + info.compress_size
+        if info.flag_bits & 0x08:  # a data descriptor follows the data (with or without its signature)
+            offset += 16 if data[offset : offset + 4] == b"PK\x07\x08" else 12
+    central_directory = struct.unpack("<I", data[eocd + 16 : eocd + 20])[0]
+    if offset != central_directory:
+        raise refuse("other data sits between its parts")
+    for info in archive.infolist():
+        what = _foreign_content(archive.read(info)) if not info.filename.startswith("word/media/") else ""
+        if what:
+            raise ResumeRejected(MSG_RESUME_POLYGLOT.format(what=what))

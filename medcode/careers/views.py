@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.views.decorators.http import require_POST
 
-from medcode.careers import jsonld, selectors, services
+from medcode.careers import jsonld, resume, selectors, services
 from medcode.careers.forms import ApplyForm, EmployerForm, JobForm, RejectForm
 from medcode.careers.models import CREDENTIALS, SPECIALTIES, Job
 from medcode.careers.selectors import JobFilters
@@ -71,24 +71,19 @@ def job_apply(request: HttpRequest, job_id: int) -> HttpResponseBase:
         raise Http404("No such job")
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["resume"]
-        if upload.size > settings.MEDCODE_JOBS_RESUME_MAX_BYTES:
-            messages.error(
-                request,
-                f"The resume is {upload.size:,} bytes; the limit is {settings.MEDCODE_JOBS_RESUME_MAX_BYTES:,} bytes",
+        try:
+            data = resume.resume_read(upload=upload, size=upload.size, limit=settings.MEDCODE_JOBS_RESUME_MAX_BYTES)
+            services.application_create(
+                job_id=job_id,
+                user=_user(request),
+                filename=upload.name or "resume",
+                data=data,
+                cover_letter=form.cleaned_data["cover_letter"],
             )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
         else:
-            try:
-                services.application_create(
-                    job_id=job_id,
-                    user=_user(request),
-                    filename=upload.name or "resume",
-                    data=upload.read(),
-                    cover_letter=form.cleaned_data["cover_letter"],
-                )
-            except ApplicationError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"Your application to {job.title} was sent.")
+            messages.success(request, f"Your application to {job.title} was sent.")
     return redirect("careers:job", job.pk, job.slug)
 
 

@@ -30,8 +30,29 @@ def emit(args: argparse.Namespace, result: Any, human: Callable[[Any], str]) -> 
         print(human(result))
 
 
+MAX_BATCH_LINE_BYTES = 1_000_000
+MSG_BATCH_LINE_TOO_LONG = "line {number}: longer than {limit:,} bytes, the limit for one JSON line; skipped"
+
+
 def batch_lines() -> Iterator[dict[str, Any] | str]:
-    for number, line in enumerate(sys.stdin, start=1):
+    """JSON objects from stdin, one a line; a line past MAX_BATCH_LINE_BYTES is skipped unread, with its number."""
+    stream = sys.stdin.buffer
+    number = 0
+    while True:
+        raw = stream.readline(MAX_BATCH_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_BATCH_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # the rest of the line, a bounded piece at a time
+                raw = stream.readline(MAX_BATCH_LINE_BYTES)
+            yield MSG_BATCH_LINE_TOO_LONG.format(number=number, limit=MAX_BATCH_LINE_BYTES)
+            continue
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            yield f"line {number}: not UTF-8 text"
+            continue
         if not line.strip():
             continue
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
@@ -12,6 +13,7 @@ from medcode.cli.common import add_command, emit, run_batch
 from medcode.core.errors import ApplicationError
 
 MSG_EMPTY_INPUT = "check reads a claim as JSON (or claims as CSV) on stdin; stdin was empty"
+MSG_NOT_UTF8 = "stdin is not UTF-8 text"
 MSG_BAD_JSON = "stdin is not a JSON claim: {problem} (line {line}, column {column})"
 
 
@@ -42,31 +44,32 @@ def _check_one(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from medcode.rules import services
+    from medcode.rules import claim_files, services
 
     if args.batch:
         return run_batch(_check_one)
-    first = ""
-    for line in sys.stdin:
-        if line.strip():
-            first = line
-            break
-    if not first:
-        raise ApplicationError(MSG_EMPTY_INPUT)
-    if first.lstrip().startswith("{"):
-        text = first + sys.stdin.read()
+    stream = sys.stdin.buffer
+    head = b""
+    while not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        chunk = stream.read(claim_files.CHUNK)
+        if not chunk:
+            raise ApplicationError(MSG_EMPTY_INPUT)
+        head += chunk
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
         try:
-            claim = json.loads(text)
+            claim = json.loads((head + stream.read()).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ApplicationError(MSG_NOT_UTF8) from None
         except json.JSONDecodeError as exc:
             raise ApplicationError(MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
         result = services.claim_check_json(claim)
         emit(args, result, _human_check)
         return 1 if result["summary"]["errors"] and args.fail_on_error else 0
-    # CSV: one result per claim, as JSON lines (or a short human line each)
-    errors = 0
-    for result in services.csv_check(itertools.chain([first], sys.stdin)):
-        if "error" in result:
-            errors += 1
+    # CSV: one result per claim, as JSON lines (or a short human line each), read within the line and field limits
+    limits = dataclasses.replace(claim_files.Limits.from_settings(max_bytes=None), max_claims=None)
+    claims = claim_files.claims_read(itertools.chain([head], claim_files.chunks_of(stream)), limits=limits)
+    for result in services.claims_check(claims):
         if args.json or not sys.stdout.isatty():
             print(json.dumps(result, ensure_ascii=False), flush=False)
         else:

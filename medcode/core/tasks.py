@@ -2,20 +2,22 @@
 
 A task takes primary keys and simple values only (JSON). `medcode worker` pops queued tasks and runs the
 periodic jobs (`every`); with no broker the worker only runs the periodic jobs and `.delay()` runs the
-task at once, in the calling process (docs/adr/0030-background-work-inline-or-redis.md).
+task at once, in the calling process (docs/adr/0030-background-work-inline-or-redis.md); `.spawn()` runs work
+too long for a request in a thread of its own (docs/adr/0041-claim-files-checked-in-the-background.md).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 log = logging.getLogger(__name__)
 QUEUE_KEY = "medcode:tasks"
@@ -41,6 +43,27 @@ class Task:
             self.func(**kwargs)
             return
         client.rpush(QUEUE_KEY, json.dumps({"task": self.name, "kwargs": kwargs}))
+
+    def spawn(self, **kwargs: Any) -> threading.Thread | None:
+        """Run it outside the request: queued on Redis, or with no broker in a daemon thread of this process
+        (work too long for a request, such as a large claim file); call it from `transaction.on_commit`.
+        Returns the thread (tests join it), or None when queued."""
+        client = redis_client()
+        if client is not None:
+            client.rpush(QUEUE_KEY, json.dumps({"task": self.name, "kwargs": kwargs}))
+            return None
+        thread = threading.Thread(target=_run_in_thread, args=(self, kwargs), name=f"task {self.name}", daemon=True)
+        thread.start()
+        return thread
+
+
+def _run_in_thread(found: Task, kwargs: dict[str, Any]) -> None:
+    try:
+        found.func(**kwargs)
+    except Exception:
+        log.exception("task %s failed", found.name)
+    finally:
+        connections.close_all()  # this thread's own database connections
 
 
 @dataclass

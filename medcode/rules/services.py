@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from medcode.codebook import selectors as codebook
@@ -27,7 +27,6 @@ MAX_LINES = 999
 MAX_DIAGNOSES = 25
 MAX_UNITS = 99_999
 MAX_MODIFIERS = 4
-MAX_CSV_BYTES = 50 * 1024 * 1024
 SETTINGS = ("practitioner", "hospital", "dme")  # the three MUE tables; NCCI PTP edits exist for the first two
 
 MSG_NOT_OBJECT = "A claim must be a JSON object with date_of_service and lines"
@@ -54,7 +53,6 @@ MSG_DIAGNOSES = "diagnoses must be a list of ICD-10-CM codes (at most {limit})"
 MSG_PROBLEMS = "The claim cannot be checked: {problems}"
 MSG_CSV_EMPTY = "The CSV has no header line; expected columns such as claim_id, date_of_service, code, units"
 MSG_CSV_NO_CODE = "The CSV header has no 'code' column; found: {found}"
-MSG_CSV_TOO_BIG = "The CSV is {size:,} bytes; the limit is {limit:,}"
 MSG_LOCALITY = "No locality '{value}' in {release}; give MAC-locality (e.g. 01112-05) or state-locality (e.g. CA-05)"
 MSG_NO_PFS = (
     "No Physician Fee Schedule is loaded: import the CMS RVU file (medcode build --source pfs RVU25A.zip) "
@@ -417,15 +415,22 @@ CSV_COLUMNS = {
 }
 
 
-def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def csv_claims(
+    lines: Iterator[str] | Iterator[tuple[int, list[str]]], *, parsed: bool = False
+) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """Claims from CSV rows (one row per claim line, grouped by consecutive claim_id), as JSON-shaped dicts.
 
-    Yields (claim id, claim) or (claim id, error message) for a malformed row. Claim-level columns
+    Yields (claim id, claim) or (claim id, error message) for a claim that cannot be checked. Claim-level columns
     (date, place of service, setting, locality, diagnoses) come from the claim's first row unless a
-    line gives its own date or place of service.
+    line gives its own date or place of service. `lines` are text lines, or (line number, row) pairs when
+    `parsed` (claim_files reads a file within its limits that way). A claim keeps at most MAX_LINES + 1 lines in
+    memory however many rows it has.
     """
-    reader = csv.reader(lines)
-    header = next(reader, None)
+    rows: Iterator[tuple[int, list[str]]] = (
+        lines if parsed else enumerate(csv.reader(lines), start=1)  # type: ignore[assignment,arg-type]
+    )
+    first = next(rows, None)
+    header = first[1] if first else None
     if not header:
         raise ClaimInvalid(MSG_CSV_EMPTY)
     normal = [re.sub(r"[^a-z0-9]+", "_", h.strip().lower()).strip("_") for h in header]
@@ -436,7 +441,7 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
                 index[key] = normal.index(name)
                 break
     if "code" not in index:
-        raise ClaimInvalid(MSG_CSV_NO_CODE.format(found=", ".join(header)))
+        raise ClaimInvalid(MSG_CSV_NO_CODE.format(found=", ".join(h[:40] for h in header[:40])))
 
     def cell(row: list[str], key: str) -> str:
         i = index.get(key)
@@ -444,14 +449,15 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
 
     current: str | None = None
     claim: dict[str, Any] | None = None
-    for number, row in enumerate(reader, start=2):
+    count = 0
+    for number, row in rows:
         if not any(c.strip() for c in row):
             continue
         claim_id = cell(row, "claim_id") or "1"
         if claim_id != current:
             if claim is not None and current is not None:
-                yield current, claim
-            current = claim_id
+                yield current, _bounded(claim, count)
+            current, count = claim_id, 0
             claim = {
                 "date_of_service": cell(row, "date_of_service"),
                 "place_of_service": cell(row, "place_of_service"),
@@ -463,6 +469,9 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
                 "_row": number,
             }
         assert claim is not None
+        count += 1
+        if count > MAX_LINES + 1:
+            continue  # the claim is refused for its length; its extra lines are only counted
         line: dict[str, Any] = {
             "code": cell(row, "code"),
             "modifiers": cell(row, "modifiers"),
@@ -477,12 +486,18 @@ def csv_claims(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any] | str
             line["place_of_service"] = cell(row, "place_of_service")
         claim["lines"].append(line)
     if claim is not None and current is not None:
-        yield current, claim
+        yield current, _bounded(claim, count)
 
 
-def csv_check(text_lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """One result per claim of a CSV (with its claim_id); a claim that cannot be checked yields its error."""
-    for claim_id, claim in csv_claims(text_lines):
+def _bounded(claim: dict[str, Any], count: int) -> dict[str, Any] | str:
+    if count > MAX_LINES:
+        return MSG_TOO_MANY_LINES.format(count=count, limit=MAX_LINES)
+    return claim
+
+
+def claims_check(claims: Iterable[tuple[str, dict[str, Any] | str]]) -> Iterator[dict[str, Any]]:
+    """One result per claim (with its claim_id), one at a time; a claim that cannot be checked yields its error."""
+    for claim_id, claim in claims:
         if isinstance(claim, str):
             yield {"claim_id": claim_id, "error": claim}
             continue
@@ -492,9 +507,13 @@ def csv_check(text_lines: Iterator[str]) -> Iterator[dict[str, Any]]:
             yield {"claim_id": claim_id, "error": exc.message, **exc.extra}
 
 
+def csv_check(text_lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """One result per claim of a CSV given as text lines (see claim_files for a file read within limits)."""
+    return claims_check(csv_claims(text_lines))
+
+
 def csv_text_check(text: str) -> list[dict[str, Any]]:
-    if len(text.encode("utf-8", "replace")) > MAX_CSV_BYTES:
-        raise ClaimInvalid(MSG_CSV_TOO_BIG.format(size=len(text), limit=MAX_CSV_BYTES))
+    """The results of a small CSV held as text (tests and short pastes)."""
     return list(csv_check(iter(io.StringIO(text))))
 
 

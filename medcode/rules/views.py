@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
 
+from medcode.accounts.http import client_ip
 from medcode.core.errors import ApplicationError
-from medcode.rules import modifiers, selectors, services
+from medcode.rules import batches, modifiers, selectors, services
 
 FORM_LINES = 8
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_JSON_CHARS = 1_000_000
 MSG_UPLOAD_TOO_BIG = "The uploaded file is {size:,} bytes; the limit here is {limit:,} (use the API or CLI for more)"
 MSG_UPLOAD_NOT_TEXT = "The uploaded file is not UTF-8 text (CSV or JSON)"
@@ -70,25 +72,41 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     return claim
 
 
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: HttpRequest) -> HttpResponseBase:
     """The claim checker: a form, pasted JSON or an uploaded CSV/JSON file; findings and amounts per line."""
-    context: dict[str, Any] = {"form": _initial(request), "localities": _localities()}
+    context: dict[str, Any] = {
+        "form": _initial(request),
+        "localities": _localities(),
+        "upload_limit": settings.MEDCODE_CLAIM_UPLOAD_MAX_BYTES,
+        "sync_claims": settings.MEDCODE_CLAIM_SYNC_MAX_CLAIMS,
+    }
     status = 200
     if request.method == "POST":
         try:
             upload = request.FILES.get("file")
             pasted = request.POST.get("json", "").strip()
             if upload is not None:
-                if upload.size and upload.size > MAX_UPLOAD_BYTES:
-                    raise ApplicationError(MSG_UPLOAD_TOO_BIG.format(size=upload.size, limit=MAX_UPLOAD_BYTES))
-                try:
-                    text = upload.read(MAX_UPLOAD_BYTES + 1).decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise ApplicationError(MSG_UPLOAD_NOT_TEXT) from None
-                if text.lstrip().startswith("{"):
+                head = upload.read(64)
+                upload.seek(0)
+                if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+                    if upload.size and upload.size > MAX_JSON_CHARS:
+                        raise ApplicationError(MSG_UPLOAD_TOO_BIG.format(size=upload.size, limit=MAX_JSON_CHARS))
+                    try:
+                        text = upload.read(MAX_JSON_CHARS + 1).decode("utf-8-sig")
+                    except UnicodeDecodeError:
+                        raise ApplicationError(MSG_UPLOAD_NOT_TEXT) from None
                     context["results"] = [{"claim_id": upload.name, **services.claim_check_json(_json(text))}]
                 else:
-                    context["results"] = services.csv_text_check(text)
+                    outcome = batches.claim_file_submit(
+                        file=upload,
+                        size=upload.size,
+                        filename=upload.name or "claims.csv",
+                        user_id=request.user.pk,
+                        client=batches.client_key(user_id=request.user.pk, ip=client_ip(request)),
+                    )
+                    if outcome.batch is not None:
+                        return redirect("rules:batch", token=outcome.batch.token)
+                    context["results"] = outcome.results
             elif pasted:
                 if len(pasted) > MAX_JSON_CHARS:
                     raise ApplicationError(MSG_UPLOAD_TOO_BIG.format(size=len(pasted), limit=MAX_JSON_CHARS))
@@ -98,7 +116,7 @@ def check(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             context["error"] = exc.message
             context["problems"] = exc.extra.get("problems", [])
-            status = 422
+            status = 429 if isinstance(exc, batches.BatchBusy) else 422
     return render(request, "rules/check.html", context, status=status)
 
 
@@ -149,3 +167,32 @@ def modifier_reference(request: HttpRequest) -> HttpResponse:
         "rules/modifiers.html",
         {"items": modifiers.modifier_list(), "label": modifiers.LABEL, "official": modifiers.official_modifiers()},
     )
+
+
+def batch(request: HttpRequest, token: str) -> HttpResponse:
+    """A claim file checked in the background: its progress, then a summary, the first claims and the downloads."""
+    found = batches.claim_batch_get(token=token, user_id=request.user.pk)
+    context = {
+        "batch": found,
+        "interrupted": batches.claim_batch_interrupted(found),
+        "results": list(batches.claim_batch_results(found)),
+        "preview": batches.PREVIEW_CLAIMS,
+        "interrupted_message": batches.MSG_BATCH_INTERRUPTED,
+    }
+    return render(request, "rules/batch.html", context)
+
+
+def batch_download(request: HttpRequest, token: str, fmt: str) -> HttpResponseBase:
+    """A finished batch's results: every claim as JSON lines, or every finding as CSV."""
+    found = batches.claim_batch_get(token=token, user_id=request.user.pk)
+    path = batches.results_path(found)
+    if found.status != "done" or not path.exists() or fmt not in ("jsonl", "csv"):
+        raise batches.BatchNotFound(batches.MSG_BATCH_NOT_FOUND.format(hours=settings.MEDCODE_CLAIM_BATCH_KEEP_HOURS))
+    stem = re.sub(r"[^\w.-]+", "_", found.filename.rsplit(".", 1)[0])[:80] or "claims"
+    if fmt == "jsonl":
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=f"{stem}-results.jsonl", content_type="application/jsonl"
+        )
+    response = StreamingHttpResponse(batches.claim_batch_findings_csv(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stem}-findings.csv"'
+    return response

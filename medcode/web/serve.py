@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -71,8 +72,25 @@ def serve(*, host: str, port: int, workers: int | None = None) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     search_prepare(semantic=False)
     _prepare_vectors_in_background()
-    workers = workers or settings.MEDCODE_WORKERS
     print(f"medcode is serving on http://{host}:{port}/ (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    argv = gunicorn_argv(host=host, port=port, workers=workers or settings.MEDCODE_WORKERS)
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
+
+
+# A Unix socket path holds at most 107 bytes (sun_path); leave room for the terminating NUL.
+SOCKET_PATH_MAX = 100
+MSG_NO_CONTROL_SOCKET = (
+    "The data directory's path is too long for gunicorn's control socket ({path}); serving without one"
+)
+
+
+def control_socket_path() -> Path:
+    """This instance's gunicorn control socket: in its data directory, so two instances never share one."""
+    return Path(settings.DATA_DIR) / "gunicorn.ctl"
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command line of `medcode serve`, its control socket in this instance's data directory."""
     argv = [
         sys.executable,
         "-m",
@@ -85,4 +103,8 @@ def serve(*, host: str, port: int, workers: int | None = None) -> None:
         "--access-logfile",
         "-" if os.environ.get("MEDCODE_ACCESS_LOG") else "/dev/null",
     ]
-    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
+    socket = control_socket_path()
+    if len(os.fsencode(socket)) > SOCKET_PATH_MAX:
+        print(MSG_NO_CONTROL_SOCKET.format(path=socket), file=sys.stderr, flush=True)
+        return [*argv, "--no-control-socket"]
+    return [*argv, "--control-socket", str(socket), "--control-socket-mode", "384"]  # 0600

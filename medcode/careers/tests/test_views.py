@@ -94,6 +94,17 @@ def test_a_renamed_executable_is_refused(client: Client) -> None:
     assert not Application.objects.exists()
 
 
+def test_a_pdf_that_is_also_a_web_page_is_refused_with_the_reason(client: Client) -> None:
+    job = make_job()
+    _login(client, make_account().user)
+    head, tail = pdf_bytes().split(b"xref\n", 1)
+    polyglot = head + b"<html><script>alert(document.cookie)</script></html>\nxref\n" + tail
+    upload = SimpleUploadedFile("resume.pdf", polyglot, content_type="application/pdf")
+    page = client.post(f"/jobs/{job.pk}/apply/", {"resume": upload}, follow=True).content.decode()
+    assert "also holds HTML or script" in page
+    assert not Application.objects.exists()
+
+
 def test_moderation_is_for_staff(client: Client) -> None:
     job = make_job(status="pending", published_at=None)
     user = make_account().user

@@ -95,3 +95,31 @@ def test_periodic_jobs_run_when_due() -> None:
         assert job in tasks.periodic_due(1061.0)
     finally:
         tasks._periodic.remove(job)
+
+
+def test_spawn_with_no_broker_runs_the_task_in_a_thread_of_its_own(settings: Any) -> None:
+    import threading
+
+    settings.MEDCODE_REDIS_URL = ""
+    CALLS.clear()
+    seen: list[str] = []
+
+    @tasks.task
+    def where(*, value: int) -> None:
+        seen.append(threading.current_thread().name)
+        CALLS.append(value)
+
+    thread = where.spawn(value=4)
+    assert thread is not None
+    thread.join(10)
+    assert CALLS == [4] and seen == [f"task {where.name}"] and seen[0] != threading.current_thread().name
+
+
+@pytest.mark.django_db
+def test_spawn_with_redis_queues_for_the_worker(settings: Any, redis_url: str) -> None:
+    settings.MEDCODE_REDIS_URL = redis_url
+    CALLS.clear()
+    assert record.spawn(value=5) is None
+    assert CALLS == []
+    assert tasks.worker_run(once=True) == 1
+    assert CALLS == [5]

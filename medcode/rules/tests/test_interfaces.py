@@ -181,7 +181,7 @@ def test_checker_page_prefilled_and_hostile_input(rules_codebook: Path, client: 
     )
     uploaded = client.post("/rules/check/", {"file": upload, "setting": "hospital"})
     assert uploaded.status_code == 200 and "Claim A" in uploaded.content.decode()
-    huge = SimpleUploadedFile("big.csv", b"x" * (2 * 1024 * 1024 + 10))
+    huge = SimpleUploadedFile("big.csv", b"x" * (10 * 1024 * 1024 + 10))
     too_big = client.post("/rules/check/", {"file": huge})
     assert too_big.status_code == 422 and "limit here is" in too_big.content.decode()
     assert client.get("/rules/modifiers/").status_code == 200
