@@ -81,3 +81,14 @@ def test_a_spoofed_forwarded_for_does_not_dodge_the_anonymous_api_rate(
     statuses = [client.get("/api/v1/releases", HTTP_X_FORWARDED_FOR=_spoofed(n)).status_code for n in range(3)]
     assert statuses == [200, 200, 429]
     assert client.get("/api/v1/releases", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.77").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("behind_one_proxy", "metering_on")
+def test_a_spoofed_forwarded_for_does_not_reset_a_guests_page_allowance(default_codebook: Path) -> None:
+    store.forget()
+    first = Client(REMOTE_ADDR=PROXY).get("/codes/icd10cm/E11.42/", HTTP_X_FORWARDED_FOR=_spoofed(1))
+    assert "Register to view content" not in first.content.decode()
+    # a fresh browser (no device cookie) with another address of its own invention: still the same client
+    second = Client(REMOTE_ADDR=PROXY).get("/codes/icd10cm/I10/", HTTP_X_FORWARDED_FOR=_spoofed(2))
+    assert 'data-locked="explanation"' in second.content.decode()
