@@ -96,13 +96,13 @@ def test_log_in_answers_alike_and_as_slowly_for_an_unknown_address_and_a_wrong_p
 ) -> None:
     settings.PASSWORD_HASHERS = [f"{__name__}.SlowHasher"]  # type: ignore[attr-defined]
     make_account(user__email=TAKEN, user__username=TAKEN)
-    wrong = _post(
+    wrong_page = _post(
         "/account/login/", {"email": TAKEN, "password": "not the password"}, django_capture_on_commit_callbacks
     )
-    unknown = _post(
+    unknown_page = _post(
         "/account/login/", {"email": FREE, "password": "not the password"}, django_capture_on_commit_callbacks
     )
-    assert wrong == unknown and MSG_BAD_LOGIN in wrong[2]
+    assert wrong_page == unknown_page and MSG_BAD_LOGIN in wrong_page[2]
 
     runs: dict[str, list[float]] = {TAKEN: [], FREE: []}
     for n in range(4):  # alternated, and the fastest of each kept: other load on the machine only adds time

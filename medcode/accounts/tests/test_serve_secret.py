@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -184,3 +185,23 @@ def test_the_instance_key_is_generated_once_private_and_reused(tmp_path: Path) -
     first.path.chmod(0o644)
     with pytest.raises(ImproperlyConfigured, match="chmod 600"):
         secret.instance_key(tmp_path / "data")
+
+
+def test_consults_stored_under_the_old_public_key_stay_readable_and_new_ones_use_the_instances_key(
+    settings: Any, tmp_path: Path
+) -> None:
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet, InvalidToken
+
+    from medcode.consult import crypto
+
+    settings.MEDCODE_CONSULT_KEYS = []
+    settings.SECRET_KEY = secret.instance_key(tmp_path).key
+    legacy = Fernet(
+        base64.urlsafe_b64encode(hashlib.sha256(f"medcode-consult:{secret.LEGACY_DEVELOPMENT_KEY}".encode()).digest())
+    )
+    assert crypto.decrypt(legacy.encrypt(b"stored before the upgrade").decode()) == b"stored before the upgrade"
+    with pytest.raises(InvalidToken):
+        legacy.decrypt(crypto.encrypt(b"stored after the upgrade").encode())
