@@ -5,13 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import data_dir, env_bool, env_int, env_list, env_str
+
+MSG_CLIENT_IP_HEADER_GONE = (
+    "MEDCODE_CLIENT_IP_HEADER is no longer read: it trusted the address a client writes itself. Unset it and "
+    "set MEDCODE_TRUSTED_PROXIES to the number of reverse proxies in front of medcode (docs/configuration.md)"
+)
+MSG_TRUSTED_PROXIES = "MEDCODE_TRUSTED_PROXIES must be 0 or a positive number of reverse proxies"
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = data_dir()
 
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "medcode-development-key-not-for-production")
+# Empty here: local settings fall back to a per-instance key kept in the data directory, the test
+# settings to the suite's own key, and production settings require DJANGO_SECRET_KEY (docs/adr/0037).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
+MEDCODE_SECRET_KEY_FILE: Path | None = None  # set when the key comes from the data directory
+MEDCODE_SECRET_KEY_CREATED = False  # True in the process that generated that file
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -154,7 +165,13 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "medcode <noreply@loca
 MEDCODE_METERING = env_bool("MEDCODE_METERING", True)
 MEDCODE_DEVICE_COOKIE = "medcode_device"
 MEDCODE_DEVICE_COOKIE_SECURE = env_bool("MEDCODE_DEVICE_COOKIE_SECURE", False)
-MEDCODE_CLIENT_IP_HEADER = env_str("MEDCODE_CLIENT_IP_HEADER", "")
+# Reverse proxies in front of medcode that append to X-Forwarded-For; the client is the address just
+# before them (medcode.accounts.http.client_ip). 0: REMOTE_ADDR, and X-Forwarded-For is ignored.
+MEDCODE_TRUSTED_PROXIES = env_int("MEDCODE_TRUSTED_PROXIES", 0)
+if env_str("MEDCODE_CLIENT_IP_HEADER", ""):
+    raise ImproperlyConfigured(MSG_CLIENT_IP_HEADER_GONE)
+if MEDCODE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(MSG_TRUSTED_PROXIES)
 MEDCODE_SELF_SERVICE_PLANS = env_bool("MEDCODE_SELF_SERVICE_PLANS", False)
 MEDCODE_API_ANON_RATE_PER_MINUTE = env_int("MEDCODE_API_ANON_RATE_PER_MINUTE", 60)
 MEDCODE_LOGIN_FAILURES_PER_15_MIN = env_int("MEDCODE_LOGIN_FAILURES_PER_15_MIN", 5)

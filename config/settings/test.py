@@ -4,6 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from config.secret import TEST_SECRET_KEY
 from config.settings.base import *  # noqa: F403
 
 if not os.environ.get("MEDCODE_DATA_DIR"):
@@ -11,6 +12,9 @@ if not os.environ.get("MEDCODE_DATA_DIR"):
     MEDCODE_CODEBOOK_DIR = DATA_DIR / "codebooks"
     STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# The suite's own key: public like this file, so `medcode serve` refuses to serve with it (config/secret.py).
+SECRET_KEY = SECRET_KEY or TEST_SECRET_KEY  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

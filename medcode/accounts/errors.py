@@ -6,7 +6,7 @@ from medcode.core.errors import ApplicationError
 
 MSG_EMAIL_TAKEN = "An account with the e-mail {email} already exists; log in or reset its password"
 MSG_BAD_LOGIN = "E-mail or password is not right"
-MSG_NOT_VERIFIED = "Confirm your e-mail address first: we sent a link to {email} (it is valid for 3 days)"
+MSG_NOT_VERIFIED = "Confirm your e-mail address first: we sent a link to {email} (it works once, for 3 hours; register again for a new one)"
 MSG_LOGIN_THROTTLED = "Too many failed log-ins; try again in 15 minutes or reset your password"
 MSG_RESET_THROTTLED = "Too many password reset requests; try again in an hour"
 MSG_BAD_TOKEN = "This link is not valid or has expired; ask for a new one"  # noqa: S105 - a message, not a secret

@@ -11,12 +11,20 @@ from medcode.accounts.services import Client
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, or the first address of MEDCODE_CLIENT_IP_HEADER when behind a trusted proxy."""
-    value = ""
-    if settings.MEDCODE_CLIENT_IP_HEADER:
-        header = "HTTP_" + settings.MEDCODE_CLIENT_IP_HEADER.upper().replace("-", "_")
-        value = request.META.get(header, "").split(",")[0].strip()
-    value = value or request.META.get("REMOTE_ADDR", "")
+    """The client's address, the one metering, API rate limits and log-in throttling count by.
+
+    With MEDCODE_TRUSTED_PROXIES = 0, REMOTE_ADDR. With N proxies in front, each appends the address it
+    was reached from to X-Forwarded-For, and the last one is REMOTE_ADDR: the client is the Nth address
+    from the right of X-Forwarded-For. Anything left of it was written by the client and is ignored.
+    When the header is shorter than the proxy chain, the leftmost address there is (which a proxy wrote).
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.MEDCODE_TRUSTED_PROXIES
+    value = remote
+    if trusted > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        chain = [part for part in forwarded if part] + [remote]
+        value = chain[-(trusted + 1)] if len(chain) > trusted else chain[0]
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

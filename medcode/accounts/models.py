@@ -201,6 +201,7 @@ class AuditEvent(models.Model):
 
     KINDS = (
         ("registered", "registered"),
+        ("register_existing", "registration tried with this address (owner told by mail)"),
         ("email_verified", "e-mail verified"),
         ("login", "logged in"),
         ("login_failed", "log-in failed"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -14,8 +15,10 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -48,8 +51,9 @@ from medcode.accounts.models import (
 from medcode.codebook import selectors as codebook
 from medcode.core.errors import ApplicationError
 
-VERIFY_SALT = "medcode.accounts.verify-email"
-VERIFY_MAX_AGE = 3 * 24 * 3600
+VERIFY_SALT = "medcode.accounts.verify-email.v2"  # v1 links (unbound, 3 days) are refused
+VERIFY_HOURS = 3
+VERIFY_MAX_AGE = VERIFY_HOURS * 3600
 HISTORY_KEEP = 500
 
 
@@ -59,6 +63,14 @@ class Client:
 
     ip: str | None = None
     user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The account a verification link confirmed; activated is True when the link activated it (registration)."""
+
+    user: User
+    activated: bool
 
 
 def _normalize_email(email: str) -> str:
@@ -89,65 +101,122 @@ def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False))
 
 
-def verification_token(*, user_id: int, email: str) -> str:
-    return signing.dumps({"u": user_id, "e": email}, salt=VERIFY_SALT, compress=True)
+def _verification_hash(*, user: User, email: str) -> str:
+    """What a verification link is bound to: the address it confirms, the account's current address,
+    password hash, activity and when its address was last confirmed. Changing any of them (following a
+    link does) makes every earlier link invalid; without the password hash, no one can make one."""
+    account = Account.objects.filter(user_id=user.pk).only("email_verified_at").first()
+    confirmed = account.email_verified_at.isoformat() if account and account.email_verified_at else ""
+    value = f"{user.pk}|{user.password}|{user.email.lower()}|{email.lower()}|{confirmed}|{int(user.is_active)}"
+    return salted_hmac(VERIFY_SALT, value, algorithm="sha256").hexdigest()
+
+
+def verification_token(*, user: User, email: str) -> str:
+    """A link token confirming that email belongs to user: single-use, valid VERIFY_MAX_AGE seconds."""
+    return signing.dumps(
+        {"u": user.pk, "e": email, "h": _verification_hash(user=user, email=email)}, salt=VERIFY_SALT, compress=True
+    )
 
 
 def _verification_mail(*, user: User, email: str, base_url: str, change: bool) -> None:
-    link = base_url.rstrip("/") + reverse("accounts:verify", args=[verification_token(user_id=user.pk, email=email)])
+    link = base_url.rstrip("/") + reverse("accounts:verify", args=[verification_token(user=user, email=email)])
     site = settings.MEDCODE_SITE_NAME
     if change:
         subject = f"Confirm your new e-mail address for {site}"
-        body = f"Someone (we hope you) asked to change the e-mail of a {site} account to this address.\n\nConfirm it here:\n{link}\n\nThe link is valid for 3 days. If it was not you, ignore this message."
+        body = f"Someone (we hope you) asked to change the e-mail of a {site} account to this address.\n\nConfirm it here:\n{link}\n\nThe link works once, for {VERIFY_HOURS} hours. If it was not you, ignore this message."
     else:
         subject = f"Confirm your e-mail address for {site}"
-        body = f"Welcome to {site}.\n\nConfirm your e-mail address to activate your account:\n{link}\n\nThe link is valid for 3 days. If you did not register, ignore this message."
+        body = f"Welcome to {site}.\n\nConfirm your e-mail address to activate your account:\n{link}\n\nThe link works once, for {VERIFY_HOURS} hours. If you did not register, ignore this message."
     _mail_on_commit(to=email, subject=subject, body=body)
 
 
 @transaction.atomic
 def account_register(*, email: str, password: str, client: Client, base_url: str) -> User:
-    """A new inactive user on the default plan; a link to confirm the e-mail goes out after commit."""
+    """A new inactive user on the default plan; a link to confirm the e-mail goes out after commit.
+
+    The answer never tells whether the address is taken (account enumeration): for an address a
+    confirmed account uses, the owner gets a notice instead and the password is hashed all the same;
+    an unconfirmed registration of the address is replaced by this one (its earlier links stop working).
+    """
     User = get_user_model()
     email = _normalize_email(email)
-    if User.objects.filter(username__iexact=email).exists() or User.objects.filter(email__iexact=email).exists():
-        raise AccountError(MSG_EMAIL_TAKEN.format(email=email))
     candidate = User(username=email, email=email)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise AccountError(" ".join(exc.messages)) from None
-    user = User.objects.create_user(username=email, email=email, password=password, is_active=False)
-    Account.objects.create(user=user, plan=selectors.plan_default())
-    audit_record(kind="registered", client=client, user=user)
-    _verification_mail(user=user, email=email, base_url=base_url, change=False)
-    return user
+    existing = (
+        User.objects.select_for_update()
+        .filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    if existing is None:
+        user = User.objects.create_user(username=email, email=email, password=password, is_active=False)
+        Account.objects.create(user=user, plan=selectors.plan_default())
+        audit_record(kind="registered", client=client, user=user)
+        _verification_mail(user=user, email=email, base_url=base_url, change=False)
+        return user
+    account = Account.objects.filter(user=existing).first()
+    if not existing.is_active and (account is None or account.email_verified_at is None):
+        existing.set_password(password)
+        existing.save(update_fields=["password"])
+        if account is None:
+            Account.objects.create(user=existing, plan=selectors.plan_default())
+        audit_record(kind="registered", client=client, user=existing, detail={"again": True})
+        _verification_mail(user=existing, email=existing.email, base_url=base_url, change=False)
+        return existing
+    make_password(password)  # the same hashing work as a new account: the answer takes as long
+    audit_record(kind="register_existing", client=client, user=existing)
+    _existing_account_mail(user=existing, base_url=base_url)
+    return existing
+
+
+def _existing_account_mail(*, user: User, base_url: str) -> None:
+    site = settings.MEDCODE_SITE_NAME
+    root = base_url.rstrip("/")
+    body = (
+        f"Someone (we hope you) tried to register a {site} account with this address, but you already have one.\n\n"
+        f"Log in: {root}{reverse('accounts:login')}\n"
+        f"Forgot your password? Reset it: {root}{reverse('accounts:password_reset')}\n\n"
+        "If it was not you, ignore this message: nothing has changed."
+    )
+    _mail_on_commit(to=user.email, subject=f"You already have a {site} account", body=body)
 
 
 @transaction.atomic
-def email_verify(*, token: str, client: Client) -> User:
-    """Confirm a registration or an e-mail change from the signed link; the user becomes active."""
+def email_verify(*, token: str, client: Client) -> Verified:
+    """Confirm a registration or an e-mail change from the signed link: the account takes the address the
+    link was sent to (and no other) and becomes active; the link, and every earlier one, stops working."""
     User = get_user_model()
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
         user = User.objects.select_for_update().get(pk=int(data["u"]))
         email = str(data["e"])
+        bound = str(data["h"])
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError, ValueError):
         raise AccountError(MSG_BAD_TOKEN) from None
-    if email.lower() != user.email.lower():
+    if not constant_time_compare(bound, _verification_hash(user=user, email=email)):
+        raise AccountError(MSG_BAD_TOKEN)
+    changed = email.lower() != user.email.lower()
+    if changed:
         if User.objects.filter(username__iexact=email).exclude(pk=user.pk).exists():
             raise AccountError(MSG_EMAIL_TAKEN.format(email=email))
         old = user.email
         user.email = user.username = email
         audit_record(kind="email_changed", client=client, user=user, detail={"old": old})
+    activated = not user.is_active
     user.is_active = True
     user.save(update_fields=["email", "username", "is_active"])
-    account, _ = Account.objects.get_or_create(user=user, defaults={"plan": selectors.plan_default()})
-    if account.email_verified_at is None:
-        account.email_verified_at = timezone.now()
-        account.save(update_fields=["email_verified_at"])
+    account, _ = Account.objects.select_for_update().get_or_create(
+        user=user, defaults={"plan": selectors.plan_default()}
+    )
+    first = account.email_verified_at is None
+    account.email_verified_at = timezone.now()  # part of every link's hash: this one and older ones expire
+    account.save(update_fields=["email_verified_at"])
+    if first:
         audit_record(kind="email_verified", client=client, user=user)
-    return user
+    return Verified(user=user, activated=activated)
 
 
 def _recent(kind: str, *, since: dt.timedelta, email: str | None = None, ip: str | None = None) -> int:
@@ -186,6 +255,8 @@ def _login_attempt(*, email: str, password: str, client: Client) -> tuple[User |
         audit_record(kind="login_throttled", client=client, email=email)
         return None, Throttled(MSG_LOGIN_THROTTLED)
     user = User.objects.filter(username__iexact=email).first()
+    if user is None:
+        make_password(password)  # the same hashing work as a known user: timing does not tell who has an account
     if user is None or not user.check_password(password):
         audit_record(kind="login_failed", client=client, email=email, user=user)
         return None, AccountError(MSG_BAD_LOGIN)
@@ -216,17 +287,25 @@ def password_reset_request(*, email: str, client: Client, base_url: str) -> None
 
 @transaction.atomic
 def _password_reset_send(*, email: str, client: Client, base_url: str) -> None:
+    """One message to the address in every case (a link, or why there is none): the same work and answer
+    whether or not an account uses it."""
     User = get_user_model()
-    user = User.objects.filter(username__iexact=email, is_active=True).first()
+    user = User.objects.filter(username__iexact=email).first()
     audit_record(kind="password_reset_requested", client=client, email=email, user=user)
-    if user is None:
+    site = settings.MEDCODE_SITE_NAME
+    root = base_url.rstrip("/")
+    if user is None or not user.is_active:
+        why = (
+            "an account registered with it was never confirmed: register again to get a new confirmation link"
+            if user is not None
+            else "no account uses it. You may have registered with another address"
+        )
+        body = f"Someone (we hope you) asked to reset the password of a {site} account for this address, but {why}.\n\nRegister: {root}{reverse('accounts:register')}\n\nIf it was not you, ignore this message."
+        _mail_on_commit(to=email, subject=f"Reset your {site} password", body=body)
         return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    link = base_url.rstrip("/") + reverse(
-        "accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)]
-    )
-    site = settings.MEDCODE_SITE_NAME
-    body = f"Someone (we hope you) asked to reset the password of your {site} account.\n\nChoose a new password here:\n{link}\n\nIf it was not you, ignore this message: your password stays as it is."
+    link = root + reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    body = f"Someone (we hope you) asked to reset the password of your {site} account.\n\nChoose a new password here:\n{link}\n\nThe link works once, for {settings.PASSWORD_RESET_TIMEOUT // 3600} hours. If it was not you, ignore this message: your password stays as it is."
     _mail_on_commit(to=user.email, subject=f"Reset your {site} password", body=body)
 
 
@@ -250,9 +329,13 @@ def email_change_request(*, user: User, new_email: str, password: str, client: C
     if not user.check_password(password):
         raise AccountError(MSG_WRONG_PASSWORD)
     new_email = _normalize_email(new_email)
-    if User.objects.filter(username__iexact=new_email).exclude(pk=user.pk).exists():
-        raise AccountError(MSG_EMAIL_TAKEN.format(email=new_email))
     audit_record(kind="email_change_requested", client=client, user=user, detail={"new": new_email})
+    if User.objects.filter(username__iexact=new_email).exclude(pk=user.pk).exists():
+        # The same answer as for a free address (no enumeration): the address's owner is told instead.
+        site = settings.MEDCODE_SITE_NAME
+        body = f"Someone asked to move another {site} account to this address, but your account already uses it. Nothing has changed; if it was you, the address stays with this account."
+        _mail_on_commit(to=new_email, subject=f"Your e-mail address at {site}", body=body)
+        return
     _verification_mail(user=user, email=new_email, base_url=base_url, change=True)
 
 

@@ -71,13 +71,14 @@ def register_sent(request: HttpRequest) -> HttpResponse:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Follow the e-mail link: the account is confirmed and logged in."""
+    """Follow the e-mail link: the address is confirmed; a new account is activated and logged in."""
     try:
-        user = services.email_verify(token=token, client=client_of(request))
+        verified = services.email_verify(token=token, client=client_of(request))
     except AccountError as exc:
         return render(request, "web/error.html", {"status": 400, "message": exc.message}, status=400)
-    if not request.user.is_authenticated or request.user.pk == user.pk:
-        login(request, user, backend=AUTH_BACKEND)
+    user = verified.user
+    if verified.activated and not request.user.is_authenticated:
+        login(request, user, backend=AUTH_BACKEND)  # the registration's own link: log the new user in once
     messages.success(request, f"Your e-mail address {user.email} is confirmed.")
     return redirect("accounts:account")
 

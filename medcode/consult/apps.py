@@ -7,3 +7,6 @@ class ConsultConfig(AppConfig):
     name = "medcode.consult"
     label = "consult"
     verbose_name = "Consult desk"
+
+    def ready(self) -> None:
+        from medcode.consult import checks  # noqa: F401 - registers the system checks

@@ -1,8 +1,9 @@
 """Encryption at rest of consult content (questions may hold patient data): Fernet keys from the environment.
 
 MEDCODE_CONSULT_KEYS holds one or more Fernet keys, newest first; the newest encrypts, all decrypt, so a
-key can be rotated (`medcode consult rekey` re-encrypts with the newest). In development, with no key
-set, one is derived from DJANGO_SECRET_KEY; production settings refuse to start without a key.
+key can be rotated. In development, with no key set, one is derived from the instance's SECRET_KEY, and
+the key derived from the old public development key still decrypts (never encrypts) what was stored
+before instances got a key of their own (docs/adr/0037); production settings refuse to start without a key.
 """
 
 from __future__ import annotations
@@ -17,18 +18,36 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from config.secret import LEGACY_DEVELOPMENT_KEY
+
 MSG_BAD_KEY = "MEDCODE_CONSULT_KEYS: each key must be a Fernet key (32 url-safe base64-encoded bytes); generate one with `medcode consult genkey`"
 MSG_UNDECRYPTABLE = "[this content cannot be decrypted with the configured MEDCODE_CONSULT_KEYS]"
+
+
+def _derived(secret: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(f"medcode-consult:{secret}".encode()).digest()).decode()
 
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...], secret: str) -> MultiFernet:
     if not keys:
-        keys = (base64.urlsafe_b64encode(hashlib.sha256(f"medcode-consult:{secret}".encode()).digest()).decode(),)
+        # Decrypt-only fallback: consults stored under the old public development key stay readable until
+        # retention deletes them; everything written from now on uses the instance's own key.
+        keys = tuple(dict.fromkeys((_derived(secret), _derived(LEGACY_DEVELOPMENT_KEY))))
     try:
         return MultiFernet([Fernet(key.encode()) for key in keys])
     except (ValueError, TypeError) as exc:
         raise ImproperlyConfigured(MSG_BAD_KEY) from exc
+
+
+def keys_check(keys: list[str]) -> str | None:
+    """None when every configured key is a valid Fernet key, else the message saying what is wrong."""
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            return f"{MSG_BAD_KEY} (key {position} of {len(keys)} is not)"
+    return None
 
 
 def fernet() -> MultiFernet:

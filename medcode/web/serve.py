@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import subprocess
 import sys
@@ -10,7 +11,48 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
+from config.secret import PUBLIC_KEYS
 from medcode.codebook import store
+from medcode.core.errors import ApplicationError
+
+MSG_PUBLIC_KEY = (
+    "Refusing to serve: SECRET_KEY is a key published with medcode, so anyone could sign log-in links and "
+    "sessions for this instance. Unset DJANGO_SECRET_KEY to use a per-instance key kept in the data "
+    "directory, or set it to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+)
+MSG_DEBUG_PUBLIC = (
+    "Refusing to serve on {host}: DJANGO_DEBUG is on, and Django's debug pages show settings and source code "
+    "to anyone who can reach the server. Serve on 127.0.0.1 (or ::1), or turn DJANGO_DEBUG off"
+)
+MSG_KEY_CREATED = "Generated a secret key for this instance in {path} (mode 0600; keep it with your backups; DJANGO_SECRET_KEY overrides it)"
+MSG_KEY_KEPT = "Using this instance's secret key from {path} (DJANGO_SECRET_KEY overrides it)"
+
+
+class ServeRefused(ApplicationError):
+    """`medcode serve` would expose the instance: a published key, or debug pages on a public address."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host only this machine can reach: localhost, 127.0.0.0/8, ::1."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to any interface
+
+
+def serve_check(*, host: str) -> str:
+    """Raise ServeRefused when serving on host would expose the instance; else say where the key comes from."""
+    if not settings.SECRET_KEY or settings.SECRET_KEY in PUBLIC_KEYS:
+        raise ServeRefused(MSG_PUBLIC_KEY)
+    if settings.DEBUG and not is_loopback(host):
+        raise ServeRefused(MSG_DEBUG_PUBLIC.format(host=host))
+    path = settings.MEDCODE_SECRET_KEY_FILE
+    if path is None:
+        return ""
+    return (MSG_KEY_CREATED if settings.MEDCODE_SECRET_KEY_CREATED else MSG_KEY_KEPT).format(path=path)
 
 
 def search_prepare(*, semantic: bool = True) -> None:
@@ -61,6 +103,9 @@ def _prepare_vectors_in_background() -> None:
 
 
 def serve(*, host: str, port: int, workers: int | None = None) -> None:
+    key_note = serve_check(host=host)
+    if key_note:
+        print(key_note, file=sys.stderr, flush=True)
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     if store.active_path() is None:
         from medcode.ingest import build

@@ -62,3 +62,29 @@ def test_the_device_cookie_is_signed_http_only(client, settings, default_codeboo
     settings.MEDCODE_METERING = True
     cookie = client.get("/codes/icd10cm/I10/").cookies["medcode_device"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and ":" in cookie.value
+
+
+@pytest.mark.parametrize("keys", ["not-a-fernet-key", "kR7oQ7l0yq3mJmO6HqH2lq9y1w0o3o2mY9Wm3bWJg2o=,c2hvcnQ="])
+def test_check_deploy_flags_invalid_consult_keys(tmp_path: Path, keys: str) -> None:
+    from medcode.consult.crypto import MSG_BAD_KEY
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "MEDCODE_DATA_DIR": str(tmp_path),
+        "MEDCODE_CONSULT_KEYS": keys,
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "medcode.consult.E001" in result.stderr and MSG_BAD_KEY in result.stderr
+    assert keys.split(",")[-1] not in result.stderr  # the message names the key's place, never the key
