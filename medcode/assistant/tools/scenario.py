@@ -1,0 +1,241 @@
+"""Code questions as coders ask them: the case-to-code engine on the question's scenario, the encounter it states
+read into the 7th character, and the meaning of a 7th character asked for without a code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from medcode.assistant.answer import Citation, Fact, ToolResult
+from medcode.assistant.text import content_words, match_score
+from medcode.assistant.tools.codebook import ref
+from medcode.codebook import selectors
+from medcode.core.errors import ApplicationError
+from medcode.search import case2code
+
+MAX_CODES = 8
+MAX_CHECKS = 4
+SENTENCE = re.compile(r"[^.?!]+(?:[.?!]+|$)")
+# the words of a question that ask for a code, up to where the scenario starts ("What ICD-10-CM codes do I
+# report for ...", "Which code reports ...", "What code is used for ...", "Give the full code ... for ...")
+ASKS = re.compile(
+    r"\b(?:codes?|diagnos[ie]s|principal|first[- ]listed|sequenced|7th character|seventh character)\b", re.IGNORECASE
+)
+ASK_LEAD = re.compile(
+    r"^.*?\b(?:codes?|diagnos[ie]s)\b(?:\W+\w+){0,6}?\W+(?:for|reports?|describes?|identif(?:y|ies))\s+(?=\S)",
+    re.IGNORECASE,
+)
+QUESTION_START = re.compile(r"^\s*(?:what|which|how|give|code|list|name|is|are|can|should)\b", re.IGNORECASE)
+
+# The encounter a question states (ICD-10-CM Official Guidelines I.C.19.a: 7th characters A, D and S; care for
+# the injury's healing or recovery is a subsequent encounter, active treatment an initial one).
+INITIAL = re.compile(r"\b(?:initial(?:ly)? (?:encounter|visit|evaluation|treatment)|active treatment|initial)\b", re.I)
+SUBSEQUENT = re.compile(
+    r"\b(?:subsequent|follow[- ]?up|routine healing|healing phase|recovery phase|aftercare|cast (?:change|removal)|"
+    r"removal of (?:the )?(?:cast|sutures|external fixat\w*|internal fixat\w*|fixation)|check(?:ing)? (?:the )?healing|"
+    r"medication adjustment)\b",
+    re.I,
+)
+SEQUELA = re.compile(r"\b(?:sequelae?|late effects?|residual)\b", re.I)
+HEALING = (
+    ("delayed healing", re.compile(r"\bdelayed (?:healing|union)\b", re.I)),
+    ("nonunion", re.compile(r"\bnon-?union\b", re.I)),
+    ("malunion", re.compile(r"\bmal-?union\b", re.I)),
+)
+OPEN = re.compile(r"\bopen fracture|\bfracture[^.;]{0,40}\bopen\b|\bcompound\b", re.I)
+OPEN_SEVERE = re.compile(r"\b(?:type )?III\s?[ABC]?\b|\btype 3", re.I)
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """What a question says of the encounter: initial, subsequent or sequela, and of a fracture's healing."""
+
+    kind: str  # "initial", "subsequent", "sequela"
+    healing: str = "routine healing"
+    open: bool = False
+    open_severe: bool = False
+    said: str = ""
+
+
+def encounter_read(text: str) -> Encounter | None:
+    """The encounter stated in a question, or None. Active treatment is an initial encounter even when the
+    provider is a new one; healing care (cast removal, follow-up) is subsequent (Guidelines I.C.19.a)."""
+    healing = next((name for name, pattern in HEALING if pattern.search(text)), None)
+    open_fracture = OPEN.search(text) is not None
+    severe = open_fracture and OPEN_SEVERE.search(text) is not None
+    for kind, pattern in (("sequela", SEQUELA), ("subsequent", SUBSEQUENT), ("initial", INITIAL)):
+        match = pattern.search(text)
+        if match and not (kind == "subsequent" and INITIAL.search(text) and "active treatment" in text.lower()):
+            return Encounter(kind, healing or "routine healing", open_fracture, severe, match.group(0))
+    if healing:
+        return Encounter("subsequent", healing, open_fracture, severe, healing)
+    return None
+
+
+def seventh_pick(chars: list[tuple[str, str]], encounter: Encounter) -> tuple[str, str] | None:
+    """The 7th character of a list whose meaning fits the encounter (the fracture's type and healing included)."""
+
+    def fits(meaning: str) -> float:
+        low = meaning.lower()
+        if encounter.kind not in low:
+            return -1.0
+        score = 1.0
+        if "fracture" in low:
+            if encounter.open != ("open" in low):
+                return -1.0
+            if encounter.open:
+                score += 0.5 if ("iiia" in low or "type iii" in low) == encounter.open_severe else 0.0
+            if encounter.kind == "subsequent":
+                score += 1.0 if encounter.healing in low else 0.0
+        return score
+
+    ranked = sorted(chars, key=lambda item: -fits(item[1]))
+    if ranked and fits(ranked[0][1]) > 0:
+        return ranked[0]
+    return None
+
+
+def _concept(code: str, as_of: dt.date | None) -> selectors.ConceptRow | None:
+    try:
+        return selectors.concept_get(system="icd10cm", code=code, as_of=as_of)
+    except ApplicationError:
+        return None
+
+
+def code_complete(code: str, encounter: Encounter | None, as_of: dt.date | None) -> tuple[str, str | None]:
+    """The code with the 7th character of the stated encounter (placeholders added), and that character's meaning.
+
+    A code that takes no 7th character, or a question that states no encounter, leaves the code as it is."""
+    if encounter is None:
+        return code, None
+    concept = _concept(code, as_of)
+    if concept is None:
+        return code, None
+    ancestors = selectors.concept_ancestors(concept=concept)
+    chars, _ = selectors.seventh_characters(concept=concept, ancestors=ancestors)
+    if not chars:
+        return code, None
+    picked = seventh_pick(chars, encounter)
+    if picked is None:
+        return code, None
+    norm = selectors.normalize(code)
+    stem = norm[:6] if len(norm) >= 7 else norm.ljust(6, "X")
+    full = stem + picked[0]
+    complete = _concept(f"{full[:3]}.{full[3:]}", as_of)
+    if complete is None or not complete.billable:
+        return code, None
+    return complete.code, picked[1]
+
+
+def description_of(question: str) -> str:
+    """The scenario in a code question: the question's own words ("Which code?") taken out."""
+    kept: list[str] = []
+    for match in SENTENCE.finditer(question):
+        sentence = match.group(0).strip()
+        if not sentence:
+            continue
+        asks = QUESTION_START.search(sentence) is not None and ASKS.search(sentence) is not None
+        if not asks:
+            kept.append(sentence)
+            continue
+        lead = ASK_LEAD.match(sentence)
+        if lead:
+            rest = sentence[lead.end() :].rstrip("?").strip()
+            if rest:
+                kept.append(rest)
+    return " ".join(kept).strip() or question
+
+
+def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult:
+    """The codes a scenario question asks for, in reporting order, from case-to-code; the encounter the question
+    states completes the 7th character; the checks (Excludes1, code first, use additional code) on the set."""
+    result = ToolResult(tool="case_to_code")
+    note = description_of(question)
+    try:
+        found = case2code.case_to_code(note=note, date=as_of.isoformat() if as_of else None, use_semantic=False)
+    except ApplicationError as exc:
+        result.found = False
+        result.direct = exc.message
+        return result
+    encounter = encounter_read(question)
+    chosen: list[tuple[str, str, str | None]] = []  # system, code, 7th character meaning
+    for item in found["codes"]:
+        if not item.get("suggested"):
+            continue
+        code, meaning = item["code"], None
+        if item["system"] == "icd10cm":
+            code, meaning = code_complete(code, encounter, as_of)
+        if all(code != c for _, c, _ in chosen):
+            chosen.append((item["system"], code, meaning))
+        if len(chosen) >= MAX_CODES:
+            break
+    for system, code, meaning in chosen:
+        try:
+            concept = selectors.concept_get(system=system, code=code, as_of=as_of)
+        except ApplicationError:
+            continue
+        state = "" if concept.billable else " (not billable as it stands: it needs more characters)"
+        text = f"{concept.code} ({concept.release.label}): {concept.title}{state}."
+        if meaning:
+            text += f" 7th character {concept.code[-1]}: {meaning}, as the question states ({encounter.said if encounter else ''})."
+        result.facts.append(Fact(text, Citation.of_release(concept.release), (ref(concept),)))
+        result.codes.append(ref(concept))
+    if not result.codes:
+        result.found = False
+        return result
+    checks = case2code.validate_set(codes=[(c.system, c.code) for c in result.codes], as_of=as_of)
+    cite = result.facts[0].citation
+    for check in checks[:MAX_CHECKS]:
+        result.facts.append(Fact(f"Check: {check['message']}.", cite))
+    listed = ", ".join(c.code for c in result.codes)
+    if len(result.codes) == 1:
+        title = result.facts[0].text.split(": ", 1)[1]
+        result.direct = f"Report {result.codes[0].code}: {title}"
+    else:
+        result.direct = f"Report {listed}, in this order (the first is the first-listed code)."
+    result.direct += " From case-to-code on the question's words: confirm against the record and the notes."
+    return result
+
+
+def seventh_meaning(*, question: str, as_of: dt.date | None = None) -> ToolResult:
+    """The 7th character whose official meaning fits a described encounter, over every 7th-character list of the
+    release (a question that names no code: "which 7th character means subsequent encounter for ... nonunion?")."""
+    result = ToolResult(tool="seventh_character")
+    try:
+        release = selectors.release_for(system="icd10cm", as_of=as_of)
+    except ApplicationError:
+        result.found = False
+        return result
+    meanings = selectors.seventh_character_meanings(release=release)
+    if not meanings:
+        result.found = False
+        return result
+    encounter = encounter_read(question)
+    wanted = content_words(question)
+    fracture = re.search(r"\bfracture", question, re.I) is not None
+
+    def score(item: selectors.SeventhMeaning) -> tuple[float, int]:
+        value = match_score(wanted, item.meaning)
+        if encounter is not None and seventh_pick([(item.char, item.meaning)], encounter) is not None:
+            value += 3.0
+        if fracture != ("fracture" in item.meaning.lower()):
+            value -= 2.0
+        return value, item.categories
+
+    best = max(meanings, key=score)
+    if score(best)[0] <= 0:
+        result.found = False
+        return result
+    cite = Citation.of_release(release)
+    result.direct = (
+        f"7th character {best.char}: {best.meaning} (as defined at {best.example} and {best.categories - 1} other"
+        " categories)."
+    )
+    why = f" The question states {encounter.said!r}: a {encounter.kind} encounter." if encounter else ""
+    result.direct += why
+    same = [m for m in meanings if m.char == best.char and m.meaning != best.meaning][:2]
+    result.facts.append(Fact(f"{best.example}: 7th character {best.char} = {best.meaning}.", cite))
+    for other in same:
+        result.facts.append(Fact(f"{other.example}: 7th character {other.char} = {other.meaning}.", cite))
+    return result
