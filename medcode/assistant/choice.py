@@ -92,9 +92,7 @@ def _weigh_codes(stem: str, options: list[Option], as_of: dt.date | None) -> Non
             option.reasons.append(blocking[0]["message"])
 
 
-def _weigh_text(
-    stem: str, options: list[Option], run: Callable[[router.Intent], list[ToolResult]]
-) -> list[ToolResult]:
+def _weigh_text(stem: str, options: list[Option], run: Callable[[router.Intent], list[ToolResult]]) -> list[ToolResult]:
     """Score options that name no code: the answer to the stem, and which option it states."""
     results = run(router.route(stem))
     said = " ".join(r.direct or "" for r in results)
@@ -106,9 +104,7 @@ def _weigh_text(
     return results
 
 
-def choice_answer(
-    *, intent: router.Intent, run: Callable[[router.Intent], list[ToolResult]]
-) -> list[ToolResult]:
+def choice_answer(*, intent: router.Intent, run: Callable[[router.Intent], list[ToolResult]]) -> list[ToolResult]:
     """The tool results for a question with options: the chosen option first (its letter in the direct answer),
     then the evidence for it and what each other option is."""
     split = router.options_split(intent.question)

@@ -91,7 +91,7 @@ def _scenario(intent: Intent) -> list[ToolResult]:
         return [found]
     # nothing the case-to-code engine reads as a stated condition: a search of the words, shown only when it
     # matches them, else the plain "I don't know"
-    searched = search.code_search(question=intent.question, system=intent.system_hint, as_of=intent.as_of)
+    searched = scenario.search_fallback(question=intent.question, as_of=intent.as_of)
     return [searched] if searched.found else []
 
 

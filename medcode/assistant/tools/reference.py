@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from functools import lru_cache
 
@@ -104,6 +105,10 @@ def _team_explanation(code: str) -> tuple[str, list[Fact]] | None:
     return str(entry["name"]), facts
 
 
+PLURAL_MODIFIERS = re.compile(r"\bmodifiers\b", re.IGNORECASE)
+PARTS = re.compile(r",?\s+\b(?:and|or|versus|vs\.?)\b\s+(?:the\s+)?", re.IGNORECASE)
+
+
 def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResult:
     """The HCPCS Level II modifier whose descriptor best fits a described situation, with close alternatives."""
     try:
@@ -118,6 +123,19 @@ def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResu
     best = found[0]
     result.codes.append(ref(best))
     result.direct = f"Modifier {best.code}: {best.title}."
+    if PLURAL_MODIFIERS.search(description):
+        # "which modifiers identify the right side and the left side": one modifier for each situation named
+        for part in PARTS.split(description)[1:]:
+            if len(content_words(part)) < 2:
+                continue
+            try:
+                more = rank(system="modifier", description=part, as_of=as_of)
+            except ReleaseNotFound:
+                break
+            if more and ref(more[0]) not in result.codes:
+                result.codes.append(ref(more[0]))
+                result.direct += f" Modifier {more[0].code}: {more[0].title}."
+                found = [*found, more[0]] if more[0] not in found else found
     for concept in found:
         result.facts.append(
             Fact(

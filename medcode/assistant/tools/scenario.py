@@ -9,12 +9,15 @@ from dataclasses import dataclass
 
 from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
+from medcode.assistant.tools import search
 from medcode.assistant.tools.codebook import ref
 from medcode.codebook import selectors
 from medcode.core.errors import ApplicationError
 from medcode.search import case2code
 
 MAX_CODES = 8
+MIN_SEARCH_COVER = 0.6  # share of the scenario's words a searched code's text must state to be shown
+INPATIENT = re.compile(r"\b(?:inpatient|admitted|admission|discharge summary|discharged|hospitali[sz]ed)\b", re.I)
 MAX_CHECKS = 4
 SENTENCE = re.compile(r"[^.?!]+(?:[.?!]+|$)")
 # the words of a question that ask for a code, up to where the scenario starts ("What ICD-10-CM codes do I
@@ -73,25 +76,26 @@ def encounter_read(text: str) -> Encounter | None:
     return None
 
 
+def seventh_fit(meaning: str, encounter: Encounter) -> float:
+    """How well a 7th character's meaning fits the encounter (negative: it does not)."""
+    low = meaning.lower()
+    if encounter.kind not in low:
+        return -1.0
+    score = 1.0
+    if "fracture" in low:
+        if encounter.open != ("open" in low):
+            return -1.0
+        if encounter.open:
+            score += 0.5 if ("iiia" in low or "type iii" in low) == encounter.open_severe else 0.0
+        if encounter.kind == "subsequent":
+            score += 1.0 if encounter.healing in low else -0.5
+    return score
+
+
 def seventh_pick(chars: list[tuple[str, str]], encounter: Encounter) -> tuple[str, str] | None:
     """The 7th character of a list whose meaning fits the encounter (the fracture's type and healing included)."""
-
-    def fits(meaning: str) -> float:
-        low = meaning.lower()
-        if encounter.kind not in low:
-            return -1.0
-        score = 1.0
-        if "fracture" in low:
-            if encounter.open != ("open" in low):
-                return -1.0
-            if encounter.open:
-                score += 0.5 if ("iiia" in low or "type iii" in low) == encounter.open_severe else 0.0
-            if encounter.kind == "subsequent":
-                score += 1.0 if encounter.healing in low else 0.0
-        return score
-
-    ranked = sorted(chars, key=lambda item: -fits(item[1]))
-    if ranked and fits(ranked[0][1]) > 0:
+    ranked = sorted(chars, key=lambda item: -seventh_fit(item[1], encounter))
+    if ranked and seventh_fit(ranked[0][1], encounter) > 0:
         return ranked[0]
     return None
 
@@ -128,6 +132,63 @@ def code_complete(code: str, encounter: Encounter | None, as_of: dt.date | None)
     return complete.code, picked[1]
 
 
+SIDE = re.compile(r"\b(left|right)(?![- ]handed)\b", re.IGNORECASE)
+HANDED = re.compile(r"\b(?:(left|right)[- ]handed|(ambidextrous))\b", re.IGNORECASE)
+NONDOMINANT = re.compile(r"\bnon-?dominant\b", re.IGNORECASE)
+
+
+def _words(title: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def side_refine(code: str, question: str, as_of: dt.date | None) -> str:
+    """The code of the side the question states, when case-to-code gave the unspecified side: a sibling whose
+    title names that side (and, for hemiplegia and the like, the dominant or non-dominant side: the side of the
+    hand the patient favours is dominant; with the hand not stated, the right side is dominant and the left
+    non-dominant, ICD-10-CM Official Guidelines I.C.6.a)."""
+    sides = {m.group(1).lower() for m in SIDE.finditer(question)}
+    if len(sides) != 1:
+        return code
+    side = sides.pop()
+    concept = _concept(code, as_of)
+    if concept is None or "unspecified" not in concept.title.lower() or side in concept.title.lower():
+        return code
+    norm = selectors.normalize(code)
+    seventh = ""
+    target = concept
+    if len(norm) == 7 and concept.parent:
+        parent = _concept(concept.parent, as_of)
+        if parent is not None and not parent.billable and selectors.normalize(parent.code) == norm[:6].rstrip("X"):
+            target, seventh = parent, norm[6]
+    if not target.parent:
+        return code
+    parent = _concept(target.parent, as_of)
+    if parent is None:
+        return code
+    hand = HANDED.search(question)
+    dominant = (hand.group(2) is not None or hand.group(1).lower() == side) if hand else side == "right"
+    own = _words(target.title) - {"unspecified"}
+    best: tuple[float, selectors.ConceptRow] | None = None
+    for sibling in selectors.concept_children(concept=parent):
+        title = sibling.title.lower()
+        if sibling.code == target.code or side not in _words(title) or "unspecified side" in title:
+            continue
+        if "dominant" in title and (NONDOMINANT.search(title) is not None) == dominant:
+            continue
+        words = _words(title)
+        score = len(words & own) - 0.5 * len(words - own - {side, "side", "dominant", "non", "nondominant"})
+        if best is None or score > best[0]:
+            best = (score, sibling)
+    if best is None:
+        return code
+    refined = best[1]
+    if seventh:
+        full = selectors.normalize(refined.code).ljust(6, "X") + seventh
+        completed = _concept(f"{full[:3]}.{full[3:]}", as_of)
+        return completed.code if completed is not None else code
+    return refined.code
+
+
 def description_of(question: str) -> str:
     """The scenario in a code question: the question's own words ("Which code?") taken out."""
     kept: list[str] = []
@@ -159,12 +220,19 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
         result.direct = exc.message
         return result
     encounter = encounter_read(question)
+    stated = [item for item in found["codes"] if item.get("suggested")]
+    uncertain = [item for item in found["codes"] if not item.get("suggested") and _uncertain(item)]
+    inpatient = INPATIENT.search(question) is not None
+    if not stated and uncertain and inpatient:
+        # an inpatient record codes an uncertain diagnosis as if it were established (Guidelines II.H, III.C)
+        stated = uncertain[:1]
+    elif not stated and uncertain:
+        return _uncertain_answer(uncertain[0], as_of)
     chosen: list[tuple[str, str, str | None]] = []  # system, code, 7th character meaning
-    for item in found["codes"]:
-        if not item.get("suggested"):
-            continue
+    for item in stated:
         code, meaning = item["code"], None
         if item["system"] == "icd10cm":
+            code = side_refine(code, question, as_of)
             code, meaning = code_complete(code, encounter, as_of)
         if all(code != c for _, c, _ in chosen):
             chosen.append((item["system"], code, meaning))
@@ -198,6 +266,49 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
     return result
 
 
+def _uncertain(item: dict[str, object]) -> bool:
+    evidence = item.get("evidence") or []
+    return any(isinstance(e, dict) and e.get("status") == "uncertain" for e in evidence)  # type: ignore[union-attr]
+
+
+def _uncertain_answer(item: dict[str, object], as_of: dt.date | None) -> ToolResult:
+    """A condition the question states only as uncertain, outside an inpatient record: not coded as such."""
+    result = ToolResult(tool="case_to_code")
+    title = str(item.get("title") or "")
+    result.direct = (
+        f"Do not code the condition itself ({title or 'as named'}): the question states it only as uncertain"
+        " (rule out, probable, suspected). Outside an inpatient record an uncertain diagnosis is not coded;"
+        " code the documented signs, symptoms or findings, or the reason for the visit, instead (ICD-10-CM"
+        " Official Guidelines IV.H). An inpatient record would code it as if established (II.H)."
+    )
+    try:
+        release = selectors.release_for(system="icd10cm", as_of=as_of)
+        result.facts.append(
+            Fact(
+                "Case-to-code found the condition only with an uncertainty word, so it is a code to review, not"
+                " one to report.",
+                Citation.of_release(release),
+            )
+        )
+    except ApplicationError:
+        pass
+    return result
+
+
+def search_fallback(*, question: str, as_of: dt.date | None = None) -> ToolResult:
+    """The search engine's best code for the scenario's words, only when its text states most of them; otherwise
+    nothing (an answer that matches one word of the question is off the topic)."""
+    description = description_of(question)
+    found = search.code_search(question=description, as_of=as_of)
+    if not found.found or not found.facts:
+        return ToolResult(tool="code_search", found=False)
+    wanted = content_words(description)
+    said = set(content_words(found.facts[0].text))
+    if not wanted or sum(1 for w in wanted if w in said) / len(wanted) < MIN_SEARCH_COVER:
+        return ToolResult(tool="code_search", found=False)
+    return found
+
+
 def seventh_meaning(*, question: str, as_of: dt.date | None = None) -> ToolResult:
     """The 7th character whose official meaning fits a described encounter, over every 7th-character list of the
     release (a question that names no code: "which 7th character means subsequent encounter for ... nonunion?")."""
@@ -217,8 +328,8 @@ def seventh_meaning(*, question: str, as_of: dt.date | None = None) -> ToolResul
 
     def score(item: selectors.SeventhMeaning) -> tuple[float, int]:
         value = match_score(wanted, item.meaning)
-        if encounter is not None and seventh_pick([(item.char, item.meaning)], encounter) is not None:
-            value += 3.0
+        if encounter is not None:
+            value += 3.0 * seventh_fit(item.meaning, encounter)
         if fracture != ("fracture" in item.meaning.lower()):
             value -= 2.0
         return value, item.categories
