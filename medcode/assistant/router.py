@@ -58,13 +58,14 @@ DRG = re.compile(r"\b(ms-?drg|drg|cc/mcc|mcc|\bcc\b|complication or comorbidity)
 OUTPATIENT_HOSPITAL = re.compile(r"\b(outpatient hospital|hospital outpatient|opps|facility|hospital)\b", re.IGNORECASE)
 WHICH_CODE = re.compile(
     r"\b(what(?:'s| is) the (?:icd[- ]?10(?:[- ]?cm)?|diagnosis|hcpcs|cpt|pcs)? ?code for|which code|code for|"
-    r"how (?:do i|to) code|icd[- ]?10(?:[- ]?cm)? (?:code )?for|diagnosis code for|hcpcs (?:code )?for|what code|"
+    r"how (?:do i|to|should i|would i|do you|should we|do we) code|"
+    r"(?:what|which) is the (?:correct|right|appropriate|proper|best) (?:icd[- ]?10(?:[- ]?cm)? |diagnosis )?code|icd[- ]?10(?:[- ]?cm)? (?:code )?for|diagnosis code for|hcpcs (?:code )?for|what code|"
     r"(?:which|what) (?:icd[- ]?10(?:[- ]?(?:cm|pcs))?|hcpcs(?: level ii)?|cpt|diagnosis|dx) codes?|"
-    r"(?:which|what) codes|full code|principal diagnosis|first[- ]listed (?:code|diagnosis)|sequenced first)\b",
+    r"(?:which|what) (?:two |three |four |[2-4] )?codes|full code|principal diagnosis|first[- ]listed (?:code|diagnosis)|sequenced first)\b",
     re.IGNORECASE,
 )
 # lettered options after the question: "... A. K40.90  B. K40.91  C. ..." (at least three, in order)
-OPTION = re.compile(r"(?:^|\s)\(?([A-F])[.)]\s+")
+OPTION = re.compile(r"(?:^|\s)\(?(?:([A-F])[.):]|([a-f])\))\s+")
 MIN_OPTIONS = 3
 # "What are the NCCI edits for 20553?": the edits of one code, not of a pair
 EDITS_OF = re.compile(r"\b(ncci|ptp|procedure[- ]to[- ]procedure|edits?|bundl\w*)\b", re.IGNORECASE)
@@ -189,14 +190,14 @@ def options_split(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     marks = list(OPTION.finditer(text))
     for start in range(len(marks)):
         run = marks[start:]
-        letters = [m.group(1) for m in run]
+        letters = [(m.group(1) or m.group(2)).upper() for m in run]
         if len(letters) < MIN_OPTIONS or letters != [chr(ord("A") + i) for i in range(len(letters))]:
             continue
         stem = text[: run[0].start()].strip()
         options = []
         for i, mark in enumerate(run):
             end = run[i + 1].start() if i + 1 < len(run) else len(text)
-            options.append((mark.group(1), text[mark.end() : end].strip().rstrip(",;")))
+            options.append(((mark.group(1) or mark.group(2)).upper(), text[mark.end() : end].strip().rstrip(",;")))
         if stem and all(body for _, body in options):
             return stem, options
     return None

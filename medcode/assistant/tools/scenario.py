@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
@@ -189,6 +190,39 @@ def side_refine(code: str, question: str, as_of: dt.date | None) -> str:
     return refined.code
 
 
+STAGE_STATED = re.compile(r"\bstage\s+([0-9]{1,2})[a-z]?\b", re.IGNORECASE)
+STAGE_RANGE = re.compile(r"\bstages?\s+([0-9]{1,2})\s+(?:through|to|-)\s+(?:stage\s+)?([0-9]{1,2})\b", re.IGNORECASE)
+
+
+def _stages(title: str) -> set[int]:
+    found = {int(m.group(1)) for m in STAGE_STATED.finditer(title)}
+    for m in STAGE_RANGE.finditer(title):
+        found |= set(range(int(m.group(1)), int(m.group(2)) + 1))
+    return found
+
+
+def stage_refine(code: str, question: str, as_of: dt.date | None) -> str:
+    """The sibling code whose title's stages hold the stage the question states, when the code's title names other
+    stages only ("stage 3b" with hypertension: "with stage 1 through stage 4 ...", not "with stage 5 ...")."""
+    stated = {int(m.group(1)) for m in STAGE_STATED.finditer(question)}
+    if len(stated) != 1:
+        return code
+    stage = stated.pop()
+    concept = _concept(code, as_of)
+    if concept is None or not concept.parent:
+        return code
+    own = _stages(concept.title)
+    if not own or stage in own:
+        return code
+    parent = _concept(concept.parent, as_of)
+    if parent is None:
+        return code
+    for sibling in selectors.concept_children(concept=parent):
+        if sibling.billable and stage in _stages(sibling.title):
+            return sibling.code
+    return code
+
+
 def description_of(question: str) -> str:
     """The scenario in a code question: the question's own words ("Which code?") taken out."""
     kept: list[str] = []
@@ -232,7 +266,7 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
     for item in stated:
         code, meaning = item["code"], None
         if item["system"] == "icd10cm":
-            code = side_refine(code, question, as_of)
+            code = stage_refine(side_refine(code, question, as_of), question, as_of)
             code, meaning = code_complete(code, encounter, as_of)
         if all(code != c for _, c, _ in chosen):
             chosen.append((item["system"], code, meaning))
@@ -266,12 +300,12 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
     return result
 
 
-def _uncertain(item: dict[str, object]) -> bool:
+def _uncertain(item: dict[str, Any]) -> bool:
     evidence = item.get("evidence") or []
-    return any(isinstance(e, dict) and e.get("status") == "uncertain" for e in evidence)  # type: ignore[union-attr]
+    return any(isinstance(e, dict) and e.get("status") == "uncertain" for e in evidence)
 
 
-def _uncertain_answer(item: dict[str, object], as_of: dt.date | None) -> ToolResult:
+def _uncertain_answer(item: dict[str, Any], as_of: dt.date | None) -> ToolResult:
     """A condition the question states only as uncertain, outside an inpatient record: not coded as such."""
     result = ToolResult(tool="case_to_code")
     title = str(item.get("title") or "")
@@ -295,16 +329,23 @@ def _uncertain_answer(item: dict[str, object], as_of: dt.date | None) -> ToolRes
     return result
 
 
+def _said(word: str, said: set[str]) -> bool:
+    """Whether a word is in a text's words, or shares its start with one of them ("exam", "examination")."""
+    if word in said:
+        return True
+    return len(word) >= 4 and any(len(s) >= 4 and (s.startswith(word) or word.startswith(s)) for s in said)
+
+
 def search_fallback(*, question: str, as_of: dt.date | None = None) -> ToolResult:
     """The search engine's best code for the scenario's words, only when its text states most of them; otherwise
     nothing (an answer that matches one word of the question is off the topic)."""
     description = description_of(question)
-    found = search.code_search(question=description, as_of=as_of)
+    found = search.code_search(question=description, system="icd10cm", as_of=as_of)
     if not found.found or not found.facts:
         return ToolResult(tool="code_search", found=False)
     wanted = content_words(description)
     said = set(content_words(found.facts[0].text))
-    if not wanted or sum(1 for w in wanted if w in said) / len(wanted) < MIN_SEARCH_COVER:
+    if not wanted or sum(1 for w in wanted if _said(w, said)) / len(wanted) < MIN_SEARCH_COVER:
         return ToolResult(tool="code_search", found=False)
     return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.tools.codebook import ref
@@ -35,13 +36,13 @@ def _concept(system: str, code: str, as_of: dt.date | None) -> selectors.Concept
 WITHOUT = re.compile(r"\b(?:without|w/o|no|non)[- ](?:any (?:type )?)?([a-z]+)", re.IGNORECASE)
 
 
-def _with_without(rows: list[dict[str, object]], query: str) -> list[dict[str, object]]:
+def _with_without(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     """The hits in order, those whose title says "without X" of an X the query names without saying "without"
     moved after the others ("bed with side rails": not "bed, without side rails"); a stable reorder."""
     low = query.lower()
     denied = {m.group(1) for m in WITHOUT.finditer(low)}
 
-    def contradicts(row: dict[str, object]) -> bool:
+    def contradicts(row: dict[str, Any]) -> bool:
         title = str(row.get("title") or "").lower()
         return any(w in low and w not in denied for w in (m.group(1) for m in WITHOUT.finditer(title)))
 
