@@ -15,7 +15,6 @@ from medcode.assistant.tools import scenario
 from medcode.codebook import selectors
 from medcode.core.errors import ApplicationError
 from medcode.search import case2code
-from medcode.search import synonyms as search_synonyms
 
 FIRST_ASKED = re.compile(
     r"\b(?:listed first|first[- ]listed|sequenced first|principal|primary diagnosis|first)\b", re.IGNORECASE
@@ -41,16 +40,6 @@ def _title(mention: router.Mention) -> str:
         return ""
 
 
-def _expanded_words(text: str) -> set[str]:
-    """Content words of a text with its abbreviations spelled out (CKD: chronic kidney disease)."""
-    found = set(content_words(text))
-    spans = search_synonyms.expand(re.findall(r"[a-z0-9/]+", text.lower()))
-    for _, groups in spans:
-        for group in groups or ():
-            found |= set(content_words(" ".join(group)))
-    return found
-
-
 def _title_fit(stem_words: set[str], stem_numbers: set[str], title: str) -> float:
     """How much of an official title the stem states: shared words, less words and numbers it does not say."""
     words = content_words(title)
@@ -67,7 +56,7 @@ def _weigh_codes(stem: str, options: list[Option], as_of: dt.date | None) -> Non
     found = scenario.scenario_codes(question=stem, as_of=as_of)
     suggested = [selectors.normalize(c.code) for c in found.codes]
     first_asked = FIRST_ASKED.search(stem) is not None
-    stem_words = _expanded_words(stem)
+    stem_words = scenario.expanded_words(stem)
     stem_numbers = {n.lower() for n in NUMBER.findall(stem)}
     for option in options:
         norms = [selectors.normalize(m.code) for m in option.codes]

@@ -192,3 +192,33 @@ def test_plural_modifiers_question_finds_both() -> None:
 def test_hcpcs_questions_search_the_level_ii_descriptors(question: str, code: str) -> None:
     answer = ask(question)
     assert answer.kind == "search" and codes(answer)[0] == code
+
+
+def test_a_stated_stage_picks_the_sibling_whose_stages_hold_it() -> None:
+    answer = ask("Which ICD-10-CM code for hypertension with CKD stage 3a?")
+    assert codes(answer)[:2] == ["I12.9", "N18.31"] and "I12.0" not in codes(answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("Which modifier identifies the assistant surgeon?", "80"),
+        ("Which modifier reports a repeat procedure by another physician on the same day?", "77"),
+        (
+            "Which modifier is used for an unrelated E/M service by the same physician during a postoperative global period?",
+            "24",
+        ),
+    ],
+)
+def test_a_described_cpt_modifier_is_found_in_the_teams_reference(question: str, code: str) -> None:
+    answer = ask(question)
+    assert answer.kind == "modifier_find" and answer.answer.startswith(f"Modifier {code}: ")
+    assert "own words" in answer.answer
+    assert_grounded(answer)
+
+
+@pytest.mark.shared_data
+@pytest.mark.usefixtures("with_hcpcs")
+def test_a_descriptor_saying_without_what_the_question_says_with_comes_after() -> None:
+    answer = ask("Which HCPCS code reports a fixed-height hospital bed with side rails and mattress?")
+    assert codes(answer)[0] == "E0250"

@@ -12,9 +12,10 @@ from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
 from medcode.assistant.tools import search
 from medcode.assistant.tools.codebook import ref
-from medcode.codebook import selectors
+from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError
 from medcode.search import case2code
+from medcode.search import synonyms as search_synonyms
 
 MAX_CODES = 8
 MIN_SEARCH_COVER = 0.6  # share of the scenario's words a searched code's text must state to be shown
@@ -223,6 +224,59 @@ def stage_refine(code: str, question: str, as_of: dt.date | None) -> str:
     return code
 
 
+def expanded_words(text: str) -> set[str]:
+    """Content words of a text with its abbreviations spelled out (CKD: chronic kidney disease, ESRD: ...)."""
+    found = set(content_words(text))
+    for _, groups in search_synonyms.expand(re.findall(r"[a-z0-9/]+", text.lower())):
+        for group in groups or ():
+            found |= set(content_words(" ".join(group)))
+    return found
+
+
+def _stated(title: str, words: set[str]) -> bool:
+    wanted = content_words(title)
+    return bool(wanted) and all(w in words for w in wanted)
+
+
+def partners_add(
+    chosen: list[tuple[str, str, str | None]], others: list[str], question: str, as_of: dt.date | None
+) -> list[tuple[str, str, str | None]]:
+    """The set with the codes its "code first" and "use additional code" notes name, where the question states
+    them: a code the note names that case-to-code found but did not suggest, or whose title the question says
+    in full ("hypertension with ESRD ... on hemodialysis": I12.0, then N18.6 and Z99.2). Code first comes before
+    the code with the note; use additional code after it."""
+    words = expanded_words(question)
+    out = list(chosen)
+    i = 0
+    while i < len(out) and len(out) < MAX_CODES:
+        system, code, _ = out[i]
+        concept = _concept(code, as_of) if system == "icd10cm" else None
+        i += 1
+        if concept is None:
+            continue
+        ancestors = selectors.concept_ancestors(concept=concept)
+        for note in selectors.concept_notes(concept=concept, ancestors=ancestors):
+            if note.kind not in {"use_additional", "code_first"} or note.code.isdigit():
+                continue
+            # a code the note names as such (not a category or range it opens) that case-to-code found
+            exact = {selectors.normalize(r) for r in notes.note_references(note.text) if "-" not in r}
+            found = [o for o in others if selectors.normalize(o) in exact]
+            for named in note.codes:
+                partner = _concept(named, as_of)
+                if partner is not None and partner.billable and _stated(partner.title, words):
+                    found.append(partner.code)
+            for partner_code in found:
+                if any(selectors.normalize(partner_code) == selectors.normalize(c) for _, c, _ in out):
+                    continue
+                entry = ("icd10cm", partner_code, None)
+                if note.kind == "code_first":
+                    out.insert(i - 1, entry)
+                    i += 1
+                else:
+                    out.insert(i, entry)
+    return out
+
+
 def description_of(question: str) -> str:
     """The scenario in a code question: the question's own words ("Which code?") taken out."""
     kept: list[str] = []
@@ -272,6 +326,8 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
             chosen.append((item["system"], code, meaning))
         if len(chosen) >= MAX_CODES:
             break
+    others = [item["code"] for item in found["codes"] if not item.get("suggested") and item["system"] == "icd10cm"]
+    chosen = partners_add(chosen, others, question, as_of)
     for system, code, meaning in chosen:
         try:
             concept = selectors.concept_get(system=system, code=code, as_of=as_of)
