@@ -172,12 +172,12 @@ def answer_phrase(*, client: Client, question: str, answer: Answer) -> Answer:
     for source in [answer.answer, *(f.text for f in answer.facts)]:
         allowed |= guard.codes_in_text(source)
     _, removed = guard.scrub(text, allowed=allowed)
-    if _contradicts(text, answer) or not cites_facts(text, answer):
-        # a model that does not say which tool result it rests on is not shown
-        return answer
     if removed:
         # a code the tools did not return: the model's text is not shown at all
         answer.removed_codes += removed
+        return answer
+    if _contradicts(text, answer) or not cites_facts(text, answer):
+        # nor are words against the verdict, or words that do not say which tool result they rest on
         return answer
     answer.answer = text
     answer.phrased_by = "model"

@@ -219,4 +219,7 @@ def test_a_reply_that_cites_nothing_is_not_shown(server_process: Path) -> None:
 def test_a_code_the_tools_did_not_return_is_removed_by_the_guard(server_process: Path) -> None:
     answer = services.assistant_ask(question=SCENARIO)
     assert answer.phrased_by == "medcode" and "Z99.999" not in answer.text()
-    assert answer.removed_codes == 1
+    assert answer.removed_codes == 1 and answer.answer.startswith("Report S06.5X0D")
+    (request,) = _sent(server_process)
+    sources = json.loads(request["body"]["messages"][1]["content"])["tool_results"]["sources"]
+    assert sources and sources[0]["id"] == 1

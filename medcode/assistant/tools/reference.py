@@ -132,9 +132,10 @@ def _name_fit(wanted: list[str], name: str) -> float:
     return hits + 0.5 * in_order - 0.3 * sum(1 for w in have if w not in want)
 
 
-def _team_find(description: str, official: list[selectors.ConceptRow]) -> ToolResult | None:
+def _team_find(description: str, official: list[selectors.ConceptRow]) -> ToolResult | str | None:
     """A modifier of the team's reference (CPT modifiers among them: 80, 62, 76) whose name fits the description
-    better than any official HCPCS descriptor found, answered in the team's own words."""
+    better than any official HCPCS descriptor found, answered in the team's own words; or, when that modifier is
+    in the HCPCS file, its code, for the official descriptor to answer."""
     wanted = [w for w in content_words(description) if not w.isdigit()]
     best_official = max((_name_fit(wanted, c.title) for c in official), default=0.0)
     entries = [(e, _name_fit(wanted, str(e.get("name", "")))) for e in rules_modifiers.modifier_list()]
@@ -142,6 +143,9 @@ def _team_find(description: str, official: list[selectors.ConceptRow]) -> ToolRe
     if not entries:
         return None
     entry = max(entries, key=lambda item: item[1])[0]
+    if entry.get("official_descriptor"):
+        # a HCPCS Level II modifier: its official descriptor answers (the caller puts it first)
+        return str(entry["code"])
     explained = _team_explanation(str(entry["code"]))
     if explained is None:
         return None
@@ -172,8 +176,14 @@ def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResu
         if not rules_modifiers.modifier_list():
             return ToolResult(tool="modifier_find", direct=MSG_NO_MODIFIERS, found=False)
     team = _team_find(description, found)
-    if team is not None:
+    if isinstance(team, ToolResult):
         return team
+    if team is not None:
+        try:
+            official = selectors.concept_get(system="modifier", code=team, as_of=as_of)
+            found = [official, *(c for c in found if c.code != official.code)][: len(found) or 1]
+        except ApplicationError:
+            pass
     if not found:
         try:
             selectors.release_for(system="modifier", as_of=as_of)

@@ -224,6 +224,43 @@ def stage_refine(code: str, question: str, as_of: dt.date | None) -> str:
     return code
 
 
+ALTERNATIVES = re.compile(r",?\s+or\s+|;\s*")
+
+
+def _alternative_stated(title: str, words: set[str]) -> bool:
+    """Whether the question states in full one alternative of what a title adds after "with" ("with stage 5
+    chronic kidney disease or end stage renal disease": "end stage renal disease")."""
+    _, with_, rest = title.partition(" with ")
+    if not with_:
+        return False
+    for alternative in ALTERNATIVES.split(rest):
+        wanted = [w for w in content_words(alternative) if w != "unspecified"]
+        if len(wanted) >= 2 and "unspecified" not in alternative.lower() and all(w in words for w in wanted):
+            return True
+    return False
+
+
+def alternative_refine(code: str, question: str, as_of: dt.date | None) -> str:
+    """The sibling that names what the question states, when case-to-code gave one that leaves it unspecified:
+    "hypertension with ESRD" is "... with stage 5 chronic kidney disease or end stage renal disease", not "...
+    with stage 1 through stage 4 chronic kidney disease, or unspecified chronic kidney disease"."""
+    concept = _concept(code, as_of)
+    if concept is None or not concept.parent or "unspecified" not in concept.title.lower():
+        return code
+    words = expanded_words(question)
+    if _alternative_stated(concept.title, words):
+        return code
+    parent = _concept(concept.parent, as_of)
+    if parent is None:
+        return code
+    stated = [
+        c
+        for c in selectors.concept_children(concept=parent)
+        if c.billable and c.code != concept.code and _alternative_stated(c.title, words)
+    ]
+    return stated[0].code if len(stated) == 1 else code
+
+
 def expanded_words(text: str) -> set[str]:
     """Content words of a text with its abbreviations spelled out (CKD: chronic kidney disease, ESRD: ...)."""
     found = set(content_words(text))
@@ -248,6 +285,7 @@ def partners_add(
     words = expanded_words(question)
     out = list(chosen)
     i = 0
+    moves = 0
     while i < len(out) and len(out) < MAX_CODES:
         system, code, _ = out[i]
         concept = _concept(code, as_of) if system == "icd10cm" else None
@@ -261,12 +299,30 @@ def partners_add(
             # a code the note names as such (not a category or range it opens) that case-to-code found
             exact = {selectors.normalize(r) for r in notes.note_references(note.text) if "-" not in r}
             found = [o for o in others if selectors.normalize(o) in exact]
+            references = notes.note_references(note.text)
+            found += [c for _, c, _ in out if any(notes.reference_covers(r, c) for r in references)]
             for named in note.codes:
                 partner = _concept(named, as_of)
                 if partner is not None and partner.billable and _stated(partner.title, words):
                     found.append(partner.code)
             for partner_code in found:
-                if any(selectors.normalize(partner_code) == selectors.normalize(c) for _, c, _ in out):
+                at = next(
+                    (k for k, (_, c, _) in enumerate(out) if selectors.normalize(c) == selectors.normalize(partner_code)),
+                    None,
+                )
+                if at is not None:
+                    # already in the set: a "use additional code" partner listed before its code moves after it,
+                    # a "code first" partner listed after its code moves before it
+                    if moves >= MAX_CODES or at == i - 1:
+                        continue
+                    if note.kind == "use_additional" and at < i - 1:
+                        out.insert(i - 1, out.pop(at))
+                        i -= 1
+                        moves += 1
+                    elif note.kind == "code_first" and at > i - 1:
+                        out.insert(i - 1, out.pop(at))
+                        i += 1
+                        moves += 1
                     continue
                 entry = ("icd10cm", partner_code, None)
                 if note.kind == "code_first":
@@ -321,6 +377,7 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
         code, meaning = item["code"], None
         if item["system"] == "icd10cm":
             code = stage_refine(side_refine(code, question, as_of), question, as_of)
+            code = alternative_refine(code, question, as_of)
             code, meaning = code_complete(code, encounter, as_of)
         if all(code != c for _, c, _ in chosen):
             chosen.append((item["system"], code, meaning))
