@@ -222,3 +222,22 @@ def test_a_described_cpt_modifier_is_found_in_the_teams_reference(question: str,
 def test_a_descriptor_saying_without_what_the_question_says_with_comes_after() -> None:
     answer = ask("Which HCPCS code reports a fixed-height hospital bed with side rails and mattress?")
     assert codes(answer)[0] == "E0250"
+
+
+def test_the_partners_notes_name_are_added_in_the_order_the_notes_give() -> None:
+    # ESRD is named by I12.0's own title ("or end stage renal disease"), not by I12.9's "unspecified"; I12.0 says
+    # use additional code for the stage (N18.6), and N18.6 says use additional code for dialysis status (Z99.2)
+    answer = ask("Which codes report hypertension with ESRD in a patient on hemodialysis?")
+    assert codes(answer)[:3] == ["I12.0", "N18.6", "Z99.2"]
+    assert_grounded(answer)
+
+
+def test_two_codes_of_a_category_that_say_with_and_without_are_not_coded_together() -> None:
+    answer = ask("Can I report K21.9 with K21.0? Answer yes or no.")
+    assert answer.verdict == "no" and answer.answer.startswith("No: ")
+    assert "without esophagitis and with esophagitis" in answer.answer
+
+
+def test_a_search_fallback_reports_only_its_best_match() -> None:
+    answer = ask("Which code reports a laceration without foreign body of the right hand, initial encounter?")
+    assert codes(answer) == ["S61.411A"]

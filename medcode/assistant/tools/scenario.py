@@ -307,7 +307,11 @@ def partners_add(
                     found.append(partner.code)
             for partner_code in found:
                 at = next(
-                    (k for k, (_, c, _) in enumerate(out) if selectors.normalize(c) == selectors.normalize(partner_code)),
+                    (
+                        k
+                        for k, (_, c, _) in enumerate(out)
+                        if selectors.normalize(c) == selectors.normalize(partner_code)
+                    ),
                     None,
                 )
                 if at is not None:
@@ -460,6 +464,8 @@ def search_fallback(*, question: str, as_of: dt.date | None = None) -> ToolResul
     said = set(content_words(found.facts[0].text))
     if not wanted or sum(1 for w in wanted if _said(w, said)) / len(wanted) < MIN_SEARCH_COVER:
         return ToolResult(tool="code_search", found=False)
+    # the best match is the answer; the others stay as facts to compare, not as codes the answer reports
+    found.codes = found.codes[:1]
     return found
 
 
