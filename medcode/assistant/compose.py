@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from medcode.assistant import guard, knowledge
+from medcode.assistant import choice, guard, knowledge
 from medcode.assistant.answer import Answer, CodeRef, ToolResult
 from medcode.assistant.router import Intent
 from medcode.assistant.tools import codebook as codebook_tools
-from medcode.assistant.tools import reference, rules, search
+from medcode.assistant.tools import reference, rules, scenario, search
 
 DONT_KNOW = (
     "I don't know: I found nothing in the codebook or the knowledge base that answers this. Try naming a code"
@@ -85,6 +85,30 @@ def _search(intent: Intent) -> list[ToolResult]:
     return [search.code_search(question=intent.question, system=intent.system_hint, as_of=intent.as_of)]
 
 
+def _scenario(intent: Intent) -> list[ToolResult]:
+    found = scenario.scenario_codes(question=intent.question, as_of=intent.as_of)
+    if found.found:
+        return [found]
+    # nothing the case-to-code engine reads as a stated condition: a search of the words, shown only when it
+    # matches them, else the plain "I don't know"
+    searched = scenario.search_fallback(question=intent.question, as_of=intent.as_of)
+    return [searched] if searched.found else []
+
+
+def _seventh_meaning(intent: Intent) -> list[ToolResult]:
+    found = scenario.seventh_meaning(question=intent.question, as_of=intent.as_of)
+    return [found] if found.found else _concept(intent)
+
+
+def _choice(intent: Intent) -> list[ToolResult]:
+    return choice.choice_answer(intent=intent, run=tools_run)
+
+
+def _ncci_list(intent: Intent) -> list[ToolResult]:
+    code = _procedures(intent)[0]
+    return [rules.ptp_list(code=code, setting=intent.setting, as_of=intent.as_of)]
+
+
 def _case(intent: Intent) -> list[ToolResult]:
     return [search.case_codes(note=intent.question, as_of=intent.as_of)]
 
@@ -155,6 +179,10 @@ HANDLERS: dict[str, Callable[[Intent], list[ToolResult]]] = {
     "pos_define": _pos_define,
     "pos_find": _pos_find,
     "search": _search,
+    "scenario": _scenario,
+    "seventh_meaning": _seventh_meaning,
+    "choice": _choice,
+    "ncci_list": _ncci_list,
     "case": _case,
     "concept": _concept,
     "ncci_pair": _ncci,

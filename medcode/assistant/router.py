@@ -37,7 +37,8 @@ BILLABLE = re.compile(
     re.IGNORECASE,
 )
 TOGETHER = re.compile(
-    r"\b(together|with|and|same (?:day|date|encounter|claim|session)|bundle[ds]?|bundling|ptp|ncci|pair)\b",
+    r"\b(together|with|and|same (?:day|date|encounter|claim|session)|bundle[ds]?|bundling|ptp|ncci|pair|"
+    r"added to|add(?:ed)? (?:it|them)?\s*(?:to|with)|in addition to|along with|alongside)\b",
     re.IGNORECASE,
 )
 MUE = re.compile(
@@ -57,13 +58,21 @@ DRG = re.compile(r"\b(ms-?drg|drg|cc/mcc|mcc|\bcc\b|complication or comorbidity)
 OUTPATIENT_HOSPITAL = re.compile(r"\b(outpatient hospital|hospital outpatient|opps|facility|hospital)\b", re.IGNORECASE)
 WHICH_CODE = re.compile(
     r"\b(what(?:'s| is) the (?:icd[- ]?10(?:[- ]?cm)?|diagnosis|hcpcs|cpt|pcs)? ?code for|which code|code for|"
-    r"how (?:do i|to) code|icd[- ]?10(?:[- ]?cm)? (?:code )?for|diagnosis code for|hcpcs (?:code )?for|what code)\b",
+    r"how (?:do i|to|should i|would i|do you|should we|do we) code|"
+    r"(?:what|which) is the (?:correct|right|appropriate|proper|best) (?:icd[- ]?10(?:[- ]?cm)? |diagnosis )?code|icd[- ]?10(?:[- ]?cm)? (?:code )?for|diagnosis code for|hcpcs (?:code )?for|what code|"
+    r"(?:which|what) (?:icd[- ]?10(?:[- ]?(?:cm|pcs))?|hcpcs(?: level ii)?|cpt|diagnosis|dx) codes?|"
+    r"(?:which|what) (?:two |three |four |[2-4] )?codes|full code|principal diagnosis|first[- ]listed (?:code|diagnosis)|sequenced first)\b",
     re.IGNORECASE,
 )
+# lettered options after the question: "... A. K40.90  B. K40.91  C. ..." (at least three, in order)
+OPTION = re.compile(r"(?:^|\s)\(?(?:([A-F])[.):]|([a-f])\))\s+")
+MIN_OPTIONS = 3
+# "What are the NCCI edits for 20553?": the edits of one code, not of a pair
+EDITS_OF = re.compile(r"\b(ncci|ptp|procedure[- ]to[- ]procedure|edits?|bundl\w*)\b", re.IGNORECASE)
 # "acute appendicitis icd-10 code?": words, then the code set asked for
 WHICH_CODE_TAIL = re.compile(r"\b(?:icd[- ]?10(?:[- ]?(?:cm|pcs))?|hcpcs|cpt|dx)(?: codes?)?\s*\??\s*$", re.IGNORECASE)
 WHICH_MODIFIER = re.compile(
-    r"\b(which|what)\b.*\bmodifier\b|\bmodifier\b.*\b(for|when|marks|identif|used)\b", re.IGNORECASE
+    r"\b(which|what)\b.*\bmodifiers?\b|\bmodifiers?\b.*\b(for|when|marks|identif|used)\b", re.IGNORECASE
 )
 # "what does an NCCI modifier indicator of 1 mean?" asks about a rule, not for a modifier
 ABOUT_RULES = re.compile(r"\b(indicators?|ncci|ptp|polic(?:y|ies)|guidelines?)\b", re.IGNORECASE)
@@ -176,6 +185,24 @@ def _modifiers(question: str) -> list[str]:
     return list(dict.fromkeys(value for _, value in sorted(named)))
 
 
+def options_split(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The question's stem and its options, when it ends with at least three options lettered A, B, C ... in order."""
+    marks = list(OPTION.finditer(text))
+    for start in range(len(marks)):
+        run = marks[start:]
+        letters = [(m.group(1) or m.group(2)).upper() for m in run]
+        if len(letters) < MIN_OPTIONS or letters != [chr(ord("A") + i) for i in range(len(letters))]:
+            continue
+        stem = text[: run[0].start()].strip()
+        options = []
+        for i, mark in enumerate(run):
+            end = run[i + 1].start() if i + 1 < len(run) else len(text)
+            options.append(((mark.group(1) or mark.group(2)).upper(), text[mark.end() : end].strip().rstrip(",;")))
+        if stem and all(body for _, body in options):
+            return stem, options
+    return None
+
+
 def route(question: str) -> Intent:
     """Classify a question and pull out what it names. The order of the checks is the order of precedence."""
     text = " ".join(question.split())
@@ -197,8 +224,12 @@ def route(question: str) -> Intent:
     diagnoses = [m for m in intent.codes if m.system == "icd10cm"]
     words = len(text.split())
 
-    if SEVENTH.search(text) and diagnoses:
+    if options_split(text) is not None:
+        intent.kind = "choice"
+    elif SEVENTH.search(text) and diagnoses:
         intent.kind = "seventh"
+    elif SEVENTH.search(text) and not intent.codes:
+        intent.kind = "seventh_meaning"
     elif len(text) > 240 and CASE_NOTE.search(text) and len(intent.codes) == 0:
         intent.kind = "case"
     elif MUE.search(text) and procedures:
@@ -213,6 +244,8 @@ def route(question: str) -> Intent:
         intent.kind = "drg"
     elif len(procedures) >= 2 and TOGETHER.search(text):
         intent.kind = "ncci_pair"
+    elif len(procedures) == 1 and not diagnoses and EDITS_OF.search(text) and not MUE.search(text):
+        intent.kind = "ncci_list"
     elif len(diagnoses) >= 2 and TOGETHER.search(text):
         intent.kind = "icd_excludes"
     elif BILLABLE.search(text) and (intent.codes or intent.unknown):
@@ -229,7 +262,8 @@ def route(question: str) -> Intent:
         # a question about a code that is in no loaded release: say so (and offer close real codes)
         intent.kind = "define"
     elif WHICH_CODE.search(text) or WHICH_CODE_TAIL.search(text):
-        intent.kind = "search"
+        # a diagnosis question is a scenario for case-to-code; a procedure or supply question is a search
+        intent.kind = "search" if hint in {"hcpcs", "cpt", "icd10pcs"} else "scenario"
     elif len(text) > 240 and CASE_NOTE.search(text):
         intent.kind = "case"
     else:

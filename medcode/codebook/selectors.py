@@ -343,6 +343,35 @@ def seventh_characters(*, concept: ConceptRow, ancestors: list[ConceptRow]) -> t
     return [], None
 
 
+@dataclass(frozen=True)
+class SeventhMeaning:
+    """One 7th character and its official meaning, with how many categories define it so and one of them."""
+
+    char: str
+    meaning: str
+    categories: int
+    example: str
+
+
+@lru_cache(maxsize=8)
+def _seventh_meanings(path: str, release_id: int) -> tuple[SeventhMeaning, ...]:
+    rows = (
+        _db()
+        .execute(
+            "SELECT char, meaning, count(DISTINCT code), min(code) FROM seventh_character WHERE release_id = ?"
+            " GROUP BY char, meaning ORDER BY count(DISTINCT code) DESC, char",
+            (release_id,),
+        )
+        .fetchall()
+    )
+    return tuple(SeventhMeaning(r[0], r[1], int(r[2]), r[3]) for r in rows)
+
+
+def seventh_character_meanings(*, release: ReleaseInfo) -> tuple[SeventhMeaning, ...]:
+    """Every distinct (7th character, meaning) of a release, most widely defined first."""
+    return _seventh_meanings(str(store.connected_path()), release.id)
+
+
 def index_paths(*, system: str, code: str, limit: int = 25) -> list[IndexPath]:
     """Index entries (any index release of the system) that lead to the code, as full term paths."""
     db = _db()

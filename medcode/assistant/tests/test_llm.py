@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +63,10 @@ def model(settings: Any) -> Iterator[FakeModel]:
 
 
 def test_model_phrases_the_answer_from_tool_results_only(model: FakeModel) -> None:
-    model.reply = {"role": "assistant", "content": "Yes. E11.9 (type 2 diabetes without complications) is billable."}
+    model.reply = {
+        "role": "assistant",
+        "content": "Yes. E11.9 (type 2 diabetes without complications) is billable [1].",
+    }
     answer = services.assistant_ask(question="Is E11.9 billable?")
     assert answer.phrased_by == "model" and answer.answer.startswith("Yes. E11.9")
     assert answer.verdict == "yes" and [c.code for c in answer.codes] == ["E11.9"]
@@ -154,3 +160,66 @@ def test_model_words_that_contradict_the_verdict_are_not_shown(model: FakeModel)
     model.reply = {"role": "assistant", "content": "No, it cannot be billed."}
     answer = services.assistant_ask(question="Is E11.9 billable?")
     assert answer.phrased_by == "medcode" and answer.verdict == "yes"
+
+
+# --- a real OpenAI-compatible server process on loopback ---------------------------------------------------
+SERVER = Path(__file__).with_name("openai_server.py")
+
+
+@pytest.fixture
+def server_process(settings: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The test server in its own process, in the mode the test names; yields the log of what it was sent."""
+    log = tmp_path / "requests.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, str(SERVER), request.param, str(log)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    settings.MEDCODE_LLM_BASE_URL = f"http://127.0.0.1:{port}/v1"
+    settings.MEDCODE_LLM_MODEL = "test-model"
+    settings.MEDCODE_LLM_API_KEY = ""
+    settings.MEDCODE_LLM_TIMEOUT = 5.0
+    llm.backoff_reset()
+    yield log
+    process.terminate()
+    process.wait(timeout=5)
+    llm.backoff_reset()
+
+
+def _sent(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+SCENARIO = "Code for a traumatic subdural hemorrhage without loss of consciousness, subsequent encounter?"
+
+
+@pytest.mark.parametrize("server_process", ["cite"], indirect=True)
+def test_a_server_process_phrases_from_the_tool_results_and_cites_them(server_process: Path) -> None:
+    answer = services.assistant_ask(question=SCENARIO)
+    assert answer.phrased_by == "model"
+    assert answer.answer.startswith("According to the tool results, S06.5X0D") and "[1]" in answer.answer
+    assert [c.code for c in answer.codes][:1] == ["S06.5X0D"]
+    (request,) = _sent(server_process)
+    assert request["path"] == "/v1/chat/completions"
+    payload = json.loads(request["body"]["messages"][1]["content"])
+    # the model receives the tool results: the codes, the facts with their source numbers, the sources
+    assert {"system": "icd10cm", "code": "S06.5X0D"} in payload["tool_results"]["codes"]
+    assert payload["tool_results"]["facts"][0]["source"] == 1
+    assert payload["tool_results"]["sources"][0]["release"] == "2026-04"
+
+
+@pytest.mark.parametrize("server_process", ["nocite"], indirect=True)
+def test_a_reply_that_cites_nothing_is_not_shown(server_process: Path) -> None:
+    answer = services.assistant_ask(question=SCENARIO)
+    assert answer.phrased_by == "medcode" and answer.answer.startswith("Report S06.5X0D")
+    assert len(_sent(server_process)) == 1
+
+
+@pytest.mark.parametrize("server_process", ["invent"], indirect=True)
+def test_a_code_the_tools_did_not_return_is_removed_by_the_guard(server_process: Path) -> None:
+    answer = services.assistant_ask(question=SCENARIO)
+    assert answer.phrased_by == "medcode" and "Z99.999" not in answer.text()
+    assert answer.removed_codes == 1 and answer.answer.startswith("Report S06.5X0D")
+    (request,) = _sent(server_process)
+    sources = json.loads(request["body"]["messages"][1]["content"])["tool_results"]["sources"]
+    assert sources and sources[0]["id"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
@@ -231,6 +232,15 @@ def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> T
                 fact = Fact(f"{label} note at {at}{where}: {note.text}", cite, (ref(this), ref(other)))
                 (excludes1 if note.kind == "excludes1" else excludes2).append(fact)
     title_a, title_b = _title(a), _title(b)
+    opposed = _with_and_without(a, b)
+    if opposed and not excludes1:
+        result.verdict = "no"
+        result.direct = (
+            f"No: {a.code} ({title_a}) and {b.code} ({title_b}) are two codes of category {a.code[:3]} that say"
+            f" opposite things ({opposed}): one condition is coded once, with the code that fits the record."
+        )
+        result.facts.insert(0, Fact(f"{a.code}: {title_a}. {b.code}: {title_b}.", cite, (ref(a), ref(b))))
+        return result
     if excludes1:
         result.verdict = "no"
         result.direct = (
@@ -254,6 +264,23 @@ def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> T
         )
     result.facts.insert(0, Fact(f"{a.code}: {title_a}. {b.code}: {title_b}.", cite, (ref(a), ref(b))))
     return result
+
+
+WITH_WITHOUT = re.compile(r"\b(with|without)\s+(?:\(\w+\)\s+)?([a-z]+)", re.IGNORECASE)
+
+
+def _with_and_without(a: selectors.ConceptRow, b: selectors.ConceptRow) -> str | None:
+    """The words on which two codes of one category contradict each other ("with esophagitis" and "without
+    esophagitis"), or None."""
+    if a.code[:3] != b.code[:3]:
+        return None
+    said_a = {(m.group(1).lower(), m.group(2).lower()) for m in WITH_WITHOUT.finditer(a.title)}
+    said_b = {(m.group(1).lower(), m.group(2).lower()) for m in WITH_WITHOUT.finditer(b.title)}
+    for how, word in said_a:
+        other = "without" if how == "with" else "with"
+        if (other, word) in said_b:
+            return f"{how} {word} and {other} {word}"
+    return None
 
 
 def seventh_character(*, code: str, description: str, as_of: dt.date | None = None) -> ToolResult:

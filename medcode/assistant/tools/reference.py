@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import re
 from collections import Counter
 from functools import lru_cache
 
-from medcode.assistant.answer import Citation, Fact, ToolResult
+from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words
 from medcode.assistant.tools.codebook import code_define, ref
 from medcode.codebook import selectors, store
@@ -104,12 +106,89 @@ def _team_explanation(code: str) -> tuple[str, list[Fact]] | None:
     return str(entry["name"]), facts
 
 
+PLURAL_MODIFIERS = re.compile(r"\bmodifiers\b", re.IGNORECASE)
+PARTS = re.compile(r",?\s+\b(?:and|or|versus|vs\.?)\b\s+(?:the\s+)?", re.IGNORECASE)
+
+
+# who performed a service, however the question names them
+SAME_ROLE = {
+    "physician": "practitioner",
+    "provider": "practitioner",
+    "doctor": "practitioner",
+    "clinician": "practitioner",
+}
+
+
+def _name_fit(wanted: list[str], name: str) -> float:
+    """How well a modifier's name states the described situation: words said and word pairs said in order ("another
+    practitioner", not "same practitioner"), less the name's words not said."""
+    want = [SAME_ROLE.get(w, w) for w in wanted]
+    have = [SAME_ROLE.get(w, w) for w in content_words(name)]
+    hits = sum(1 for w in want if w in have)
+    if not hits:
+        return 0.0
+    pairs = set(itertools.pairwise(want))
+    in_order = sum(1 for pair in itertools.pairwise(have) if pair in pairs)
+    return hits + 0.5 * in_order - 0.3 * sum(1 for w in have if w not in want)
+
+
+def _team_find(description: str, official: list[selectors.ConceptRow]) -> ToolResult | str | None:
+    """A modifier of the team's reference (CPT modifiers among them: 80, 62, 76) whose name fits the description
+    better than any official HCPCS descriptor found, answered in the team's own words; or, when that modifier is
+    in the HCPCS file, its code, for the official descriptor to answer."""
+    wanted = [w for w in content_words(description) if not w.isdigit()]
+    best_official = max((_name_fit(wanted, c.title) for c in official), default=0.0)
+    entries = [(e, _name_fit(wanted, str(e.get("name", "")))) for e in rules_modifiers.modifier_list()]
+    entries = [(e, fit) for e, fit in entries if fit > best_official and fit >= TEAM_MIN_FIT]
+    if not entries:
+        return None
+    entry = max(entries, key=lambda item: item[1])[0]
+    if entry.get("official_descriptor"):
+        # a HCPCS Level II modifier: its official descriptor answers (the caller puts it first)
+        return str(entry["code"])
+    explained = _team_explanation(str(entry["code"]))
+    if explained is None:
+        return None
+    name, facts = explained
+    result = ToolResult(tool="modifier_find", facts=facts)
+    result.direct = f"Modifier {entry['code']}: {name}."
+    if entry.get("official_descriptor"):
+        result.direct += f" Official descriptor: {entry['official_descriptor']}."
+    else:
+        result.direct += (
+            " This is the medcode team's explanation in its own words: CPT modifier descriptors belong to the AMA"
+            " and are not distributed with medcode."
+        )
+    result.codes.append(CodeRef("modifier", str(entry["code"])))
+    return result
+
+
+TEAM_MIN_FIT = 1.5  # at least two words of the description, or one name said in full
+
+
 def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResult:
-    """The HCPCS Level II modifier whose descriptor best fits a described situation, with close alternatives."""
+    """The modifier whose descriptor best fits a described situation, with close alternatives: the HCPCS Level II
+    descriptors, or the team's reference when one of its modifiers (CPT's among them) fits better."""
     try:
         found = rank(system="modifier", description=description, as_of=as_of)
     except ReleaseNotFound:
-        return ToolResult(tool="modifier_find", direct=MSG_NO_MODIFIERS, found=False)
+        found = []
+        if not rules_modifiers.modifier_list():
+            return ToolResult(tool="modifier_find", direct=MSG_NO_MODIFIERS, found=False)
+    team = _team_find(description, found)
+    if isinstance(team, ToolResult):
+        return team
+    if team is not None:
+        try:
+            official = selectors.concept_get(system="modifier", code=team, as_of=as_of)
+            found = [official, *(c for c in found if c.code != official.code)][: len(found) or 1]
+        except ApplicationError:
+            pass
+    if not found:
+        try:
+            selectors.release_for(system="modifier", as_of=as_of)
+        except ReleaseNotFound:
+            return ToolResult(tool="modifier_find", direct=MSG_NO_MODIFIERS, found=False)
     result = ToolResult(tool="modifier_find")
     if not found:
         result.found = False
@@ -118,6 +197,19 @@ def modifier_find(*, description: str, as_of: dt.date | None = None) -> ToolResu
     best = found[0]
     result.codes.append(ref(best))
     result.direct = f"Modifier {best.code}: {best.title}."
+    if PLURAL_MODIFIERS.search(description):
+        # "which modifiers identify the right side and the left side": one modifier for each situation named
+        for part in PARTS.split(description)[1:]:
+            if len(content_words(part)) < 2:
+                continue
+            try:
+                more = rank(system="modifier", description=part, as_of=as_of)
+            except ReleaseNotFound:
+                break
+            if more and ref(more[0]) not in result.codes:
+                result.codes.append(ref(more[0]))
+                result.direct += f" Modifier {more[0].code}: {more[0].title}."
+                found = [*found, more[0]] if more[0] not in found else found
     for concept in found:
         result.facts.append(
             Fact(

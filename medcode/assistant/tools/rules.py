@@ -14,7 +14,7 @@ from medcode.rules import selectors as rule_selectors
 from medcode.rules import services as rule_services
 from medcode.rules.engine import fees, ncci
 from medcode.rules.engine.mue import MAI_MEANING
-from medcode.rules.engine.types import Line
+from medcode.rules.engine.types import Line, PtpRow
 
 MSG_RULES_MISSING = (
     "This medcode instance has no {what} loaded, so I cannot answer that from official data. {how}"
@@ -125,6 +125,69 @@ def ptp_pair(*, first: str, second: str, setting: str, as_of: dt.date | None = N
             Fact(
                 "No practitioner NCCI file is loaded: the pair was checked against the hospital outpatient edits,"
                 " which mostly match the practitioner edits.",
+                cite,
+            )
+        )
+    return result
+
+
+PTP_SHOWN = 12
+MODIFIER_INDICATOR = {0: "no modifier allowed", 1: "a modifier may allow both", 9: "not applicable"}
+
+
+def _pairs(rows: list[PtpRow], *, other: str) -> str:
+    shown = [
+        f"{getattr(r, other)} (indicator {r.modifier}: {MODIFIER_INDICATOR.get(r.modifier, 'see the file')})"
+        for r in rows[:PTP_SHOWN]
+    ]
+    more = f", and {len(rows) - PTP_SHOWN} more" if len(rows) > PTP_SHOWN else ""
+    return ", ".join(shown) + more
+
+
+def ptp_list(*, code: str, setting: str, as_of: dt.date | None = None) -> ToolResult:
+    """Every NCCI PTP edit of one code in effect on a date: the codes bundled into it (it is column 1) and the
+    codes it is bundled into (it is column 2), each with its modifier indicator."""
+    day = as_of or dt.date.today()
+    concept = _procedure(code, as_of)
+    release, fallback = rule_selectors.ptp_release(setting=setting, as_of=day)
+    if release is None:
+        return missing(tool="ptp_list", what="NCCI PTP edits")
+    as_first, as_second, n_first, n_second = rule_selectors.ptp_edits_for(code=code, release=release, as_of=day)
+    where = "hospital outpatient" if release.system.endswith("hospital") else "practitioner"
+    cite = rule_citation(release, system=f"NCCI PTP edits ({where})")
+    codes = [ref(concept)] if concept is not None else []
+    result = ToolResult(tool="ptp_list", codes=codes)
+    on = f"on {day.isoformat()}"
+    if not as_first and not as_second:
+        result.direct = f"No {where} NCCI procedure-to-procedure edit names {code} {on}."
+        result.facts.append(Fact(f"{code} is in no {where} NCCI PTP edit in effect {on}.", cite, tuple(codes)))
+    else:
+        result.direct = (
+            f"NCCI {where} edits for {code} {on}: {code} is column 1 in {n_first} edit(s) and column 2 in"
+            f" {n_second}. A column 2 code is not paid with its column 1 code on the same date unless the modifier"
+            " indicator is 1 and an NCCI-associated modifier applies."
+        )
+        if as_first:
+            result.facts.append(
+                Fact(
+                    f"Column 1 {code}, column 2 (bundled into {code}): {_pairs(as_first, other='column2')}.",
+                    cite,
+                    tuple(codes),
+                )
+            )
+        if as_second:
+            result.facts.append(
+                Fact(
+                    f"Column 2 {code} (bundled into these column 1 codes): {_pairs(as_second, other='column1')}.",
+                    cite,
+                    tuple(codes),
+                )
+            )
+    if fallback:
+        result.facts.append(
+            Fact(
+                "No practitioner NCCI file is loaded: these are the hospital outpatient edits, which mostly match"
+                " the practitioner edits.",
                 cite,
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.tools.codebook import ref
@@ -32,6 +33,22 @@ def _concept(system: str, code: str, as_of: dt.date | None) -> selectors.Concept
         return None
 
 
+WITHOUT = re.compile(r"\b(?:without|w/o|no|non)[- ](?:any (?:type )?)?([a-z]+)", re.IGNORECASE)
+
+
+def _with_without(rows: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """The hits in order, those whose title says "without X" of an X the query names without saying "without"
+    moved after the others ("bed with side rails": not "bed, without side rails"); a stable reorder."""
+    low = query.lower()
+    denied = {m.group(1) for m in WITHOUT.finditer(low)}
+
+    def contradicts(row: dict[str, Any]) -> bool:
+        title = str(row.get("title") or "").lower()
+        return any(w in low and w not in denied for w in (m.group(1) for m in WITHOUT.finditer(title)))
+
+    return [r for r in rows if not contradicts(r)] + [r for r in rows if contradicts(r)]
+
+
 def code_search(*, question: str, system: str | None = None, as_of: dt.date | None = None) -> ToolResult:
     """Codes for a description from the search engine (titles, inclusion terms, Alphabetic Index paths)."""
     query = _query(question)
@@ -41,6 +58,7 @@ def code_search(*, question: str, system: str | None = None, as_of: dt.date | No
         return result
     found = search_services.search(query=query, system=system, limit=20, date=as_of.isoformat() if as_of else None)
     rows = [r for r in found["results"] if r.get("kind") not in {"chapter", "section", "range"}]
+    rows = _with_without(rows, query)
     shown = 0
     for hit in rows:
         concept = _concept(hit["system"], hit["code"], as_of)
