@@ -12,6 +12,14 @@ if not os.environ.get("MEDCODE_DATA_DIR"):
     STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared in-memory database: the live server then gives each request thread its
+    # own connection, as gunicorn workers have, so concurrent requests meet the real SQLite write lock
+    # (IMMEDIATE transactions) instead of sharing one connection and one transaction. Nothing here needs
+    # to survive a crash, hence no fsync.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(DATA_DIR) / "test-medcode.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF"  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
