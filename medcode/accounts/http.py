@@ -45,7 +45,8 @@ def viewer_of(request: HttpRequest, *, interface: str) -> Viewer:
     A guest is identified by IP and device cookie (pages, assistant); on the API and FHIR a guest is an
     anonymous caller, whom `metering.access_decide` gives the public fields.
     """
-    assert interface in INTERFACES, interface
+    if interface not in INTERFACES:
+        raise ValueError(f"interface must be one of {', '.join(INTERFACES)}; got {interface!r}")
     principal = getattr(request, "api_principal", None)
     if principal is not None and principal.user_id is not None:
         return Viewer(
