@@ -127,8 +127,10 @@ def test_a_guest_who_used_the_page_sees_no_locked_content_on_the_other_interface
 def test_a_guest_whose_first_code_is_asked_of_the_assistant_gets_it_once(client: Client) -> None:
     answer = ask_web(client, "I10")
     assert quotes_notes(answer, "I10") and I10_EXCLUDES1 in answer
-    assert page_full(page(client, "I10"))  # the same code: no second view
+    (counter,) = MeterCounter.objects.filter(subject="ip:192.0.2.77")
+    assert counter.count == 1 and [v.code for v in counter.views.all()] == ["I10"]
     assert not page_full(page(client, "E11.9"))  # the guest's one view went to the assistant
+    assert page_full(page(client, "I10"))  # the same code: no second view
 
 
 def test_a_free_account_gets_five_views_across_interfaces_then_none(client: Client) -> None:
@@ -162,7 +164,8 @@ def test_professional_sees_everything_everywhere(client: Client) -> None:
     client.force_login(account.user)
     for code in CODES:
         assert page_full(page(client, code))
-        assert rest_full(rest(client, code, **key))
+        body = rest(client, code, **key)
+        assert rest_full(body) and body["access"]["reason"] == "unlimited"
         assert fhir_notes(fhir(client, code, **key))
     assert I10_EXCLUDES1 in ask_api(client, "I10", **key)
     assert not MeterCounter.objects.exists()
@@ -170,7 +173,9 @@ def test_professional_sees_everything_everywhere(client: Client) -> None:
 
 def test_an_instance_with_metering_off_serves_everything_anonymously(client: Client, settings: Any) -> None:
     settings.MEDCODE_METERING = False
-    assert rest_full(rest(client, "I10")) and fhir_notes(fhir(client, "I10"))
+    body = rest(client, "I10")
+    assert rest_full(body) and body["access"] == {**body["access"], "full": True, "reason": "off", "message": None}
+    assert fhir_notes(fhir(client, "I10"))
     assert I10_EXCLUDES1 in ask_api(client, "I10")
 
 
