@@ -76,18 +76,18 @@ class Identity:
     def _full(self, interface: str, code: str) -> bool:
         if interface == "page":
             r = self.http.get(f"/codes/icd10cm/{code}/")
-            r.raise_for_status()
+            _ok(r, interface, code)
             return "data-locked=" not in r.text
         if interface == "rest":
             r = self.http.get(f"/api/v1/codes/icd10cm/{code}", headers=self._headers())
-            r.raise_for_status()
+            _ok(r, interface, code)
             body = r.json()
             own = [n for n in body["notes"] if not n["inherited"]]
             assert body["access"]["full"] == bool(own), body["access"]
             return bool(own)
         if interface == "fhir":
             r = self.http.get("/fhir/CodeSystem/$lookup", params={"system": CM, "code": code}, headers=self._headers())
-            r.raise_for_status()
+            _ok(r, interface, code)
             return any(
                 p["name"] == "use" and p["valueCoding"]["system"] == NOTE_USE
                 for d in r.json()["parameter"]
@@ -97,9 +97,13 @@ class Identity:
         r = self.http.post(
             "/assistant/stream/", data={"question": f"What is ICD-10-CM code {code}?", "csrfmiddlewaretoken": self.csrf}
         )
-        r.raise_for_status()
+        _ok(r, interface, code)
         assert '"event": "done"' in r.text, r.text[:500]
         return f"note at {code}:" in r.text
+
+
+def _ok(response: httpx.Response, interface: str, code: str) -> None:
+    assert response.status_code == 200, f"{interface} {code}: {response.status_code} {response.text[:800]}"
 
 
 def _race(identity: Identity) -> list[tuple[str, str, bool]]:
