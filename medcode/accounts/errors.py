@@ -22,6 +22,18 @@ MSG_KEY_INVALID = "The API key is unknown or has been revoked"
 MSG_KEY_REQUIRED = "This endpoint needs an API key with the '{scope}' scope (header X-API-Key or Authorization: Bearer)"
 MSG_KEY_SCOPE = "The API key {prefix}… lacks the '{scope}' scope this endpoint needs"
 MSG_RATE_LIMITED = "Rate limit exceeded: {limit} requests per {window} s for {who}; retry in {retry} s"
+# What a viewer needs to see a code's locked sections (docs/metering.md); {sections} lists them.
+MSG_LOCKED_ANONYMOUS_API = (
+    "Locked without an API key: {sections}. Send X-API-Key (or Authorization: Bearer) with a key of an account"
+    " whose plan has code views left this month (register for a free account); anonymous calls get the public fields"
+)
+MSG_LOCKED_GUEST = (
+    "Locked: {sections}. The free code view for guests this month is used; register for a free account or log in"
+)
+MSG_LOCKED_ACCOUNT = (
+    "Locked: {sections}. Your {plan} plan's {limit} code views this month are used (pages, API, FHIR and the"
+    " assistant count together); upgrade your plan to see them"
+)
 
 
 class AccountError(ApplicationError):

@@ -1,8 +1,10 @@
-"""Metered code pages: how many distinct code pages a subject opened this month, and what a page may show.
+"""Metering: one policy for every interface that shows a code's content (pages, REST, FHIR, the assistant).
 
-The counting rule is written down in docs/metering.md; in short: one transaction per page view locks
-the subject's counter rows, a page already counted this month is free, a new page is counted on every
-counter only when all of them are below their limit, else the plan's locked sections are hidden.
+The policy is written down in docs/metering.md. Every interface asks `access_decide(viewer=..., system=...,
+code=...)` what it may show of a code and hides the `Access.locked` sections. In short: one transaction per
+view locks the subject's counter rows, a code already counted this month is free, a new code is counted on
+every counter only when all of them are below their limit, else the plan's locked sections are hidden; an
+API or FHIR call with neither key nor session gets the public fields only (never counted).
 """
 
 from __future__ import annotations
@@ -15,15 +17,35 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from medcode.accounts.errors import MSG_LOCKED_ACCOUNT, MSG_LOCKED_ANONYMOUS_API, MSG_LOCKED_GUEST
 from medcode.accounts.models import SECTION_KEYS, MeterCounter, MeterView, Plan
+
+# Where a code's content is asked for. "api" and "fhir" calls without a key or session get the public fields.
+INTERFACES = ("page", "api", "fhir", "assistant")
+API_INTERFACES = frozenset({"api", "fhir"})
 
 
 @dataclass(frozen=True)
-class PageAccess:
-    """What one code page view may show, and where the subject stands."""
+class Viewer:
+    """Who asks for a code's content, and where: an account (by API key or session) or a guest (device, IP)."""
+
+    plan: Plan
+    user_id: int | None
+    device: str | None = None
+    ip: str | None = None
+    interface: str = "page"
+
+    @property
+    def guest(self) -> bool:
+        return self.user_id is None
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one view of a code may show, and where the subject stands."""
 
     allowed: bool
-    reason: str  # off | unlimited | counted | repeat | exhausted
+    reason: str  # off | unlimited | counted | repeat | exhausted | key_required
     guest: bool
     plan_name: str = ""
     used: int | None = None
@@ -34,8 +56,39 @@ class PageAccess:
     def remaining(self) -> int | None:
         return None if self.limit is None or self.used is None else max(0, self.limit - self.used)
 
+    @property
+    def full(self) -> bool:
+        """Nothing is hidden (the view was allowed, or the plan locks no section)."""
+        return not self.locked
+
     def is_locked(self, section: str) -> bool:
         return section in self.locked
+
+    @property
+    def message(self) -> str | None:
+        """What the viewer needs to see the locked sections (None when nothing is locked)."""
+        if not self.locked:
+            return None
+        sections = ", ".join(sorted(self.locked))
+        if self.reason == "key_required":
+            return MSG_LOCKED_ANONYMOUS_API.format(sections=sections)
+        if self.guest:
+            return MSG_LOCKED_GUEST.format(sections=sections)
+        return MSG_LOCKED_ACCOUNT.format(plan=self.plan_name, limit=self.limit, sections=sections)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "full": self.full,
+            "reason": self.reason,
+            "plan": self.plan_name,
+            "used": self.used,
+            "limit": self.limit,
+            "locked": sorted(self.locked),
+            "message": self.message,
+        }
+
+
+PageAccess = Access  # the name code pages and their tests knew it by
 
 
 def period_of(today: dt.date) -> dt.date:
@@ -59,7 +112,27 @@ def _locked(plan: Plan) -> frozenset[str]:
     return frozenset(s for s in plan.locked_sections if s in SECTION_KEYS)
 
 
-@transaction.atomic
+def access_decide(*, viewer: Viewer, system: str, code: str, today: dt.date | None = None) -> Access:
+    """What `viewer` may see of one code on its interface; a new code is counted against its allowance.
+
+    The one place the metering policy lives (docs/metering.md): code pages, the REST API, FHIR and the
+    assistant all call it with the canonical system and code, and hide the sections in `Access.locked`.
+    """
+    plan = viewer.plan
+    if not settings.MEDCODE_METERING:
+        return Access(allowed=True, reason="off", guest=viewer.guest, plan_name=plan.name)
+    if plan.page_limit is None:
+        return Access(allowed=True, reason="unlimited", guest=viewer.guest, plan_name=plan.name)
+    if viewer.guest and viewer.interface in API_INTERFACES:
+        # Neither key nor session: the public fields, as a guest whose allowance is used sees them on a page.
+        return Access(
+            allowed=False, reason="key_required", guest=True, plan_name=plan.name, used=0, limit=0, locked=_locked(plan)
+        )
+    return _count(
+        plan=plan, user_id=viewer.user_id, device=viewer.device, ip=viewer.ip, system=system, code=code, today=today
+    )
+
+
 def page_view_record(
     *,
     plan: Plan,
@@ -69,16 +142,29 @@ def page_view_record(
     system: str,
     code: str,
     today: dt.date | None = None,
-) -> PageAccess:
+) -> Access:
     """Count one view of a code page for a subject and say what the page may show."""
+    viewer = Viewer(plan=plan, user_id=user_id, device=device, ip=ip, interface="page")
+    return access_decide(viewer=viewer, system=system, code=code, today=today)
+
+
+@transaction.atomic
+def _count(
+    *,
+    plan: Plan,
+    user_id: int | None,
+    device: str | None,
+    ip: str | None,
+    system: str,
+    code: str,
+    today: dt.date | None,
+) -> Access:
+    """One view counted in one transaction: counter rows locked in subject order, checked, incremented."""
+    assert plan.page_limit is not None
     guest = user_id is None
-    if not settings.MEDCODE_METERING:
-        return PageAccess(allowed=True, reason="off", guest=guest, plan_name=plan.name)
-    if plan.page_limit is None:
-        return PageAccess(allowed=True, reason="unlimited", guest=guest, plan_name=plan.name)
     subjects = subjects_for(plan=plan, user_id=user_id, device=device, ip=ip)
     if not subjects:  # nothing to count on: treat as exhausted rather than open
-        return PageAccess(
+        return Access(
             allowed=False, reason="exhausted", guest=guest, plan_name=plan.name, used=0, limit=0, locked=_locked(plan)
         )
     period = period_of(today or timezone.now().date())
@@ -93,7 +179,7 @@ def page_view_record(
         counters[0] if guest is False else next((c for c in counters if c.subject.startswith("device:")), counters[0])
     )
     if MeterView.objects.filter(counter__in=counters, system=system, code=code).exists():
-        return PageAccess(
+        return Access(
             allowed=True,
             reason="repeat",
             guest=guest,
@@ -104,7 +190,7 @@ def page_view_record(
     if all(c.count < limits[c.subject] for c in counters):
         MeterCounter.objects.filter(id__in=[c.id for c in counters]).update(count=F("count") + 1)
         MeterView.objects.bulk_create([MeterView(counter=c, system=system, code=code) for c in counters])
-        return PageAccess(
+        return Access(
             allowed=True,
             reason="counted",
             guest=guest,
@@ -112,7 +198,7 @@ def page_view_record(
             used=primary.count + 1,
             limit=limits[primary.subject],
         )
-    return PageAccess(
+    return Access(
         allowed=False,
         reason="exhausted",
         guest=guest,

@@ -1,7 +1,9 @@
 """Account hooks around views: meter code pages, record searches, add rate-limit headers.
 
 Kept in a middleware so that the code page, the search page and the REST search stay as they are:
-the code page template asks `request.code_access` (set here) which sections to show.
+the code page template asks `request.code_access` (set here) which sections to show. The REST API, FHIR
+and the assistant set `request.code_access` themselves (`metering.access_decide`); the headers
+X-Medcode-Access and X-Medcode-Access-Message are added here for all of them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from medcode.accounts import metering, selectors, services
-from medcode.accounts.http import client_ip
+from medcode.accounts import metering, services
+from medcode.accounts.http import viewer_of
 from medcode.codebook import selectors as codebook
 from medcode.core.errors import ApplicationError
 
@@ -27,14 +29,6 @@ SEARCH_VIEWS = {"web:search": "web", "api-v1:search": "api"}
 DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
-def device_of(request: HttpRequest) -> str | None:
-    value = request.get_signed_cookie(settings.MEDCODE_DEVICE_COOKIE, default=None, salt="medcode.device")
-    try:
-        return str(uuid.UUID(value)) if value else None
-    except ValueError:
-        return None
-
-
 class AccountActivityMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -42,6 +36,7 @@ class AccountActivityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         self._rate_headers(request, response)
+        self._access_headers(request, response)
         if getattr(request, "new_device", None):
             response.set_signed_cookie(
                 settings.MEDCODE_DEVICE_COOKIE,
@@ -76,21 +71,13 @@ class AccountActivityMiddleware:
             return None  # the view answers: not found, bad date, unknown system
         if concept.code != view_kwargs["code"]:
             return None  # the view redirects to the canonical code: count that page instead
-        user = request.user
-        device = None
-        if not user.is_authenticated:
+        viewer = viewer_of(request, interface="page")
+        if viewer.guest and viewer.device is None:
             # A guest is counted by IP always and by device once the browser sends the cookie back, so
             # clients that never keep cookies (bots, scripts) do not create a counter per request.
-            device = device_of(request)
-            if device is None:
-                request.new_device = str(uuid.uuid4())  # type: ignore[attr-defined]
-        request.code_access = metering.page_view_record(  # type: ignore[attr-defined]
-            plan=selectors.plan_for(user),
-            user_id=user.pk if user.is_authenticated else None,
-            device=device,
-            ip=client_ip(request),
-            system=concept.system,
-            code=concept.code,
+            request.new_device = str(uuid.uuid4())  # type: ignore[attr-defined]
+        request.code_access = metering.access_decide(  # type: ignore[attr-defined]
+            viewer=viewer, system=concept.system, code=concept.code
         )
         return None
 
@@ -108,6 +95,16 @@ class AccountActivityMiddleware:
             response["X-RateLimit-Limit"] = str(decision.limit)
             response["X-RateLimit-Remaining"] = str(decision.remaining)
             response["X-RateLimit-Reset"] = str(decision.reset_in)
+
+    @staticmethod
+    def _access_headers(request: HttpRequest, response: HttpResponse) -> None:
+        """Say on every interface whether a code was shown in full, and if not what is needed (docs/metering.md)."""
+        access: metering.Access | None = getattr(request, "code_access", None)
+        if access is None:
+            return
+        response["X-Medcode-Access"] = "full" if access.full else "public"
+        if access.message:
+            response["X-Medcode-Access-Message"] = access.message
 
     @staticmethod
     def _record_search(request: HttpRequest, source: str) -> None:

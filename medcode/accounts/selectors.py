@@ -42,6 +42,12 @@ def plan_for(user: AbstractBaseUser | AnonymousUser) -> Plan:
     return plan_guest()
 
 
+def plan_of_user(*, user_id: int) -> Plan:
+    """The plan of the user with this id (an API key's owner): their account's, else the default plan."""
+    account = Account.objects.select_related("plan").filter(user_id=user_id).first()
+    return account.plan if account is not None else plan_default()
+
+
 def favorite_list(*, user_id: int) -> QuerySet[Favorite]:
     return Favorite.objects.filter(user_id=user_id)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from medcode.accounts.http import viewer_of
 from medcode.assistant import services
 
 router = Router(tags=["assistant"])
@@ -56,5 +57,8 @@ def ask(request: HttpRequest, payload: AskIn) -> dict[str, Any]:
     """Answer a coding question from the codebook's tools; every code in the answer exists in the active release.
 
     `verdict` is set for yes/no and may-I-bill questions (yes, no, allowed, not_allowed, allowed_with_modifier).
+    Notes and other content a code page locks are quoted only for a key (or session) whose plan allows it
+    (docs/metering.md); otherwise a fact says what is needed.
     """
-    return services.assistant_ask(question=payload.question, date=payload.date).as_dict()
+    viewer = viewer_of(request, interface="api")
+    return services.assistant_ask(question=payload.question, date=payload.date, viewer=viewer).as_dict()

@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from medcode.accounts import metering
+from medcode.accounts.http import viewer_of
 from medcode.codebook import lookup, selectors
 
 router = Router(tags=["codebook"])
@@ -61,8 +63,17 @@ class SearchIn(Schema):
 
 @router.get("codes/{system}/{code}", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut, 503: ErrorOut})
 def code_get(request: HttpRequest, system: str, code: str, date: str | None = None) -> dict[str, Any]:
-    """One code from the release in effect on `date` (default: the newest): official text, notes, hierarchy."""
-    return lookup.code_lookup(code=code, system=system, date=date)
+    """One code from the release in effect on `date` (default: the newest): official text, notes, hierarchy.
+
+    Metered as code pages are (docs/metering.md): with a key (or a logged-in session) whose plan has code
+    views left, everything; else the public fields, and `access` says what is locked and what is needed.
+    """
+    result = lookup.code_lookup(code=code, system=system, date=date)
+    access = metering.access_decide(
+        viewer=viewer_of(request, interface="api"), system=result["system"], code=result["code"]
+    )
+    request.code_access = access  # type: ignore[attr-defined]
+    return {**lookup.code_lookup_public(result, locked=access.locked), "access": access.as_dict()}
 
 
 @router.get("releases", response={200: list[ReleaseOut], 503: ErrorOut})

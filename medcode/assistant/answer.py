@@ -58,6 +58,10 @@ class Fact:
     text: str
     citation: Citation
     codes: tuple[CodeRef, ...] = ()
+    # Content a code page can lock: the section (accounts.models.CODE_PAGE_SECTIONS) and the code whose page
+    # shows it. The assistant leaves the fact out for a viewer whose plan locks it (docs/metering.md).
+    section: str | None = None
+    about: CodeRef | None = None
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
-from medcode.assistant.answer import Answer, CodeRef, Fact
+from medcode.assistant.answer import Answer, CodeRef
 from medcode.codebook import selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
 from medcode.ingest.records import SYSTEMS
@@ -84,7 +85,7 @@ def answer_verify(answer: Answer, *, as_of: dt.date | None = None) -> Answer:
     """
     codes = [c for c in dict.fromkeys(answer.codes) if exists(c, as_of=as_of)]
     removed = len(set(answer.codes)) - len(codes)
-    facts = [Fact(f.text, f.citation, tuple(c for c in f.codes if exists(c, as_of=as_of))) for f in answer.facts]
+    facts = [dataclasses.replace(f, codes=tuple(c for c in f.codes if exists(c, as_of=as_of))) for f in answer.facts]
     answer.facts, answer.codes = facts, codes
     answer.removed_codes += removed
     return answer

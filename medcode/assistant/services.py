@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -9,14 +10,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from medcode.accounts import metering
 from medcode.assistant import compose, llm, router
-from medcode.assistant.answer import Answer
+from medcode.assistant.answer import Answer, CodeRef, Fact
 from medcode.assistant.models import Conversation, Message
 from medcode.core.errors import ApplicationError
 
 MAX_QUESTION_CHARS = 4000
 MSG_EMPTY_QUESTION = "Ask a question: the text is empty"
 MSG_LONG_QUESTION = "The question is too long: at most {limit} characters (paste a shorter excerpt of the case)"
+MSG_WITHHELD = "Not shown here for {code}: {message}."
+MSG_SEVENTH_WITHHELD = "The 7th characters of {code} are not shown here: {message}."
 
 
 def question_clean(question: str) -> str:
@@ -28,8 +32,46 @@ def question_clean(question: str) -> str:
     return text
 
 
-def assistant_ask(*, question: str, date: str | None = None, use_llm: bool = True) -> Answer:
-    """Answer one question from the tools; with an LLM configured, let it plan and phrase within the same checks."""
+def answer_meter(answer: Answer, *, viewer: metering.Viewer) -> Answer:
+    """The answer without the facts the viewer's plan locks (docs/metering.md), and a line saying what is needed.
+
+    Each code whose locked content the answer would quote is one view of that code (`metering.access_decide`,
+    as its page would count); facts that quote nothing lockable (codes, titles, billable or not) stay.
+    """
+    decisions: dict[CodeRef, metering.Access] = {}
+    kept: list[Fact] = []
+    withheld: dict[CodeRef, Fact] = {}
+    for fact in answer.facts:
+        if fact.section is None or fact.about is None:
+            kept.append(fact)
+            continue
+        if fact.about not in decisions:
+            decisions[fact.about] = metering.access_decide(
+                viewer=viewer, system=fact.about.system, code=fact.about.code
+            )
+        if decisions[fact.about].is_locked(fact.section):
+            withheld.setdefault(fact.about, fact)
+        else:
+            kept.append(fact)
+    if not withheld:
+        return answer
+    lead = answer.answer
+    for about, fact in withheld.items():
+        message = (decisions[about].message or "").rstrip(".")
+        kept.append(Fact(MSG_WITHHELD.format(code=about.code, message=message), fact.citation, (about,)))
+        if answer.kind == "seventh" and fact.section == "seventh":
+            lead = MSG_SEVENTH_WITHHELD.format(code=about.code, message=message)
+    return dataclasses.replace(answer, answer=lead, facts=kept)
+
+
+def assistant_ask(
+    *, question: str, date: str | None = None, use_llm: bool = True, viewer: metering.Viewer | None = None
+) -> Answer:
+    """Answer one question from the tools; with an LLM configured, let it plan and phrase within the same checks.
+
+    With a `viewer` (every web and API request), what the viewer's plan locks is left out before the model
+    phrases anything; without one (the operator's command line) nothing is metered.
+    """
     text = question_clean(question)
     intent = router.route(text)
     if date:
@@ -43,6 +85,8 @@ def assistant_ask(*, question: str, date: str | None = None, use_llm: bool = Tru
             intent = planned
     results = compose.tools_run(intent)
     answer = compose.answer_compose(intent, results)
+    if viewer is not None:
+        answer = answer_meter(answer, viewer=viewer)
     if client is not None and answer.facts:
         answer = llm.answer_phrase(client=client, question=text, answer=answer)
     return answer

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from medcode.accounts.http import viewer_of
 from medcode.assistant import knowledge, services
 from medcode.assistant import selectors as assistant_selectors
 from medcode.core.errors import ApplicationError
@@ -77,7 +78,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     """A question posted without JavaScript: answer it, keep it, show the conversation."""
     question = request.POST.get("question", "")
     try:
-        answer = services.assistant_ask(question=question)
+        answer = services.assistant_ask(question=question, viewer=viewer_of(request, interface="assistant"))
     except ApplicationError as exc:
         return render(
             request, "assistant/chat.html", _context(request, error=exc.message, question=question[:500]), status=400
@@ -93,7 +94,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 def _events(request: HttpRequest, question: str) -> Iterator[str]:
     try:
-        answer = services.assistant_ask(question=question)
+        answer = services.assistant_ask(question=question, viewer=viewer_of(request, interface="assistant"))
     except ApplicationError as exc:
         yield f"data: {json.dumps({'event': 'error', 'text': exc.message})}\n\n"
         return

@@ -70,6 +70,37 @@ def code_lookup(*, code: str, system: str | None = None, date: str | None = None
     }
 
 
+# Fields of `code_lookup` by the code page section that shows them (accounts.models.CODE_PAGE_SECTIONS):
+# a section a viewer's plan locks is left out of the answer (null), as the page leaves it out of the HTML.
+SECTION_FIELDS = {
+    "explanation": "explanation",
+    "seventh": "seventh_characters",
+    "children": "children",
+    "axes": "pcs_axes",
+    "index": "index",
+    "history": "history",
+}
+# Data fields a locked page still shows in its header (billable badge, termination notice, CPT notice).
+PUBLIC_ATTRS = frozenset({"requires_7th", "termination_date", "action_code", "cross_reference", "descriptor_source"})
+
+
+def code_lookup_public(result: dict[str, Any], *, locked: frozenset[str]) -> dict[str, Any]:
+    """A `code_lookup` answer without the sections in `locked` (section names of the code page)."""
+    if not locked:
+        return result
+    out = dict(result)
+    for section, key in SECTION_FIELDS.items():
+        if section in locked:
+            out[key] = None
+    hide_own, hide_inherited = "notes" in locked, "inherited_notes" in locked
+    out["notes"] = [n for n in result["notes"] if not (hide_inherited if n["inherited"] else hide_own)]
+    if "attrs" in locked:
+        concept = dict(result["concept"])
+        concept["attrs"] = {k: v for k, v in concept["attrs"].items() if k in PUBLIC_ATTRS}
+        out["concept"] = concept
+    return out
+
+
 def code_search(
     *,
     query: str,

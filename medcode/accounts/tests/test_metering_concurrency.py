@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from medcode.accounts import metering
 from medcode.accounts.models import MeterCounter, MeterView, Plan
@@ -38,11 +38,8 @@ def _race(calls: list[dict[str, Any]]) -> list[metering.PageAccess]:
 
 @pytest.fixture
 def plans() -> dict[str, Plan]:
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "SQLite's in-memory test database takes table locks without waiting; the SQLite race is "
-            "test_processes_racing_on_a_sqlite_file_grant_exactly_five (a file database, as served)"
-        )
+    # On SQLite the test database is a file (config/settings/test.py): each thread has its own connection
+    # and IMMEDIATE transactions serialise them, as they do gunicorn workers.
     return {p.slug: p for p in plan_defaults_ensure()}
 
 

@@ -144,11 +144,29 @@ def _coded_input(
     return _system_of(uri, resource_id), code, version
 
 
-def lookup(params: Params, resource_id: str | None = None) -> dict[str, Any]:
-    """CodeSystem/$lookup: name, version, display, designations (short title, notes) and properties."""
+def lookup_concept(params: Params, resource_id: str | None = None) -> selectors.ConceptRow:
+    """The concept a $lookup names (FhirError when it names none)."""
     system, code, version = _coded_input(params, resource_id)
     release = _release(system, version, params.string("date"))
-    concept = _concept(system, code, release)
+    return _concept(system, code, release)
+
+
+def lookup(
+    params: Params,
+    resource_id: str | None = None,
+    *,
+    concept: selectors.ConceptRow | None = None,
+    locked: frozenset[str] = frozenset(),
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """CodeSystem/$lookup: name, version, display, designations (short title, notes) and properties.
+
+    `locked` names the code page sections the caller may not see (docs/metering.md): "notes" leaves out the
+    note designations and "children" the child properties; `notice` (what is needed to see them) is then
+    given as the output parameter `medcode-access`.
+    """
+    if concept is None:
+        concept = lookup_concept(params, resource_id)
     wanted = {str(p) for p in params.all("property")}
     designations = []
     if concept.short_title and concept.short_title != concept.title:
@@ -160,7 +178,8 @@ def lookup(params: Params, resource_id: str | None = None) -> dict[str, Any]:
                 param("value", "String", concept.short_title),
             )
         )
-    for note in selectors.concept_notes(concept=concept, ancestors=[]):
+    own_notes = [] if "notes" in locked else selectors.concept_notes(concept=concept, ancestors=[])
+    for note in own_notes:
         use = {"system": NOTE_USE_SYSTEM, "code": note.kind, "display": NOTE_LABELS.get(note.kind, note.kind)}
         designations.append(
             part(
@@ -178,7 +197,7 @@ def lookup(params: Params, resource_id: str | None = None) -> dict[str, Any]:
 
     if concept.parent:
         add("parent", "Code", concept.parent)
-    if not wanted or "child" in wanted:
+    if (not wanted or "child" in wanted) and "children" not in locked:
         for child in selectors.concept_children(concept=concept):
             add("child", "Code", child.code)
     add("notSelectable", "Boolean", not concept.billable)
@@ -192,6 +211,7 @@ def lookup(params: Params, resource_id: str | None = None) -> dict[str, Any]:
         param("display", "String", concept.title or concept.short_title or concept.code),
         *designations,
         *properties,
+        *([param("medcode-access", "String", notice)] if notice and locked else []),
     )
 
 

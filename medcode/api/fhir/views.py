@@ -13,6 +13,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from medcode.accounts import metering
+from medcode.accounts.http import viewer_of
 from medcode.api.auth import api_gate
 from medcode.api.fhir import conceptmap, operations
 from medcode.api.fhir.resources import FHIR_JSON, FhirError, Params, outcome, params_parse
@@ -96,8 +98,14 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
 
 @fhir_view()
 def codesystem_lookup(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
-    """CodeSystem/$lookup."""
-    return operations.lookup(params_parse(request), resource_id)
+    """CodeSystem/$lookup, metered as code pages are (docs/metering.md): notes need a key whose plan allows them."""
+    params = params_parse(request)
+    concept = operations.lookup_concept(params, resource_id)
+    access = metering.access_decide(
+        viewer=viewer_of(request, interface="fhir"), system=concept.system, code=concept.code
+    )
+    request.code_access = access  # type: ignore[attr-defined]
+    return operations.lookup(params, resource_id, concept=concept, locked=access.locked, notice=access.message)
 
 
 @fhir_view()

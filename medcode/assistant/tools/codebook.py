@@ -28,6 +28,11 @@ def ref(concept: selectors.ConceptRow) -> CodeRef:
     return CodeRef(concept.system, concept.code)
 
 
+def _locks(section: str, concept: selectors.ConceptRow) -> tuple[str, CodeRef]:
+    """The section of `concept`'s page a fact quotes, so that the assistant meters it as the page does."""
+    return section, ref(concept)
+
+
 def concept_resolve(*, code: str, system: str | None, as_of: dt.date | None) -> selectors.ConceptRow | None:
     """The concept a typed code names (any case, with or without dot), in the release in effect; None if none."""
     if system:
@@ -90,6 +95,7 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
                     f"{key.replace('_', ' ').capitalize()}: {value}{f' ({shown})' if shown else ''}.",
                     cite,
                     (ref(c),),
+                    *_locks("attrs", c),
                 )
             )
         return result
@@ -106,11 +112,13 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
     for note in [n for n in detail.notes if not n.inherited][:MAX_NOTES]:
         kind = NOTE_LABELS.get(note.kind)
         if kind:
-            result.facts.append(Fact(f"{kind} note at {note.code}: {note.text}", cite, (ref(c),)))
+            result.facts.append(Fact(f"{kind} note at {note.code}: {note.text}", cite, (ref(c),), *_locks("notes", c)))
     if detail.pcs_axes:
         parts = [f"{a['axis']} {a['value']} = {a['label']}" for a in detail.pcs_axes if a["label"]]
         if parts:
-            result.facts.append(Fact("Character by character: " + "; ".join(parts) + ".", cite, (ref(c),)))
+            result.facts.append(
+                Fact("Character by character: " + "; ".join(parts) + ".", cite, (ref(c),), *_locks("axes", c))
+            )
         root = next((a for a in detail.pcs_axes if a["position"] == "3" and a["definition"]), None)
         if root:
             result.facts.append(
@@ -118,6 +126,7 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
                     f"Root operation {root['label']}, as the PCS tables define it: {root['definition']}",
                     cite,
                     (ref(c),),
+                    *_locks("axes", c),
                 )
             )
     for path in detail.index_paths[:MAX_INDEX_PATHS]:
@@ -128,19 +137,25 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
                     f"Index path that leads to it: {' > '.join(path.terms)} ({INDEX_NAMES.get(path.index, path.index)}).",
                     Citation.of_release(index_release),
                     (ref(c),),
+                    *_locks("index", c),
                 )
             )
     if detail.seventh and not c.billable:
         chars = "; ".join(f"{ch} = {meaning}" for ch, meaning in detail.seventh)
-        result.facts.append(Fact(f"7th characters (defined at {detail.seventh_from}): {chars}.", cite, (ref(c),)))
+        result.facts.append(
+            Fact(f"7th characters (defined at {detail.seventh_from}): {chars}.", cite, (ref(c),), *_locks("seventh", c))
+        )
     if c.system == "pos":
         description = c.attrs.get("description")
         if description:
-            result.facts.append(Fact(f"CMS description: {description}", cite, (ref(c),)))
+            result.facts.append(Fact(f"CMS description: {description}", cite, (ref(c),), *_locks("attrs", c)))
         if c.attrs.get("setting"):
             result.facts.append(
                 Fact(
-                    f"For Physician Fee Schedule payment it counts as a {c.attrs['setting']} setting.", cite, (ref(c),)
+                    f"For Physician Fee Schedule payment it counts as a {c.attrs['setting']} setting.",
+                    cite,
+                    (ref(c),),
+                    *_locks("attrs", c),
                 )
             )
     if c.system in {"hcpcs", "modifier"} and c.attrs.get("termination_date"):
@@ -229,7 +244,10 @@ def excludes_pair(*, first: str, second: str, as_of: dt.date | None = None) -> T
                 where = "" if note.code == this.code else f" (applies to {this.code})"
                 label = NOTE_LABELS[note.kind]
                 at = f"chapter {note.code}" if note.code.isdigit() else note.code
-                fact = Fact(f"{label} note at {at}{where}: {note.text}", cite, (ref(this), ref(other)))
+                section = "notes" if note.code == this.code else "inherited_notes"
+                fact = Fact(
+                    f"{label} note at {at}{where}: {note.text}", cite, (ref(this), ref(other)), *_locks(section, this)
+                )
                 (excludes1 if note.kind == "excludes1" else excludes2).append(fact)
     title_a, title_b = _title(a), _title(b)
     opposed = _with_and_without(a, b)
@@ -303,7 +321,9 @@ def seventh_character(*, code: str, description: str, as_of: dt.date | None = No
     else:
         result.direct = f"Category {concept.code} ({_title(concept)}) takes one of these 7th characters."
     listing = "; ".join(f"{ch} = {meaning}" for ch, meaning in chars)
-    result.facts.append(Fact(f"7th characters defined at {defined_at}: {listing}.", cite, (ref(concept),)))
+    result.facts.append(
+        Fact(f"7th characters defined at {defined_at}: {listing}.", cite, (ref(concept),), *_locks("seventh", concept))
+    )
     return result
 
 
