@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from medcode.api import accounts, assistant, codebook, jobs, search
+from medcode.api import guidance as guidance_api
 from medcode.api import consult as consult_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
@@ -39,6 +40,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/", guidance_api.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
 api.add_router("/", search.router)

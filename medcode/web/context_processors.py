@@ -15,6 +15,7 @@ NAVIGATION = (
     ("HCPCS", "codebook:browse-hcpcs"),
     ("Modifiers", "codebook:browse-modifier"),
     ("POS", "codebook:browse-pos"),
+    ("Guidelines", "codebook:guidelines"),
     ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),
     ("Jobs", "careers:list"),

@@ -1,0 +1,184 @@
+"""Retrieval over the official guidance documents: BM25 over section texts, built once per codebook and process.
+
+Sections are documents; each is indexed with its title (counted twice: a heading says what the section is
+about), its parents' titles and its text, as stems (medcode.search.text). A hit carries the section and its
+best paragraph, the one a quotation should give. ``answers`` is False when the best hit covers too little of
+the question: the caller then says nothing answers and shows the nearest sections as such.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from medcode.codebook import guidance, store
+from medcode.core.errors import ApplicationError
+from medcode.search.text import content_words, stem
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 2
+# words of the question itself, not of its topic ("can I code ...?", "which code is reported ...?")
+QUESTION_WORDS = frozenset(
+    "what which how when why can could may might should would will do does did is are was were be been i we you "
+    "it its this that these those there answer yes no code codes coded coding assign assigned report reported "
+    "reporting use used guideline guidelines official icd 10 cm icd10cm per according say says rule".split()
+)
+MIN_COVERAGE = 0.5  # share of the question's weight (idf) the best section must contain to count as an answer
+MIN_SCORE = 3.0
+
+
+@dataclass(frozen=True)
+class GuidanceHit:
+    """A section that matches a question, its score, the paragraph to quote, and how much of the question it covers."""
+
+    section: guidance.Section
+    score: float
+    passage: str
+    coverage: float
+
+
+@dataclass(frozen=True)
+class GuidanceResult:
+    """The ranked sections for a question, and whether the best one answers it."""
+
+    hits: list[GuidanceHit]
+    answers: bool
+    documents: tuple[str, ...]
+
+
+def _terms(text: str) -> list[str]:
+    return [stem(w) for w in content_words(text)]
+
+
+def query_terms(question: str) -> list[str]:
+    return [stem(w) for w in content_words(question) if w not in QUESTION_WORDS]
+
+
+class _Index:
+    """An inverted index of sections with BM25 weights."""
+
+    def __init__(self, sections: list[guidance.Section], ancestry: dict[tuple[str, str], str]) -> None:
+        self.sections = sections
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.lengths: list[int] = []
+        for i, section in enumerate(sections):
+            parents = ancestry.get((section.document, section.ref), "")
+            terms = _terms(f"{section.title} " * TITLE_WEIGHT + f"{parents} {section.text}")
+            self.lengths.append(len(terms))
+            for term, tf in Counter(terms).items():
+                self.postings.setdefault(term, []).append((i, tf))
+        total = max(len(sections), 1)
+        self.average = (sum(self.lengths) / total) if self.lengths else 1.0
+        self.idf = {t: math.log(1 + (total - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, terms: list[str]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for term in dict.fromkeys(terms):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for doc, tf in self.postings[term]:
+                norm = tf + K1 * (1 - B + B * self.lengths[doc] / self.average)
+                out[doc] = out.get(doc, 0.0) + idf * tf * (K1 + 1) / norm
+        return out
+
+
+@lru_cache(maxsize=4)
+def _index(path: str, releases: tuple[int, ...]) -> _Index:
+    sections: list[guidance.Section] = []
+    ancestry: dict[tuple[str, str], str] = {}
+    for document in guidance.DOCUMENTS:
+        try:
+            listed = guidance.section_list(document=document)
+        except ApplicationError:
+            continue
+        by_ref = {s.ref: s for s in listed}
+        for section in listed:
+            titles = []
+            parent = section.parent
+            while parent in by_ref:
+                titles.append(by_ref[parent].title)
+                parent = by_ref[parent].parent
+            ancestry[(document, section.ref)] = " ".join(titles)
+            if section.text.strip():
+                sections.append(section)
+    return _Index(sections, ancestry)
+
+
+def _imported() -> tuple[str, tuple[int, ...]]:
+    path = str(store.connected_path())
+    ids = []
+    for document in guidance.DOCUMENTS:
+        try:
+            ids.append(guidance.guidance_release(document=document).id)
+        except ApplicationError:
+            continue
+    return path, tuple(ids)
+
+
+def guidance_warm() -> None:
+    """Build the index now (a server does this once at start rather than on the first question)."""
+    _index(*_imported())
+
+
+def _passage(section: guidance.Section, terms: list[str]) -> str:
+    """The paragraph of the section that matches the question best (the whole text when it is one paragraph)."""
+    paragraphs = [p for p in section.text.split("\n\n") if p.strip()]
+    if len(paragraphs) <= 1:
+        return section.text.strip()
+    wanted = set(terms)
+
+    def weight(paragraph: str) -> float:
+        found = set(_terms(paragraph)) & wanted
+        return sum(_index(*_imported()).idf.get(t, 0.0) for t in found)
+
+    best = max(range(len(paragraphs)), key=lambda i: (weight(paragraphs[i]), -i))
+    return paragraphs[best].strip()
+
+
+def guidance_search(
+    *, query: str, limit: int = 5, document: str | None = None, min_coverage: float = MIN_COVERAGE
+) -> GuidanceResult:
+    """Sections of the imported guidance documents ranked for a question (BM25), best first."""
+    path, releases = _imported()
+    documents = tuple(
+        d for d in guidance.DOCUMENTS if guidance.DOCUMENTS[d] and _has(releases, d) and document in (None, d)
+    )
+    if not releases:
+        return GuidanceResult([], False, ())
+    index = _index(path, releases)
+    terms = query_terms(query) or _terms(query)
+    scores = index.scores(terms)
+    ranked = sorted(
+        (i for i in scores if document is None or index.sections[i].document == document),
+        key=lambda i: (-scores[i], index.sections[i].seq),
+    )[:limit]
+    weight = sum(index.idf.get(t, 0.0) for t in set(terms)) or 1.0
+    hits = []
+    for i in ranked:
+        section = index.sections[i]
+        own = set(_terms(f"{section.title} {section.text}"))
+        coverage = sum(index.idf.get(t, 0.0) for t in set(terms) if t in own) / weight
+        hits.append(GuidanceHit(section, round(scores[i], 3), _passage(section, terms), round(coverage, 3)))
+    answers = bool(hits) and hits[0].score >= MIN_SCORE and hits[0].coverage >= min_coverage
+    return GuidanceResult(hits, answers, documents)
+
+
+def _has(releases: tuple[int, ...], document: str) -> bool:
+    try:
+        return guidance.guidance_release(document=document).id in releases
+    except ApplicationError:
+        return False
+
+
+SECTION_REF = re.compile(r"\b(?:section|guideline)\s+((?:I{1,3}|IV)\.[A-Z](?:\.[0-9a-z]{1,3})*)\b", re.IGNORECASE)
+
+
+def section_named(question: str) -> str | None:
+    """A guideline section the question names ("guideline I.B.5", "Section IV.H"), as the document writes it."""
+    match = SECTION_REF.search(question)
+    return match.group(1) if match else None
