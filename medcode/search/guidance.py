@@ -29,6 +29,7 @@ QUESTION_WORDS = frozenset(
 )
 MIN_COVERAGE = 0.5  # share of the question's weight (idf) the best section must contain to count as an answer
 MIN_SCORE = 3.0
+SECTION_SHARE = 0.5  # how much the whole section's score adds to its best paragraph's
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,17 @@ def query_terms(question: str) -> list[str]:
     return [stem(w) for w in content_words(question) if w not in QUESTION_WORDS]
 
 
-class _Index:
-    """An inverted index of sections with BM25 weights."""
+class _Bm25:
+    """An inverted index of term lists with BM25 weights."""
 
-    def __init__(self, sections: list[guidance.Section], ancestry: dict[tuple[str, str], str]) -> None:
-        self.sections = sections
+    def __init__(self, documents: list[list[str]]) -> None:
         self.postings: dict[str, list[tuple[int, int]]] = {}
-        self.lengths: list[int] = []
-        for i, section in enumerate(sections):
-            parents = ancestry.get((section.document, section.ref), "")
-            terms = _terms(f"{section.title} " * TITLE_WEIGHT + f"{parents} {section.text}")
-            self.lengths.append(len(terms))
+        self.lengths = [len(terms) for terms in documents]
+        for i, terms in enumerate(documents):
             for term, tf in Counter(terms).items():
                 self.postings.setdefault(term, []).append((i, tf))
-        total = max(len(sections), 1)
-        self.average = (sum(self.lengths) / total) if self.lengths else 1.0
+        total = max(len(documents), 1)
+        self.average = (sum(self.lengths) / total) or 1.0
         self.idf = {t: math.log(1 + (total - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
 
     def scores(self, terms: list[str]) -> dict[int, float]:
@@ -85,6 +82,45 @@ class _Index:
                 norm = tf + K1 * (1 - B + B * self.lengths[doc] / self.average)
                 out[doc] = out.get(doc, 0.0) + idf * tf * (K1 + 1) / norm
         return out
+
+
+class _Index:
+    """Sections and their paragraphs, each paragraph indexed with its section's heading and its parents' headings.
+
+    A section scores by its best paragraph plus a share of its whole text's score: a long section (Appendix I,
+    an NCCI chapter section) is found by the paragraph that answers, not by the number of words it holds.
+    """
+
+    def __init__(self, sections: list[guidance.Section], ancestry: dict[tuple[str, str], str]) -> None:
+        self.sections = sections
+        self.paragraphs: list[tuple[int, str]] = []  # (section index, paragraph text)
+        self.terms: list[frozenset[str]] = []  # each section's own terms (for coverage)
+        whole: list[list[str]] = []
+        units: list[list[str]] = []
+        for i, section in enumerate(sections):
+            heading = _terms(f"{section.title} " * TITLE_WEIGHT + ancestry.get((section.document, section.ref), ""))
+            body = _terms(section.text)
+            whole.append(heading + body)
+            self.terms.append(frozenset(heading + body))
+            for paragraph in (p.strip() for p in section.text.split("\n\n")):
+                if paragraph:
+                    self.paragraphs.append((i, paragraph))
+                    units.append(heading + _terms(paragraph))
+        self.whole = _Bm25(whole)
+        self.units = _Bm25(units)
+        self.idf = self.whole.idf
+
+    def rank(self, terms: list[str]) -> list[tuple[int, float, str]]:
+        """(section index, score, best paragraph), best first."""
+        whole = self.whole.scores(terms)
+        best: dict[int, tuple[float, str]] = {}
+        for unit, score in self.units.scores(terms).items():
+            section, paragraph = self.paragraphs[unit]
+            if section not in best or score > best[section][0]:
+                best[section] = (score, paragraph)
+        ranked = [(i, score + SECTION_SHARE * whole.get(i, 0.0), paragraph) for i, (score, paragraph) in best.items()]
+        ranked.sort(key=lambda r: (-r[1], self.sections[r[0]].seq))
+        return ranked
 
 
 @lru_cache(maxsize=4)
@@ -125,54 +161,25 @@ def guidance_warm() -> None:
     _index(*_imported())
 
 
-def _passage(section: guidance.Section, terms: list[str]) -> str:
-    """The paragraph of the section that matches the question best (the whole text when it is one paragraph)."""
-    paragraphs = [p for p in section.text.split("\n\n") if p.strip()]
-    if len(paragraphs) <= 1:
-        return section.text.strip()
-    wanted = set(terms)
-
-    def weight(paragraph: str) -> float:
-        found = set(_terms(paragraph)) & wanted
-        return sum(_index(*_imported()).idf.get(t, 0.0) for t in found)
-
-    best = max(range(len(paragraphs)), key=lambda i: (weight(paragraphs[i]), -i))
-    return paragraphs[best].strip()
-
-
 def guidance_search(
     *, query: str, limit: int = 5, document: str | None = None, min_coverage: float = MIN_COVERAGE
 ) -> GuidanceResult:
     """Sections of the imported guidance documents ranked for a question (BM25), best first."""
     path, releases = _imported()
-    documents = tuple(
-        d for d in guidance.DOCUMENTS if guidance.DOCUMENTS[d] and _has(releases, d) and document in (None, d)
-    )
     if not releases:
         return GuidanceResult([], False, ())
     index = _index(path, releases)
+    documents = tuple(dict.fromkeys(s.document for s in index.sections if document in (None, s.document)))
     terms = query_terms(query) or _terms(query)
-    scores = index.scores(terms)
-    ranked = sorted(
-        (i for i in scores if document is None or index.sections[i].document == document),
-        key=lambda i: (-scores[i], index.sections[i].seq),
-    )[:limit]
-    weight = sum(index.idf.get(t, 0.0) for t in set(terms)) or 1.0
+    ranked = [r for r in index.rank(terms) if document is None or index.sections[r[0]].document == document][:limit]
+    wanted = set(terms)
+    weight = sum(index.idf.get(t, 0.0) for t in wanted) or 1.0
     hits = []
-    for i in ranked:
-        section = index.sections[i]
-        own = set(_terms(f"{section.title} {section.text}"))
-        coverage = sum(index.idf.get(t, 0.0) for t in set(terms) if t in own) / weight
-        hits.append(GuidanceHit(section, round(scores[i], 3), _passage(section, terms), round(coverage, 3)))
+    for i, score, paragraph in ranked:
+        coverage = sum(index.idf.get(t, 0.0) for t in wanted & index.terms[i]) / weight
+        hits.append(GuidanceHit(index.sections[i], round(score, 3), paragraph, round(coverage, 3)))
     answers = bool(hits) and hits[0].score >= MIN_SCORE and hits[0].coverage >= min_coverage
     return GuidanceResult(hits, answers, documents)
-
-
-def _has(releases: tuple[int, ...], document: str) -> bool:
-    try:
-        return guidance.guidance_release(document=document).id in releases
-    except ApplicationError:
-        return False
 
 
 SECTION_REF = re.compile(r"\b(?:section|guideline)\s+((?:I{1,3}|IV)\.[A-Z](?:\.[0-9a-z]{1,3})*)\b", re.IGNORECASE)
