@@ -9,7 +9,7 @@ from medcode.assistant import guard, knowledge
 from medcode.assistant.answer import Answer, CodeRef, ToolResult
 from medcode.assistant.router import Intent
 from medcode.assistant.tools import codebook as codebook_tools
-from medcode.assistant.tools import reference, rules, search
+from medcode.assistant.tools import guidance, reference, rules, search
 
 DONT_KNOW = (
     "I don't know: I found nothing in the codebook or the knowledge base that answers this. Try naming a code"
@@ -19,6 +19,11 @@ DONT_KNOW = (
 )
 MAX_FACTS = 12
 DME = re.compile(r"\b(dme|durable medical equipment|supplier)\b", re.IGNORECASE)
+# a guidance question that also asks for the codes themselves ("Which codes, in order?")
+ASKS_CODES = re.compile(
+    r"\b(which|what)\b[^?]*\b(codes?|diagnosis|is principal|first-listed|sequenced first)\b|\bwhich codes\b",
+    re.IGNORECASE,
+)
 CC_QUESTION = re.compile(r"\b(cc|mcc|cc/mcc|complication or comorbidity)\b", re.IGNORECASE)
 
 
@@ -89,7 +94,12 @@ def _case(intent: Intent) -> list[ToolResult]:
     return [search.case_codes(note=intent.question, as_of=intent.as_of)]
 
 
-def _concept(intent: Intent) -> list[ToolResult]:
+def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolResult]:
+    # an official guideline or NCCI manual section that answers comes first, quoted verbatim
+    if official is None:
+        official = guidance.guidance_answer(question=intent.question, as_of=intent.as_of)
+    if official.found:
+        return [official]
     article = knowledge.article_search(query=intent.question)
     results = [article]
     if intent.system_hint == "icd10pcs" or not article.found:
@@ -99,7 +109,20 @@ def _concept(intent: Intent) -> list[ToolResult]:
             guideline.direct = guideline.direct or article.direct
             article.direct = None
             results = [guideline, article]
-    return [r for r in results if r.found]
+    found = [r for r in results if r.found]
+    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article)
+    return found or ([official] if official.facts else [])
+
+
+def _guidance(intent: Intent) -> list[ToolResult]:
+    """The official section that answers, quoted; with the case's codes when the question asks for codes."""
+    official = guidance.guidance_answer(question=intent.question, as_of=intent.as_of)
+    results = [official] if official.found or official.facts else _concept(intent, official)
+    if ASKS_CODES.search(intent.question):
+        codes = search.case_codes(note=intent.question, as_of=intent.as_of)
+        if codes.found:
+            results.append(codes)
+    return results
 
 
 def _procedures(intent: Intent) -> list[str]:
@@ -157,6 +180,7 @@ HANDLERS: dict[str, Callable[[Intent], list[ToolResult]]] = {
     "search": _search,
     "case": _case,
     "concept": _concept,
+    "guidance": _guidance,
     "ncci_pair": _ncci,
     "mue": _mue,
     "pfs": _pfs,

@@ -27,7 +27,7 @@ QUESTION_WORDS = frozenset(
     "it its this that these those there answer yes no code codes coded coding assign assigned report reported "
     "reporting use used guideline guidelines official icd 10 cm icd10cm per according say says rule".split()
 )
-MIN_COVERAGE = 0.5  # share of the question's weight (idf) the best section must contain to count as an answer
+MIN_COVERAGE = 0.3  # share of the question's weight (idf) the best section must contain to count as an answer
 MIN_SCORE = 3.0
 SECTION_SHARE = 0.5  # how much the whole section's score adds to its best paragraph's
 
