@@ -48,9 +48,9 @@ MARKERS: tuple[tuple[int, re.Pattern[str], str], ...] = (
     (1, re.compile(r"^([A-Z])\.\s*(?=[A-Z“\"(])"), "upper"),
     (2, re.compile(r"^(\d{1,2})\.\s+(?=\S)"), "number"),
     (3, re.compile(r"^([a-z])\.\s+(?=\S)"), "lower"),
-    (4, re.compile(r"^(\d{1,2})\)\s+(?=\S)"), "number"),
-    (5, re.compile(r"^\(([a-z])\)\s+(?=\S)"), "lower"),
-    (6, re.compile(r"^\(([ivx]+)\)\s+(?=\S)"), "roman"),
+    (4, re.compile(r"^(\d{1,2})\)(?:\s+(?=\S)|(?=[A-Z]))"), "number"),
+    (5, re.compile(r"^\(([a-z])\)(?:\s+(?=\S)|(?=[A-Z]))"), "lower"),
+    (6, re.compile(r"^\(([ivx]+)\)(?:\s+(?=\S)|(?=[A-Z]))"), "roman"),
 )
 APPENDIX = re.compile(r"^Appendix (I)\s*$")
 
