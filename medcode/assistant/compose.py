@@ -110,8 +110,9 @@ def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolRes
             article.direct = None
             results = [guideline, article]
     found = [r for r in results if r.found]
-    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article)
-    return found or ([official] if official.facts else [])
+    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article), or that
+    # the official documents are not imported
+    return found or ([official] if official.facts or official.direct else [])
 
 
 def _guidance(intent: Intent) -> list[ToolResult]:
