@@ -24,6 +24,11 @@ ASKS_CODES = re.compile(
     r"\b(which|what)\b[^?]*\b(codes?|diagnosis|is principal|first-listed|sequenced first)\b|\bwhich codes\b",
     re.IGNORECASE,
 )
+# "Which HCPCS code reports ...?", "Which modifiers identify ...?": a request for a code, not for a rule
+CODE_REQUEST = re.compile(
+    r"\b(which|what)\b[^?]*\b(codes?|modifiers?)\b[^?]*\b(reports?|for|is used|describes?|identif(?:y|ies))\b",
+    re.IGNORECASE,
+)
 CC_QUESTION = re.compile(r"\b(cc|mcc|cc/mcc|complication or comorbidity)\b", re.IGNORECASE)
 
 
@@ -96,9 +101,9 @@ def _case(intent: Intent) -> list[ToolResult]:
 
 def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolResult]:
     # an official guideline or NCCI manual section that answers comes first, quoted verbatim
-    if official is None:
+    if official is None and not CODE_REQUEST.search(intent.question):
         official = guidance.guidance_answer(question=intent.question, as_of=intent.as_of)
-    if official.found:
+    if official is not None and official.found:
         return [official]
     article = knowledge.article_search(query=intent.question)
     results = [article]
@@ -112,7 +117,7 @@ def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolRes
     found = [r for r in results if r.found]
     # nothing answers: say so plainly, with the nearest official sections (never an off-topic article), or that
     # the official documents are not imported
-    return found or ([official] if official.facts or official.direct else [])
+    return found or ([official] if official is not None and (official.facts or official.direct) else [])
 
 
 def _guidance(intent: Intent) -> list[ToolResult]:

@@ -39,7 +39,7 @@ RESTRICTS = re.compile(
 )
 NCCI_WORDS = re.compile(
     r"\b(ncci|ptp|mues?|medically unlikely|bundl\w*|unbundl\w*|column (?:one|two|1|2)|modifier indicator|"
-    r"cpt|hcpcs|medicare|global surg\w*|e&m|add-on|separately (?:reportable|report))\b",
+    r"cpt|hcpcs|medicare|global surg\w*|e&m|add-on|modifiers?|separately (?:reportable|report))\b",
     re.IGNORECASE,
 )
 ICD_WORDS = re.compile(
@@ -89,10 +89,12 @@ def yes_no(question: str, passage: str) -> str | None:
 
 
 def _document(question: str) -> str | None:
+    """The document a question is about: the NCCI manual when it speaks of procedure-code policy, the guidelines
+    when it speaks of diagnoses only (or of neither: the guidelines are the rules of diagnosis coding), else both."""
     ncci, icd = bool(NCCI_WORDS.search(question)), bool(ICD_WORDS.search(question))
     if ncci and not icd:
         return "ncci"
-    if icd and not ncci:
+    if not ncci:
         return "icd10cm"
     return None
 
