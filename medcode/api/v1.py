@@ -7,8 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from medcode.api import accounts, assistant, codebook, jobs, search
-from medcode.api import guidance as guidance_api
 from medcode.api import consult as consult_api
+from medcode.api import guidance as guidance_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
 from medcode.core.errors import ApplicationError

@@ -26,7 +26,7 @@ ASKS_CODES = re.compile(
 )
 # "Which HCPCS code reports ...?", "Which modifiers identify ...?": a request for a code, not for a rule
 CODE_REQUEST = re.compile(
-    r"\b(which|what)\b[^?]*\b(codes?|modifiers?)\b[^?]*\b(reports?|for|is used|describes?|identif(?:y|ies))\b",
+    r"\b(which|what)\b[^?]*\b(codes?|modifiers?)\b[^?]*\b(reports?|for|is used|describes?|identif(?:y|ies)|indicates?)\b",
     re.IGNORECASE,
 )
 CC_QUESTION = re.compile(r"\b(cc|mcc|cc/mcc|complication or comorbidity)\b", re.IGNORECASE)

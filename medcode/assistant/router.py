@@ -238,7 +238,8 @@ def route(question: str) -> Intent:
         intent.kind = "modifier_find"
     elif WHICH_POS.search(text) and not intent.codes:
         intent.kind = "pos_find"
-    elif GUIDANCE.search(text) or CODING_YES_NO.search(text):
+    elif (GUIDANCE.search(text) or CODING_YES_NO.search(text)) and not WHICH_MODIFIER.search(text):
+        # a rule question; "which modifier marks ... per payer policy?" asks for a modifier instead
         intent.kind = "guidance"
     elif intent.codes or (intent.unknown and (words <= 8 or MUE.search(text) or PFS.search(text))):
         # a question about a code that is in no loaded release: say so (and offer close real codes)

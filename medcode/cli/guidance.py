@@ -17,9 +17,7 @@ def cmd_guideline(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {
             "query": args.section,
             "answers": found.answers,
-            "results": [
-                {**hit.section.as_dict(), "text": hit.passage, "score": hit.score} for hit in found.hits
-            ],
+            "results": [{**hit.section.as_dict(), "text": hit.passage, "score": hit.score} for hit in found.hits],
         }
 
         def human_search(r: dict[str, Any]) -> str:
@@ -57,7 +55,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         cmd_guideline,
         "a section of the ICD-10-CM Official Guidelines (or, with --document ncci, the NCCI Policy Manual), verbatim",
     )
-    parser.add_argument("section", help="the section as the document numbers it (I.B.5, IV.H; NCCI: I.E), or words with --search")
-    parser.add_argument("--document", choices=("icd10cm", "ncci"), default=None, help="which document (default: the ICD-10-CM guidelines; a search looks in both)")
+    parser.add_argument(
+        "section", help="the section as the document numbers it (I.B.5, IV.H; NCCI: I.E), or words with --search"
+    )
+    parser.add_argument(
+        "--document",
+        choices=("icd10cm", "ncci"),
+        default=None,
+        help="which document (default: the ICD-10-CM guidelines; a search looks in both)",
+    )
     parser.add_argument("--search", action="store_true", help="search the sections for these words instead")
     parser.add_argument("--limit", type=int, default=5)

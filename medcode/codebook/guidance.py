@@ -126,9 +126,7 @@ def document_get(document: str) -> Document:
     try:
         return DOCUMENTS[document]
     except KeyError:
-        raise SectionNotFound(
-            MSG_UNKNOWN_DOCUMENT.format(document=document, documents=", ".join(DOCUMENTS))
-        ) from None
+        raise SectionNotFound(MSG_UNKNOWN_DOCUMENT.format(document=document, documents=", ".join(DOCUMENTS))) from None
 
 
 def guidance_release(*, document: str, as_of: dt.date | None = None) -> ReleaseInfo:
@@ -205,7 +203,7 @@ def section_ancestors(*, section: Section) -> list[Section]:
 
 # ICD-10-CM codes and categories as the guidelines write them: "E11.-", "Z51.11", "B20", "(E00-E89)"
 ICD_CODE = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?=-|\b)")
-ICD_RANGE = re.compile(r"\b([A-Z][0-9]{2})\s*[-–]\s*([A-Z][0-9]{2})\b")
+ICD_RANGE = re.compile(r"\b([A-Z][0-9]{2})\s*[-\u2013]\s*([A-Z][0-9]{2})\b")
 HCPCS_CODE = re.compile(r"\b([0-9]{4}[0-9FTU]|[A-V][0-9]{4})\b")
 
 

@@ -15,7 +15,9 @@ from medcode.codebook import guidance
 from medcode.search import guidance as retrieval
 
 pytestmark = pytest.mark.django_db
-QUOTE = re.compile(r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) (FY 2026|2026), (Section [^:]+|Chapter [^:]+): \"(.+?)\"")
+QUOTE = re.compile(
+    r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) (FY 2026|2026), (Section [^:]+|Chapter [^:]+): \"(.+?)\""
+)
 
 
 def ask(question: str) -> Answer:

@@ -125,12 +125,16 @@ def guidance_answer(*, question: str, as_of: dt.date | None = None, limit: int =
         result.found = False
         result.direct = MSG_NOTHING.format(documents=titles)
         for hit in found.hits[:limit]:
-            text = f"Nearest section (does not answer the question as asked): {hit.section.citation}, {hit.section.title}"
+            text = (
+                f"Nearest section (does not answer the question as asked): {hit.section.citation}, {hit.section.title}"
+            )
             result.facts.append(Fact(text, _citation(hit.section)))
         return result
     best = found.hits[0]
     quoted = [best] + [
-        h for h in found.hits[1:2] if h.score >= SECOND_SHARE * best.score and h.section.document == best.section.document
+        h
+        for h in found.hits[1:2]
+        if h.score >= SECOND_SHARE * best.score and h.section.document == best.section.document
     ]
     verdict = yes_no(question, best.passage)
     lead = quote(best.section, best.passage)

@@ -32,7 +32,7 @@ MSG_MISSING_HEADING = (
 )
 
 TITLE = "ICD-10-CM Official Guidelines for Coding and Reporting"
-DATES = re.compile(r"\((\w+ \d{1,2}, \d{4})\s*[-–]\s*(\w+ \d{1,2}, \d{4})\)")
+DATES = re.compile(r"\((\w+ \d{1,2}, \d{4})\s*[-\u2013]\s*(\w+ \d{1,2}, \d{4})\)")
 VERSION = re.compile(r"\bFY\s?(\d{4})\b")
 FURNITURE = re.compile(r"^(ICD-10-CM Official Guidelines for Coding and Reporting|FY \d{4}|Page \d+ of \d+)$")
 FOOTER_Y = 70.0  # points from the bottom of the page: the running footer sits below this
@@ -325,7 +325,9 @@ def _continues_title(title: str, text: str) -> bool:
         return False
     if not title:
         return True  # "Appendix I" stands alone; its title is the next line
-    return text[0].islower() or title.rstrip().endswith((" of", " and", " the", " to", " or", " with", ",", " for", " in", "-"))
+    return text[0].islower() or title.rstrip().endswith(
+        (" of", " and", " the", " to", " or", " with", ",", " for", " in", "-")
+    )
 
 
 def _add(section: _Open, row: Row) -> None:
@@ -364,10 +366,10 @@ def _check_toc(path: Path, toc: list[TocEntry], sections: list[GuidanceSection])
     position = 0
     after = "the start"
     for entry in toc:
-        if not any(pattern.match(entry.heading) for _, pattern, _ in MARKERS) and not entry.heading.startswith("Appendix"):
-            # a line without a marker ("Reserved for future guideline expansion") is the text of the section before
-            if position and _norm(entry.heading) in _norm(sections[position - 1].text):
-                continue
+        marked = any(pattern.match(entry.heading) for _, pattern, _ in MARKERS) or entry.heading.startswith("Appendix")
+        # a line without a marker ("Reserved for future guideline expansion") is the text of the section before
+        if not marked and position and _norm(entry.heading) in _norm(sections[position - 1].text):
+            continue
         found = next((i for i in range(position, len(headings)) if same_heading(entry.heading, headings[i])), None)
         if found is None:
             raise IngestError(

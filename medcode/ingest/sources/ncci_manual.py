@@ -1,6 +1,6 @@
 """The Medicare NCCI Policy Manual (CMS, all chapters as one text file), read into chapters and sections.
 
-The file opens with the complete table of contents ("Chapter I – General Correct Coding Policies",
+The file opens with the complete table of contents ("Chapter I - General Correct Coding Policies", with an en dash,
 then "A. Introduction I-3" ...). Each chapter follows with a cover page, its own contents, and its
 text, where a section heading is its letter and title ("E.Modifiers and Modifier Indicators").
 Every page ends with "Revision Date (Medicare): 1/1/2026" and its page label ("I-14"); those lines
@@ -25,7 +25,7 @@ MSG_NOT_MANUAL = (
     "{file} is not the Medicare NCCI Policy Manual as text: its first lines should read"
     " 'yyyy Complete Table of Contents' and 'Medicare NCCI Coding Policy Manual'"
 )
-MSG_NO_CHAPTERS = "{file}: the table of contents lists no chapters ('Chapter I – ...' lines)"
+MSG_NO_CHAPTERS = "{file}: the table of contents lists no chapters ('Chapter I - ...' lines)"
 MSG_MISSING_SECTION = (
     "{file}: the table of contents lists Chapter {chapter}, section {letter} '{title}' but the text has no such"
     " heading after {after}; the file may be truncated or damaged"
@@ -34,7 +34,7 @@ MSG_NO_DATE = "{file}: found no 'Revision Date (Medicare): m/d/yyyy' line tellin
 
 TITLE = "Medicare NCCI Policy Manual"
 HEAD = re.compile(r"^(\d{4}) Complete Table of Contents$")
-CHAPTER_TOC = re.compile(r"^Chapter ([IVX]+)\s+[–-]\s+(.+)$")
+CHAPTER_TOC = re.compile(r"^Chapter ([IVX]+)\s+[\u2013-]\s+(.+)$")
 SECTION_TOC = re.compile(r"^([A-Z])\.\s*(.+?)\s+([IVX]+-\d+)$")
 SECTION_TOC_START = re.compile(r"^([A-Z])\.\s*(.+)$")
 PAGE_LABEL = re.compile(r"^(?:Intro|[IVX]+)-\d+$")
@@ -73,7 +73,8 @@ def toc_chapters(lines: list[str]) -> tuple[list[TocChapter], int]:
     chapters: list[TocChapter] = []
     pending = ""
     index = 1
-    for index, line in enumerate(lines[1:], 1):
+    for number, line in enumerate(lines[1:], 1):
+        index = number
         if COVER.match(line):
             break
         if TOC_FURNITURE.match(line) or not line:
@@ -94,7 +95,7 @@ def toc_chapters(lines: list[str]) -> tuple[list[TocChapter], int]:
         elif pending:
             pending = f"{pending} {line}"
         elif not chapters[-1].sections:
-            chapters[-1].title = f"{chapters[-1].title} {line}"  # "(CPT codes 00000 – 01999)", a wrapped title
+            chapters[-1].title = f"{chapters[-1].title} {line}"  # "(CPT codes 00000 - 01999)", a wrapped title
     return chapters, index
 
 
