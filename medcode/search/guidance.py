@@ -84,7 +84,8 @@ QUESTION_WORDS = frozenset(
     ]
 )
 MIN_COVERAGE = 0.3  # share of the question's weight (idf) the best section must contain to count as an answer
-MIN_SCORE = 3.0
+MIN_SCORE = 15.0  # off-topic questions that share one word with a section score about 10; answers 24 and up
+MIN_MATCHED = 2  # distinct words of the question the best section must hold (one shared word is chance)
 SECTION_SHARE = 0.5  # how much the whole section's score adds to its best paragraph's
 
 
@@ -155,13 +156,15 @@ class _Index:
         units: list[list[str]] = []
         for i, section in enumerate(sections):
             heading = _terms(f"{section.title} " * TITLE_WEIGHT + ancestry.get((section.document, section.ref), ""))
-            body = _terms(section.text)
-            whole.append(heading + body)
-            self.terms.append(frozenset(heading + body))
+            body: list[str] = []
             for paragraph in (p.strip() for p in section.text.split("\n\n")):
                 if paragraph:
+                    terms = _terms(paragraph)
+                    body += terms
                     self.paragraphs.append((i, paragraph))
-                    units.append(heading + _terms(paragraph))
+                    units.append(heading + terms)
+            whole.append(heading + body)
+            self.terms.append(frozenset(heading + body))
         self.whole = _Bm25(whole)
         self.units = _Bm25(units)
         self.idf = self.whole.idf
@@ -234,7 +237,12 @@ def guidance_search(
     for i, score, paragraph in ranked:
         coverage = sum(index.idf.get(t, 0.0) for t in wanted & index.terms[i]) / weight
         hits.append(GuidanceHit(index.sections[i], round(score, 3), paragraph, round(coverage, 3)))
-    answers = bool(hits) and hits[0].score >= MIN_SCORE and hits[0].coverage >= min_coverage
+    answers = (
+        bool(hits)
+        and hits[0].score >= MIN_SCORE
+        and hits[0].coverage >= min_coverage
+        and len(wanted & index.terms[ranked[0][0]]) >= MIN_MATCHED
+    )
     return GuidanceResult(hits, answers, documents)
 
 

@@ -26,7 +26,7 @@ MSG_NOTHING = (
     "Nothing in the {documents} answers this directly. The nearest sections are listed below; read them before"
     " relying on them."
 )
-SECOND_SHARE = 0.8  # a second section is quoted too when it scores this close to the best
+SECOND_SHARE = 0.9  # a second section is quoted too when it scores this close to the best
 MAX_QUOTE = 1200
 YES_NO = re.compile(
     r"(?:^|[.:;]\s+)(?:can|could|should|may|must|is|are|does|do|would|will|am)\b[^?]*\?|\banswer yes or no\b",
@@ -66,6 +66,20 @@ def quote(section: guidance.Section, passage: str) -> str:
         cut = text.rfind(". ", 0, MAX_QUOTE)
         text = text[: cut + 1] + " [...]" if cut > 0 else text[:MAX_QUOTE] + " [...]"
     return f'{section.citation}: "{text}"'
+
+
+def _source(section: guidance.Section) -> str:
+    """Where the quotation comes from: section, title, page, document version and its dates."""
+    release = section.release
+    dates = f"in effect {release.effective_from.isoformat()}" + (
+        f" to {release.effective_to.isoformat()}" if release.effective_to else ""
+    )
+    return f"Quoted from {section.citation}, '{section.title}', page {section.page} ({release.title}, {dates})."
+
+
+def _quoted(hit: retrieval.GuidanceHit) -> str:
+    """What to quote: the whole section when it is short, else the paragraph that matches the question best."""
+    return hit.section.text if len(hit.section.text) <= MAX_QUOTE else hit.passage
 
 
 def _sentences(passage: str) -> list[str]:
@@ -136,14 +150,15 @@ def guidance_answer(*, question: str, as_of: dt.date | None = None, limit: int =
         for h in found.hits[1:2]
         if h.score >= SECOND_SHARE * best.score and h.section.document == best.section.document
     ]
-    verdict = yes_no(question, best.passage)
-    lead = quote(best.section, best.passage)
+    verdict = yes_no(question, _quoted(best))
+    lead = quote(best.section, _quoted(best))
     if verdict is not None:
         lead = f"{verdict.capitalize()}. {lead}"
         result.verdict = "no" if verdict == "no" else "yes"
     result.direct = lead
-    for hit in quoted:
-        result.facts.append(Fact(quote(hit.section, hit.passage), _citation(hit.section)))
+    result.facts.append(Fact(_source(best.section), _citation(best.section)))
+    for hit in quoted[1:]:
+        result.facts.append(Fact(quote(hit.section, _quoted(hit)), _citation(hit.section)))
     for hit in found.hits[len(quoted) : limit]:
         result.facts.append(Fact(f"See also {hit.section.citation}: {hit.section.title}", _citation(hit.section)))
     return result
