@@ -43,7 +43,7 @@ OFFICIAL = (
     ("ncci-manual", DATA / "ncci-policy-manual-2026" / "ncci_policy_manual.txt"),
 )
 QUOTE = re.compile(
-    r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) ([^,]+), (Section [^:]+|Appendix I|Chapter [^:]+): \"(.+?)\""
+    r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) ([^,\n\"]+), (Section [^:\n\"]+|Chapter [^:\n\"]+): \"(.+?)\""
 )
 CODE = re.compile(r"\b[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
 

@@ -16,7 +16,7 @@ from medcode.search import guidance as retrieval
 
 pytestmark = pytest.mark.django_db
 QUOTE = re.compile(
-    r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) (FY 2026|2026), (Section [^:]+|Chapter [^:]+): \"(.+?)\""
+    r"(ICD-10-CM Official Guidelines|NCCI Policy Manual) (FY 2026|2026), (Section [^:\n\"]+|Chapter [^:\n\"]+): \"(.+?)\""
 )
 
 
