@@ -13,9 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from medcode.codebook import guidance, store
 from medcode.core.errors import ApplicationError
+from medcode.search import index as search_index
 from medcode.search.text import content_words, stem
 
 K1 = 1.2
@@ -182,8 +184,23 @@ class _Index:
         return ranked
 
 
+CACHE_FORMAT = 1  # bump when _Index changes shape or what it is built from
+
+
 @lru_cache(maxsize=4)
 def _index(path: str, releases: tuple[int, ...]) -> _Index:
+    """The index of the imported documents: loaded from beside the codebook when a process saved it, else built
+    (seconds) and saved, so that only the first process after a build pays."""
+    saved = Path(path).with_suffix(".search") / f"guidance-{'-'.join(map(str, releases))}-v{CACHE_FORMAT}.pickle"
+    loaded = search_index.saved_load(saved)
+    if isinstance(loaded, _Index):
+        return loaded
+    built = _index_build()
+    search_index.saved_store(saved, built)
+    return built
+
+
+def _index_build() -> _Index:
     sections: list[guidance.Section] = []
     ancestry: dict[tuple[str, str], str] = {}
     for document in guidance.DOCUMENTS:
