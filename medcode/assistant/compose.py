@@ -10,6 +10,7 @@ from medcode.assistant.answer import Answer, CodeRef, ToolResult
 from medcode.assistant.router import Intent
 from medcode.assistant.tools import codebook as codebook_tools
 from medcode.assistant.tools import guidance, reference, rules, search
+from medcode.search import guidance as guidance_retrieval
 
 DONT_KNOW = (
     "I don't know: I found nothing in the codebook or the knowledge base that answers this. Try naming a code"
@@ -115,9 +116,19 @@ def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolRes
             article.direct = None
             results = [guideline, article]
     found = [r for r in results if r.found]
-    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article), or that
-    # the official documents are not imported
-    return found or ([official] if official is not None and (official.facts or official.direct) else [])
+    if official is not None and official.facts:
+        # the nearest official sections are shown instead of an article or PCS paragraph that shares a word or two
+        found = [r for r in found if _on_topic(r, intent.question)]
+    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article)
+    return found or ([official] if official is not None and official.facts else [])
+
+
+def _on_topic(result: ToolResult, question: str) -> bool:
+    """The result shares at least two of the question's own words and half of them."""
+    wanted = set(guidance_retrieval.query_terms(question))
+    text = " ".join([result.direct or "", *(f.text for f in result.facts)])
+    shared = wanted & set(guidance_retrieval.query_terms(text))
+    return len(shared) >= guidance_retrieval.MIN_MATCHED and len(shared) >= len(wanted) / 2
 
 
 def _guidance(intent: Intent) -> list[ToolResult]:

@@ -68,10 +68,12 @@ WHICH_MODIFIER = re.compile(
 # "what does an NCCI modifier indicator of 1 mean?" asks about a rule, not for a modifier
 ABOUT_RULES = re.compile(r"\b(indicators?|ncci|ptp|polic(?:y|ies)|guidelines?)\b", re.IGNORECASE)
 WHICH_POS = re.compile(r"\b(which|what)\b.*\b(place of service|pos)\b.*\b(for|when|is used)\b", re.IGNORECASE)
-# guideline, sequencing and policy questions: answered from the official guidance documents
+# sequencing and reporting-rule questions, answered from the official guidance documents even when they name a
+# code or ask which code (a question about "the guidelines" or a policy in general is a concept question, which
+# quotes the official documents first too)
 GUIDANCE = re.compile(
-    r"\b(guidelines?|sequenc\w*|first[- ]listed|principal diagnosis|is principal|primary diagnosis|default|"
-    r"instead of|in addition to|polic(?:y|ies)|policy manual|coding convention|in (?:what |which )?order|"
+    r"\b(sequenc\w*|first[- ]listed|principal diagnosis|is principal|primary diagnosis|default|"
+    r"instead of|in addition to|coding convention|in (?:what |which )?order|"
     r"which (?:is|comes|goes) first|(?:listed|sequenced|reported|coded) first)\b",
     re.IGNORECASE,
 )
