@@ -39,7 +39,7 @@ def test_from_the_navigation_to_a_section_and_on_to_a_code(page) -> None:  # typ
 
 def test_search_within_the_guidelines(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/guidelines/icd10cm/")
-    page.fill("#gq", "external cause code first-listed")
+    page.fill("#gq", "external cause code never principal diagnosis")
     page.keyboard.press("Enter")
     page.wait_for_url("**/guidelines/icd10cm/search/?q=*")
     first = page.locator(".guidance-results li").first
