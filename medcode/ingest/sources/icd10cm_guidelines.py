@@ -39,6 +39,7 @@ FOOTER_Y = 70.0  # points from the bottom of the page: the running footer sits b
 ROW_TOLERANCE = 3.0  # text lines whose tops are this close form one printed line
 INDENT_TOLERANCE = 12.0
 TOC_LINE = re.compile(r"^(?P<head>.*?)\s*(?:\.{2,}|…+)[.\s…]*(?P<page>\d+)\s*$")
+TOC_MARKER = re.compile(r"^(?:Section [IV]+\.|[A-Z]\.|\d{1,2}\.|[a-z]\.|\d{1,2}\)|\([a-z]+\))\s*")
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 SECTION_ROMAN = ("I", "II", "III", "IV")
 
@@ -272,12 +273,13 @@ def parse(path: Path) -> Iterator[Record]:
     if len(toc) < 10:
         raise IngestError(MSG_NO_TOC.format(file=path.name))
     yield release
-    sections = _sections(pages, toc[0].page)
+    titles = frozenset(_norm(TOC_MARKER.sub("", entry.heading)) for entry in toc)
+    sections = _sections(pages, toc[0].page, titles)
     _check_toc(path, toc, sections)
     yield from sections
 
 
-def _sections(pages: list[list[Row]], body_from: int) -> list[GuidanceSection]:
+def _sections(pages: list[list[Row]], body_from: int, titles: frozenset[str] = frozenset()) -> list[GuidanceSection]:
     """Every section in document order: the introduction (page 1), then the body from its first page."""
     intro = _Open(-1, 0, "Introduction", "Introduction", 1, [[]])
     for row in pages[0][3:]:
@@ -309,7 +311,7 @@ def _sections(pages: list[list[Row]], body_from: int) -> list[GuidanceSection]:
                 current.paragraphs == [[]]
                 and last_top is not None
                 and last_top - row.top < 20
-                and _continues_title(current.title, row.text)
+                and _continues_title(current.title, row.text, titles)
             ):
                 joiner = "" if current.title.endswith("-") else " "
                 current.title = f"{current.title}{joiner}{row.text}".strip()
@@ -320,9 +322,14 @@ def _sections(pages: list[list[Row]], body_from: int) -> list[GuidanceSection]:
     return [_close(section) for section in opened]
 
 
-def _continues_title(title: str, text: str) -> bool:
+def _continues_title(title: str, text: str, titles: frozenset[str] = frozenset()) -> bool:
+    """The line after a heading is the rest of its title: the contents print the title longer, or the line
+    goes on lowercase, or the title ends on a word that needs more ("of", "and", a hyphen)."""
     if not text:
         return False
+    own, longer = _norm(title), _norm(f"{title} {text}")
+    if own and own not in titles and any(t.startswith(longer) for t in titles):
+        return True
     if not title:
         return True  # "Appendix I" stands alone; its title is the next line
     return text[0].islower() or title.rstrip().endswith(
