@@ -59,6 +59,39 @@ needs_chromium = pytest.mark.skipif(
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
 
 
+@pytest.fixture(scope="session")
+def guidance_codebook(tmp_path_factory: pytest.TempPathFactory, default_codebook: Path) -> Path:
+    """The default codebook plus the FY2026 ICD-10-CM Official Guidelines PDF and the 2026 NCCI Policy Manual."""
+    from medcode.ingest import build
+
+    pdf = shared_file("icd10cm-guidelines-fy2026", "fy-2026-icd-10-cm-coding-guidelines.pdf")
+    manual = shared_file("ncci-policy-manual-2026", "ncci_policy_manual.txt")
+    directory = tmp_path_factory.mktemp("guidance-codebook")
+    (directory / default_codebook.name).write_bytes(default_codebook.read_bytes())
+    build.release_activate(build_id=default_codebook.stem, directory=directory)
+    result = build.release_build(
+        sources=[build.SourceSpec("icd10cm-guidelines", str(pdf)), build.SourceSpec("ncci-manual", str(manual))],
+        directory=directory,
+        show_progress=False,
+    )
+    return result.path
+
+
+@pytest.fixture
+def with_guidance(guidance_codebook: Path) -> Iterator[None]:
+    """Make the codebook with the guidance documents active for one test, then switch back to the default."""
+    from django.conf import settings
+
+    from medcode.codebook import store
+
+    previous = settings.MEDCODE_CODEBOOK_DIR
+    settings.MEDCODE_CODEBOOK_DIR = guidance_codebook.parent
+    store.forget()
+    yield
+    settings.MEDCODE_CODEBOOK_DIR = previous
+    store.forget()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium per test module."""

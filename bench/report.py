@@ -31,6 +31,7 @@ BENCHMARKS = (
     "case2code_quality",
     "autocomplete_http",
     "assistant_eval",
+    "guidance_eval",
 )
 
 

@@ -8,6 +8,7 @@ from ninja.errors import HttpError, ValidationError
 
 from medcode.api import accounts, assistant, codebook, jobs, search
 from medcode.api import consult as consult_api
+from medcode.api import guidance as guidance_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
 from medcode.core.errors import ApplicationError
@@ -55,6 +56,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 # Routers, one per domain.
 api.add_router("/", codebook.router)
+api.add_router("/", guidance_api.router)
 api.add_router("/rules/", rules_api.router)
 api.add_router("/", accounts.router)
 api.add_router("/", search.router)

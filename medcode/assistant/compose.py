@@ -9,7 +9,8 @@ from medcode.assistant import choice, guard, knowledge
 from medcode.assistant.answer import Answer, CodeRef, ToolResult
 from medcode.assistant.router import Intent
 from medcode.assistant.tools import codebook as codebook_tools
-from medcode.assistant.tools import reference, rules, scenario, search
+from medcode.assistant.tools import guidance, reference, rules, scenario, search
+from medcode.search import guidance as guidance_retrieval
 
 DONT_KNOW = (
     "I don't know: I found nothing in the codebook or the knowledge base that answers this. Try naming a code"
@@ -19,6 +20,16 @@ DONT_KNOW = (
 )
 MAX_FACTS = 12
 DME = re.compile(r"\b(dme|durable medical equipment|supplier)\b", re.IGNORECASE)
+# a guidance question that also asks for the codes themselves ("Which codes, in order?")
+ASKS_CODES = re.compile(
+    r"\b(which|what)\b[^?]*\b(codes?|diagnosis|is principal|first-listed|sequenced first)\b|\bwhich codes\b",
+    re.IGNORECASE,
+)
+# "Which HCPCS code reports ...?", "Which modifiers identify ...?": a request for a code, not for a rule
+CODE_REQUEST = re.compile(
+    r"\b(which|what)\b[^?]*\b(codes?|modifiers?)\b[^?]*\b(reports?|for|is used|describes?|identif(?:y|ies)|indicates?)\b",
+    re.IGNORECASE,
+)
 CC_QUESTION = re.compile(r"\b(cc|mcc|cc/mcc|complication or comorbidity)\b", re.IGNORECASE)
 
 
@@ -113,7 +124,12 @@ def _case(intent: Intent) -> list[ToolResult]:
     return [search.case_codes(note=intent.question, as_of=intent.as_of)]
 
 
-def _concept(intent: Intent) -> list[ToolResult]:
+def _concept(intent: Intent, official: ToolResult | None = None) -> list[ToolResult]:
+    # an official guideline or NCCI manual section that answers comes first, quoted verbatim
+    if official is None and not CODE_REQUEST.search(intent.question):
+        official = guidance.guidance_answer(question=intent.question, as_of=intent.as_of)
+    if official is not None and official.found:
+        return [official]
     article = knowledge.article_search(query=intent.question)
     results = [article]
     if intent.system_hint == "icd10pcs" or not article.found:
@@ -123,7 +139,31 @@ def _concept(intent: Intent) -> list[ToolResult]:
             guideline.direct = guideline.direct or article.direct
             article.direct = None
             results = [guideline, article]
-    return [r for r in results if r.found]
+    found = [r for r in results if r.found]
+    if official is not None and official.facts:
+        # the nearest official sections are shown instead of an article or PCS paragraph that shares a word or two
+        found = [r for r in found if _on_topic(r, intent.question)]
+    # nothing answers: say so plainly, with the nearest official sections (never an off-topic article)
+    return found or ([official] if official is not None and official.facts else [])
+
+
+def _on_topic(result: ToolResult, question: str) -> bool:
+    """The result shares at least two of the question's own words and half of them."""
+    wanted = set(guidance_retrieval.query_terms(question))
+    text = " ".join([result.direct or "", *(f.text for f in result.facts)])
+    shared = wanted & set(guidance_retrieval.query_terms(text))
+    return len(shared) >= guidance_retrieval.MIN_MATCHED and len(shared) >= len(wanted) / 2
+
+
+def _guidance(intent: Intent) -> list[ToolResult]:
+    """The official section that answers, quoted; with the case's codes when the question asks for codes."""
+    official = guidance.guidance_answer(question=intent.question, as_of=intent.as_of)
+    results = [official] if official.found or official.facts else _concept(intent, official)
+    if ASKS_CODES.search(intent.question):
+        codes = search.case_codes(note=intent.question, as_of=intent.as_of)
+        if codes.found:
+            results.append(codes)
+    return results
 
 
 def _procedures(intent: Intent) -> list[str]:
@@ -185,6 +225,7 @@ HANDLERS: dict[str, Callable[[Intent], list[ToolResult]]] = {
     "ncci_list": _ncci_list,
     "case": _case,
     "concept": _concept,
+    "guidance": _guidance,
     "ncci_pair": _ncci,
     "mue": _mue,
     "pfs": _pfs,

@@ -77,6 +77,21 @@ WHICH_MODIFIER = re.compile(
 # "what does an NCCI modifier indicator of 1 mean?" asks about a rule, not for a modifier
 ABOUT_RULES = re.compile(r"\b(indicators?|ncci|ptp|polic(?:y|ies)|guidelines?)\b", re.IGNORECASE)
 WHICH_POS = re.compile(r"\b(which|what)\b.*\b(place of service|pos)\b.*\b(for|when|is used)\b", re.IGNORECASE)
+# sequencing and reporting-rule questions, answered from the official guidance documents even when they name a
+# code or ask which code (a question about "the guidelines" or a policy in general is a concept question, which
+# quotes the official documents first too)
+GUIDANCE = re.compile(
+    r"\b(sequenc\w*|first[- ]listed|principal diagnosis|is principal|primary diagnosis|default|"
+    r"instead of|in addition to|coding convention|in (?:what |which )?order|"
+    r"which (?:is|comes|goes) first|(?:listed|sequenced|reported|coded) first)\b",
+    re.IGNORECASE,
+)
+# "Can I code ...?", "Should U07.1 be assigned ...?": a yes/no question about a coding action
+CODING_YES_NO = re.compile(
+    r"(?:^|[.:;]\s+)(?:can|could|should|may|must|is it|do|does|would)\b[^?]*"
+    r"\b(?:code|coded|coding|assign|assigned|report|reported|use|used|list|listed|sequence|sequenced)\b[^?]*\?",
+    re.IGNORECASE,
+)
 DEFINE = re.compile(r"\b(what|define|describe|meaning|mean|explain|tell me about|look ?up)\b", re.IGNORECASE)
 CASE_NOTE = re.compile(
     r"\b(patient|pt|presents?|history of|diagnosed|complain\w*|year[- ]old|y/?o|admitted|s/p)\b", re.IGNORECASE
@@ -258,6 +273,9 @@ def route(question: str) -> Intent:
         intent.kind = "modifier_find"
     elif WHICH_POS.search(text) and not intent.codes:
         intent.kind = "pos_find"
+    elif (GUIDANCE.search(text) or CODING_YES_NO.search(text)) and not WHICH_MODIFIER.search(text):
+        # a rule question; "which modifier marks ... per payer policy?" asks for a modifier instead
+        intent.kind = "guidance"
     elif intent.codes or (intent.unknown and (words <= 8 or MUE.search(text) or PFS.search(text))):
         # a question about a code that is in no loaded release: say so (and offer close real codes)
         intent.kind = "define"

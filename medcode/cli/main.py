@@ -7,11 +7,11 @@ import json
 import os
 import sys
 
-from medcode.cli import assistant, careers, codebook, consult, rules, search, worker
+from medcode.cli import assistant, careers, codebook, consult, guidance, rules, search, worker
 from medcode.core.errors import ApplicationError
 
 # Each module has register(sub) adding its subcommands; a new domain adds its module here.
-COMMAND_MODULES = (codebook, rules, search, assistant, careers, consult, worker)
+COMMAND_MODULES = (codebook, guidance, rules, search, assistant, careers, consult, worker)
 
 
 def _setup_django() -> None:

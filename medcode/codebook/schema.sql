@@ -214,3 +214,17 @@ CREATE TABLE IF NOT EXISTS anes_base (
     base_units REAL NOT NULL,
     PRIMARY KEY (code, release_id)
 ) WITHOUT ROWID;
+
+-- Official guidance documents (ICD-10-CM Official Guidelines, NCCI Policy Manual): one row per section of
+-- the document, in document order (seq), text verbatim; the release (content "guidance") gives version and dates.
+CREATE TABLE IF NOT EXISTS guidance_section (
+    release_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    ref TEXT NOT NULL,             -- the document's own numbering: I.C.4.a.2, IV.H, Appendix I; NCCI I.E
+    parent TEXT,
+    level INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    page TEXT NOT NULL,            -- printed page the section starts on: 13, I-14
+    text TEXT NOT NULL,
+    PRIMARY KEY (release_id, ref)
+);

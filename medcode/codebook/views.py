@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from medcode.codebook import explain, fields, lookup, selectors
+from medcode.codebook import explain, fields, guidance, lookup, selectors
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.ingest.records import SYSTEM_LABELS, NoteKind
 from medcode.rules import facts as rules_facts
@@ -45,6 +45,8 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
         "billing": rules_facts.billing_facts(concept=concept, as_of=as_of),
+        # chapter-specific guideline sections that name the code's category or chapter (when imported)
+        "guideline_sections": guidance.sections_for_code(code=concept.code) if system == "icd10cm" else [],
         "cross_references": [
             (ref, selectors.concept_find(system=system, code=ref, release=concept.release) is not None)
             for ref in concept.attrs.get("cross_reference", "").replace(",", " ").split()

@@ -28,6 +28,7 @@ from medcode.ingest.records import (
     AnesCf,
     Concept,
     Gpci,
+    GuidanceSection,
     Guideline,
     IndexTerm,
     MueValue,
@@ -324,7 +325,8 @@ def _delete_release(conn: sqlite3.Connection, release_id: int) -> None:
         "DELETE FROM index_code WHERE index_term_id IN (SELECT id FROM index_term WHERE release_id = ?)",
         (release_id,),
     )
-    for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline", *RULE_TABLES):
+    tables = ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline", "guidance_section")
+    for table in (*tables, *RULE_TABLES):
         conn.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
     conn.execute("DELETE FROM release WHERE id = ?", (release_id,))
 
@@ -378,6 +380,17 @@ def _row(record: Record, release_id: int, seq: int) -> tuple[str, tuple[object, 
             )
         case Guideline():
             return "guideline", (release_id, record.section, record.ref, record.text)
+        case GuidanceSection():
+            return "guidance_section", (
+                release_id,
+                seq,
+                record.ref,
+                record.parent,
+                record.level,
+                record.title,
+                record.page,
+                record.text,
+            )
         case PtpEdit():
             return "ptp_edit", (
                 release_id,
@@ -467,6 +480,8 @@ INSERTS = {
     " see, see_also, nemod, cells) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "pcs_axis": "INSERT INTO pcs_axis(release_id, tbl, position, value, label, definition) VALUES (?,?,?,?,?,?)",
     "guideline": "INSERT INTO guideline(release_id, section, ref, text) VALUES (?,?,?,?)",
+    "guidance_section": "INSERT INTO guidance_section(release_id, seq, ref, parent, level, title, page, text)"
+    " VALUES (?,?,?,?,?,?,?,?)",
     "ptp_edit": "INSERT INTO ptp_edit(release_id, column1, column2, effective_from, effective_to, modifier, rationale)"
     " VALUES (?,?,?,?,?,?,?)",
     "mue_value": "INSERT INTO mue_value(release_id, code, value, mai, rationale) VALUES (?,?,?,?,?)",

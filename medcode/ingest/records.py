@@ -47,14 +47,15 @@ IndexName = Literal["main", "eindex", "drug", "neoplasm", "pcs"]
 class Release:
     """What one official file is: its code system, version label and effective date."""
 
-    system: System | RuleSystem
+    system: System | RuleSystem | GuidanceSystem
     version: str
     effective_from: dt.date
     title: str
     effective_to: dt.date | None = None
     # "codes": a code-set release (concepts, notes...); "index": an index or table that leads to
-    # the codes of ``system`` (it never defines codes); "guidelines": official guideline text.
-    content: Literal["codes", "index", "guidelines", "rules"] = "codes"
+    # the codes of ``system`` (it never defines codes); "guidelines": official guideline text;
+    # "guidance": an official guidance document parsed into its own sections (GuidanceSection).
+    content: Literal["codes", "index", "guidelines", "rules", "guidance"] = "codes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,32 @@ class Guideline:
     section: str
     ref: str
     text: str
+
+
+# Official guidance documents, each a release of its own (content "guidance").
+GuidanceSystem = Literal["icd10cm-guidelines", "ncci-manual"]
+GUIDANCE_LABELS: dict[str, str] = {
+    "icd10cm-guidelines": "ICD-10-CM Official Guidelines for Coding and Reporting",
+    "ncci-manual": "Medicare NCCI Policy Manual",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GuidanceSection:
+    """One section of an official guidance document, in the document's own numbering, text verbatim.
+
+    ``ref`` is the document's reference ("I.C.4.a.2", "IV.H", "Appendix I"; NCCI "I.E" for chapter I,
+    section E); ``parent`` the ref of the enclosing section (None at the top); ``page`` the printed page
+    the section starts on ("13", "I-14"). ``text`` holds the section's own paragraphs (not its
+    subsections'), separated by blank lines, with page furniture (headers, footers, page numbers) removed.
+    """
+
+    ref: str
+    title: str
+    level: int
+    parent: str | None
+    text: str
+    page: str
 
 
 # Billing-rule tables. A rule release names its table and setting in its system (content "rules").
@@ -286,6 +313,7 @@ Record = (
     | IndexTerm
     | PcsAxisValue
     | Guideline
+    | GuidanceSection
     | PtpEdit
     | MueValue
     | AddOnCode

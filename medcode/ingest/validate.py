@@ -9,6 +9,7 @@ MSG_INVALID = "The new codebook failed validation and was not activated: {proble
 MSG_EMPTY_RULES = "rule release {system} {version} has no rows"
 RULE_TABLES = ("ptp_edit", "mue_value", "addon_code", "pfs_rvu", "gpci", "oppscap", "anes_cf", "anes_base")
 MSG_EMPTY_RELEASE = "release {system} {version} has no codes"
+MSG_EMPTY_GUIDANCE = "guidance release {system} {version} has no sections"
 MSG_ORPHANS = "release {system} {version}: {count} {what} refer to codes it does not hold (e.g. {example})"
 
 
@@ -54,11 +55,23 @@ def codebook_validate(conn: sqlite3.Connection) -> Report:
         key = f"{system} {version} ({content})" if content == "codes" else f"{system} {version} ({content}: {title})"
         counts = {
             table: conn.execute(f"SELECT count(*) FROM {table} WHERE release_id = ?", (release_id,)).fetchone()[0]
-            for table in ("concept", "note", "seventh_character", "index_term", "pcs_axis", "guideline", *RULE_TABLES)
+            for table in (
+                "concept",
+                "note",
+                "seventh_character",
+                "index_term",
+                "pcs_axis",
+                "guideline",
+                "guidance_section",
+                *RULE_TABLES,
+            )
         }
         report.counts[key] = {name: n for name, n in counts.items() if n}
         if content == "rules" and not any(counts[t] for t in RULE_TABLES):
             report.errors.append(MSG_EMPTY_RULES.format(system=system, version=version))
+            continue
+        if content == "guidance" and counts["guidance_section"] == 0:
+            report.errors.append(MSG_EMPTY_GUIDANCE.format(system=system, version=version))
             continue
         if content == "codes" and counts["concept"] == 0:
             report.errors.append(MSG_EMPTY_RELEASE.format(system=system, version=version))

@@ -15,6 +15,7 @@ NAVIGATION = (
     ("HCPCS", "codebook:browse-hcpcs"),
     ("Modifiers", "rules:modifiers"),  # the reference; it links the official Level II list when imported
     ("POS", "codebook:browse-pos"),
+    ("Guidelines", "codebook:guidelines"),
     ("Claim check", "rules:check"),
     ("Releases", "codebook:releases"),
     ("Jobs", "careers:list"),

@@ -59,12 +59,13 @@ def search_prepare(*, semantic: bool = True) -> None:
     """Build or load the search structures of each system's newest release (and, with the semantic extra
     installed, their code vectors), saved beside the codebook so that every process after this loads them."""
     from medcode.codebook import selectors
-    from medcode.search import embedding, index
+    from medcode.search import embedding, guidance, index
     from medcode.search import semantic as semantic_vectors
 
     newest = {release.system: release for release in selectors.release_list()}
     print("Preparing search (the first time after a build takes a minute)...", file=sys.stderr, flush=True)
     index.warm(list(newest.values()))
+    guidance.guidance_warm()  # the official guidance documents, when imported
     if semantic and embedding.available():
         print(
             "Preparing embedding retrieval (the semantic extra; the first time after a build takes minutes)...",

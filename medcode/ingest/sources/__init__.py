@@ -63,6 +63,10 @@ SOURCES: dict[str, SourceKind] = {
         SourceKind("hcpcs", "CMS Alpha-Numeric HCPCS file (.txt or .xlsx)", "hcpcs"),
         SourceKind("cpt", "AMA CPT data file (tab-delimited)", "cpt"),
         SourceKind("pos", "CMS place of service code set (CSV)", "pos"),
+        SourceKind(
+            "icd10cm-guidelines", "ICD-10-CM Official Guidelines for Coding and Reporting (PDF)", "icd10cm_guidelines"
+        ),
+        SourceKind("ncci-manual", "Medicare NCCI Policy Manual (text)", "ncci_manual"),
         SourceKind("ncci-ptp", "NCCI procedure-to-procedure edits", "rules.ncci_ptp"),
         SourceKind("mue", "Medically Unlikely Edits", "rules.mue"),
         SourceKind("pfs", "Physician Fee Schedule RVU file", "rules.pfs"),
