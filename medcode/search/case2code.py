@@ -19,7 +19,7 @@ import numpy as np
 from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
 from medcode.rules import classifiers
-from medcode.search import embedding, engine, index, semantic, services, synonyms, text
+from medcode.search import embedding, engine, guideline_rules, index, semantic, services, synonyms, text
 from medcode.search import query as querying
 
 MAX_NOTE_CHARS = 100_000
@@ -907,8 +907,16 @@ def case_to_code(
     # the suggested set first: codes an official text of which the note states; then the codes whose text a
     # clause states in part, or that only the embedding finds near a clause, for the coder to review (ADRs 0023,
     # 0034)
+    # the coder's stage: the setting, 7th characters, the "with" convention, Tabular notes, guideline rules
+    icd = next((ix for ix in indexes if ix.system == "icd10cm"), None)
+    first = (
+        guideline_rules.apply(note=note, parts=parts, found=found, excluded=excluded, ix=icd, as_of=as_of)
+        if icd is not None
+        else {}
+    )
     ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score * _placed(c, len(note))))[:MAX_CODES]
-    suggested = [c for c in ranked if c.stated]
+    suggested = guideline_rules.sequence([c for c in ranked if c.stated], first, as_of=as_of)
+    ranked = suggested + [c for c in ranked if not c.stated]
     # a condition coded as current is not also listed as excluded
     current = {(c.system, c.code) for c in ranked}
     excluded_list = [c for k, c in sorted(excluded.items(), key=lambda kv: -kv[1].score) if k not in current]

@@ -1,0 +1,514 @@
+"""Case-to-code's coder stage: the ICD-10-CM Official Guidelines (FY2026) and Tabular conventions applied to the
+codes a note states, so that the suggested set is what a certified coder reports, in the order they report it.
+
+Each rule cites its section of the guidelines (or the Tabular note it reads) in the evidence of the codes it adds,
+completes, promotes or leaves out. The stage works on the candidates the lexical stage found (`case2code`): it
+reads the note's setting, completes 7th characters from the documented encounter, adds the codes the guidelines
+require beside others (combination codes of the "with" convention, stages, long-term drug use, encounter reasons,
+statuses), removes what the Tabular forbids or makes redundant (Excludes1, an unspecified code beside a specific
+one of its category, signs integral to a confirmed diagnosis) and sequences the set.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from medcode.codebook import notes, selectors
+from medcode.core.errors import ApplicationError
+from medcode.search import engine, index, services
+from medcode.search import query as querying
+
+if TYPE_CHECKING:
+    from medcode.search.case2code import Candidate, Clause
+
+DRUG_TABLE = Path(__file__).parent / "data" / "long_term_drugs.tsv"
+
+# the setting of the record: an inpatient record codes uncertain diagnoses as if established (II.H, III.C), an
+# outpatient one codes their signs (IV.H)
+INPATIENT = re.compile(
+    r"\b(?:admitted|admission|admit|inpatient|discharge (?:summary|diagnos[ie]s)|discharged|hospital day|"
+    r"hospitali[sz]ed|birth record|born (?:vaginally |by [a-z-]+ )?at this hospital)\b",
+    re.I,
+)
+# the encounter of an injury (I.C.19.a): subsequent care after active treatment, a sequela; otherwise active
+# treatment, the initial encounter
+SUBSEQUENT = re.compile(
+    r"\b(?:subsequent|follow[- ]?up|cast (?:check|change|removal)|removal of (?:the )?cast|healed|healing|nonunion|"
+    r"non-union|malunion|mal-union|recheck|suture removal|routine healing|delayed healing|\d+ (?:weeks?|months?) "
+    r"(?:after|post|since))\b",
+    re.I,
+)
+SEQUELA = re.compile(r"\b(?:sequela|sequelae|late effects?|residual)\b", re.I)
+NONUNION = re.compile(r"\bnon-?union\b", re.I)
+MALUNION = re.compile(r"\bmal-?union\b", re.I)
+DELAYED = re.compile(r"\bdelayed healing\b", re.I)
+OPEN_FRACTURE = re.compile(r"\bopen\b(?!\s+(?:reduction|repair|surgery|approach|wound))", re.I)
+SCREENING = re.compile(r"\bscreen(?:ing)?\b", re.I)
+# a long-term drug (Z79) is one the patient is on, not one started, given once or given today
+ON_DRUG = re.compile(
+    r"\b(?:on|taking|takes|taken|uses|using|maintained on|continues?|continuing|current(?:ly)? on|requiring|"
+    r"managed with|controlled (?:on|with))\b",
+    re.I,
+)
+NOT_LONG_TERM = re.compile(r"\b(?:start(?:ed|ing)?|initiat\w*|today|once|given|single dose|trial of|prescribed for)\b", re.I)
+INCIDENTAL = re.compile(r"\bincidental\b", re.I)
+BMI = re.compile(r"\bBMI\b", re.I)
+DIALYSIS = re.compile(r"\b(?:on|receiving|dependent on|requires?)\s+(?:chronic\s+)?(?:hemo|peritoneal\s+)?dialysis\b", re.I)
+# who is meant by a drug: a relative's tablets swallowed, a substance taken in overdose are no long-term use
+POISONING_WORDS = re.compile(r"\b(?:overdose|poison\w*|swallowed|ingest\w*|by mistake|accidental\w*|toxic\w*)\b", re.I)
+
+# the section of the guidelines each rule follows (FY2026 ICD-10-CM Official Guidelines for Coding and Reporting)
+UNCERTAIN_INPATIENT = "Guideline II.H / III.C: uncertain diagnosis at discharge coded as if established (inpatient)"
+SEVENTH = "Guideline I.C.19.a: 7th character {char} ({meaning})"
+FRACTURE_DEFAULT = "Guideline I.C.19.c.1: a fracture not indicated as open or closed is coded closed"
+PLACEHOLDER = "Guideline I.A.4 / I.B.3: placeholder X for the 7th character"
+WITH_CONVENTION = "Guideline I.A.15 / I.C.9.a.{n}: {what} presumed linked ({code})"
+DIABETES_CKD = "Guideline I.A.15 / I.C.4.a: diabetes with chronic kidney disease presumed linked (E1x.22)"
+USE_ADDITIONAL = "Tabular: use additional code at {at} ({code})"
+LONG_TERM = "Guideline I.C.21.c.3: long-term (current) drug therapy, Tabular use additional code ({code})"
+DIALYSIS_STATUS = "Guideline I.C.21.c.3: status, dependence on renal dialysis (Z99.2)"
+EXCLUDES1 = "Tabular: Excludes1 at {at} ({other} is reported instead)"
+MORE_SPECIFIC = "Guideline I.B.2 / I.A.9: an unspecified code is not reported beside a specific code of its category ({other})"
+INTEGRAL = "Guideline I.B.5: a sign or symptom routinely part of a confirmed diagnosis is not coded ({other})"
+BMI_ALONE = "Guideline I.B.14 / I.C.21.c.3: BMI is reported only with an associated diagnosis (obesity, overweight...)"
+INCIDENTAL_PREGNANCY = "Guideline I.C.15.a.1: Z33.1 only when the provider documents the pregnancy as incidental"
+SCREENING_RULE = "Guideline I.C.21.c.5: screening encounter ({code}); the condition screened for is not coded"
+SEQUENCE = "Guideline {section}: sequenced first"
+
+KIDNEY_STAGE_5 = ("N18.5", "N18.6")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the note says of its setting and encounter."""
+
+    inpatient: bool
+    encounter: str  # "initial", "subsequent", "sequela"
+    healing: str  # "routine", "delayed", "nonunion", "malunion"
+    open_fracture: bool
+
+
+def context_read(note: str) -> Context:
+    """The setting and the encounter a note documents (no words for them: outpatient, initial encounter)."""
+    if SEQUELA.search(note):
+        encounter = "sequela"
+    elif SUBSEQUENT.search(note):
+        encounter = "subsequent"
+    else:
+        encounter = "initial"
+    healing = (
+        "nonunion"
+        if NONUNION.search(note)
+        else "malunion"
+        if MALUNION.search(note)
+        else "delayed"
+        if DELAYED.search(note)
+        else "routine"
+    )
+    return Context(
+        inpatient=INPATIENT.search(note) is not None,
+        encounter=encounter,
+        healing=healing,
+        open_fracture=OPEN_FRACTURE.search(note) is not None,
+    )
+
+
+def _seventh_choice(options: list[tuple[str, str]], ctx: Context) -> tuple[str, str] | None:
+    """The 7th character (and its meaning) for the documented encounter."""
+    best, best_score = None, -1.0
+    for char, meaning in options:
+        m = meaning.lower()
+        score = 0.0
+        if ctx.encounter == "sequela":
+            score += 4 if "sequela" in m else 0
+        elif ctx.encounter == "subsequent":
+            score += 4 if "subsequent" in m else 0
+        else:
+            score += 4 if "initial" in m else 0
+        if "fracture" in m:
+            wanted = "open" if ctx.open_fracture else "closed"
+            if wanted in m:
+                score += 2
+            elif ("open" in m or "closed" in m) and "type" not in m:
+                score -= 1
+            if "type i" in m and "open" in m and ctx.open_fracture:
+                score += 1 if "type i or ii" in m else 0
+            score += 2 if ctx.healing in m.replace("routine healing", "routine") else 0
+        if score > best_score:
+            best, best_score = (char, meaning), score
+    return best
+
+
+@functools.lru_cache(maxsize=4096)
+def _detail(code: str, as_of: Any) -> selectors.ConceptDetail | None:
+    try:
+        return selectors.concept_detail(system="icd10cm", code=code, as_of=as_of)
+    except ApplicationError:
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def drug_table() -> dict[str, tuple[str, str]]:
+    """Drug names (generic and brand, lower case) -> (Z79 code, drug class), from the reviewed table."""
+    out: dict[str, tuple[str, str]] = {}
+    with DRUG_TABLE.open(encoding="utf-8") as fh:
+        rows = csv.reader((line for line in fh if line.strip() and not line.startswith("#")), delimiter="\t")
+        header = next(rows)
+        assert header[:3] == ["drug", "code", "class"], header
+        for drug, code, what, *_ in rows:
+            out[drug.strip().lower()] = (code.strip(), what.strip())
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _drug_pattern() -> re.Pattern[str]:
+    names = sorted(drug_table(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.I)
+
+
+class Coder:
+    """The candidates of one note as the coder stage sees and edits them."""
+
+    def __init__(
+        self,
+        *,
+        note: str,
+        parts: list[Clause],
+        found: dict[tuple[str, str], Candidate],
+        excluded: dict[tuple[str, str], Candidate],
+        ix: index.ReleaseIndex,
+        as_of: Any,
+    ) -> None:
+        self.note, self.parts, self.found, self.excluded, self.ix, self.as_of = note, parts, found, excluded, ix, as_of
+        self.ctx = context_read(note)
+        self.first: dict[str, str] = {}  # code -> guideline section that puts it first
+
+    # --- helpers --------------------------------------------------------------------------------------------
+    def suggested(self) -> list[Candidate]:
+        return [c for c in self.found.values() if c.stated and c.system == "icd10cm"]
+
+    def codes(self) -> set[str]:
+        return {c.code for c in self.suggested()}
+
+    def has(self, *prefixes: str) -> list[str]:
+        return sorted(c for c in self.codes() if c.startswith(prefixes))
+
+    def _evidence(self, reason: str, matched: str, start: int = 0, end: int | None = None) -> Any:
+        from medcode.search.case2code import Evidence
+
+        end = len(self.note) if end is None else end
+        return Evidence(self.note[start:end].strip(), start, end, reason, matched)
+
+    def add(self, code: str, reason: str, *, start: int = 0, end: int | None = None, score: float = 0.5) -> bool:
+        """Suggest a code (a valid billable one of the release) with the rule that requires it."""
+        from medcode.search.case2code import _candidate
+
+        concept = self.ix.find(selectors.normalize(code))
+        if concept is None or not self.ix.billable[concept]:
+            return False
+        key = ("icd10cm", self.ix.codes[concept])
+        cand = self.found.get(key) or self.excluded.pop(key, None)
+        if cand is None:
+            cand = _candidate(self.ix, concept)
+        self.found[key] = cand
+        cand.stated = True
+        cand.score = max(cand.score, score)
+        cand.statuses.add("current")
+        cand.evidence.insert(0, self._evidence(reason, self.ix.titles[concept], start, end))
+        return True
+
+    def drop(self, code: str, why: str) -> None:
+        """Leave a suggested code out of the set, listed under "excluded" with the rule that removed it."""
+        key = ("icd10cm", code)
+        cand = self.found.pop(key, None)
+        if cand is None:
+            return
+        cand.statuses = {why}
+        cand.stated = False
+        self.excluded.setdefault(key, cand)
+
+    def replace(self, old: Candidate, code: str, reason: str) -> None:
+        """Put another code of the release in a candidate's place, keeping its evidence."""
+        from medcode.search.case2code import _candidate
+
+        concept = self.ix.find(selectors.normalize(code))
+        if concept is None:
+            return
+        self.found.pop((old.system, old.code), None)
+        key = ("icd10cm", self.ix.codes[concept])
+        new = self.found.get(key) or _candidate(self.ix, concept)
+        new.stated = True
+        new.score = max(new.score, old.score)
+        new.statuses |= old.statuses
+        new.evidence = [self._evidence(reason, self.ix.titles[concept], *self._span(old))] + old.evidence + [
+            e for e in new.evidence if e not in old.evidence
+        ]
+        self.found[key] = new
+
+    def _span(self, cand: Candidate) -> tuple[int, int]:
+        if cand.evidence:
+            return cand.evidence[0].start, cand.evidence[0].end
+        return 0, len(self.note)
+
+    # --- rules ----------------------------------------------------------------------------------------------
+    def uncertain_inpatient(self) -> None:
+        """II.H / III.C: an inpatient record codes a diagnosis uncertain at discharge as if it were established."""
+        if not self.ctx.inpatient:
+            return
+        from medcode.search.case2code import UNCERTAIN_REASON
+
+        for cand in list(self.found.values()):
+            if cand.system != "icd10cm" or cand.stated:
+                continue
+            if any(e.status == "uncertain" and e.reason.startswith(UNCERTAIN_REASON) for e in cand.evidence):
+                cand.stated = True
+                cand.evidence.insert(0, self._evidence(UNCERTAIN_INPATIENT, cand.title, *self._span(cand)))
+
+    def seventh_characters(self) -> None:
+        """I.C.19.a: the 7th character of an injury (and other 7th-character) code from the documented encounter:
+        active treatment is the initial encounter; a fracture not said to be open is closed (I.C.19.c.1)."""
+        for cand in list(self.suggested()):
+            norm = selectors.normalize(cand.code)
+            base = norm[:6] if len(norm) == 7 else norm
+            detail = _detail(cand.code if len(norm) < 7 else f"{base[:3]}.{base[3:]}".rstrip("X").rstrip("."), self.as_of)
+            if detail is None:
+                continue
+            if len(norm) == 7 and not detail.seventh:
+                continue
+            options = detail.seventh
+            if not any("encounter" in m or "sequela" in m for _ch, m in options):
+                continue  # a 7th character that is no encounter (a fetus, O32.1XX0): the coder's to choose
+            choice = _seventh_choice(options, self.ctx)
+            if choice is None:
+                continue
+            full = base.ljust(6, "X") + choice[0]
+            if full == norm or self.ix.find(full) is None:
+                continue
+            reason = SEVENTH.format(char=choice[0], meaning=choice[1])
+            if "fracture" in choice[1] and not self.ctx.open_fracture:
+                reason += f"; {FRACTURE_DEFAULT}"
+            if "X" in full[3:6]:
+                reason += f"; {PLACEHOLDER}"
+            self.replace(cand, f"{full[:3]}.{full[3:]}", reason)
+
+    def with_convention(self) -> None:
+        """I.A.15 and I.C.9.a: hypertension with heart disease or chronic kidney disease, and diabetes with chronic
+        kidney disease, are linked unless the provider says otherwise: combination codes, with the stage and the
+        type of heart failure as additional codes."""
+        htn = self.has("I10", "I11", "I12", "I13", "I16")
+        ckd = self.has("N18")
+        hf = self.has("I50")
+        if htn and ckd or htn and hf or self.has("I13"):
+            stage5 = any(c.startswith(KIDNEY_STAGE_5) for c in ckd)
+            if ckd and (hf or self.has("I13")):
+                code = "I13.2" if stage5 else "I13.0"
+                what, n = "hypertension with heart and chronic kidney disease", 3
+            elif ckd:
+                code = "I12.0" if stage5 else "I12.9"
+                what, n = "hypertension with chronic kidney disease", 2
+            else:
+                code = "I11.0"
+                what, n = "hypertension with heart disease", 1
+            reason = WITH_CONVENTION.format(n=n, what=what, code=code)
+            for old in htn:
+                if old != code and old[:3] in ("I10", "I11", "I12", "I13"):
+                    self.drop(old, f"combined into {code} ({reason})")
+            self.add(code, reason, score=self._top_score() + 0.01)
+            self.first.setdefault(code, f"I.C.9.a.{n}")
+            if ckd and not any(c in self.codes() for c in ckd):
+                pass
+            if ckd and not [c for c in ckd if c != "N18.9"] and "N18.9" not in ckd:
+                self.add("N18.9", USE_ADDITIONAL.format(at=code, code="N18.-"))
+        diabetes = [c for c in self.has("E08", "E09", "E10", "E11", "E13")]
+        if diabetes and ckd:
+            kind = diabetes[0][:3]
+            if f"{kind}.22" not in self.codes():
+                for old in diabetes:
+                    if old in (f"{kind}.9", f"{kind}.8"):
+                        self.drop(old, f"combined into {kind}.22 ({DIABETES_CKD})")
+                self.add(f"{kind}.22", DIABETES_CKD)
+        # N19 (kidney failure NOS) beside a stated stage, N18.9 beside a stage: the stage says more
+        if self.has("N18.1", "N18.2", "N18.3", "N18.4", "N18.5", "N18.6"):
+            for vague in ("N18.9", "N19"):
+                if vague in self.codes():
+                    self.drop(vague, MORE_SPECIFIC.format(other=", ".join(self.has("N18"))))
+        if self.has("N18.6", "N18.5", "I12.0", "I13.2") and DIALYSIS.search(self.note):
+            m = DIALYSIS.search(self.note)
+            assert m is not None
+            self.add("Z99.2", DIALYSIS_STATUS, start=m.start(), end=m.end(), score=0.2)
+
+    def long_term_drugs(self) -> None:
+        """I.C.21.c.3 and the Tabular's "use additional code ... (Z79.-)": long-term (current) use of a drug the
+        patient is on (a reviewed table of drugs by class); not a drug started today, nor one taken in overdose."""
+        table = drug_table()
+        current = self.codes()
+        pregnant_insulin = any(c.startswith(("O24.41", "O24.81", "O24.11", "O24.31")) for c in current)
+        for clause in self.parts:
+            if clause.status != "current":
+                continue
+            said = clause.text
+            if POISONING_WORDS.search(said) and not re.search(r"as prescribed", said, re.I):
+                continue
+            for m in _drug_pattern().finditer(said):
+                before = said[: m.start()]
+                on = list(ON_DRUG.finditer(before))
+                if not on and not re.search(r"\bas prescribed\b", said[m.end() :], re.I):
+                    continue
+                if NOT_LONG_TERM.search(said[(on[-1].end() if on else 0) : m.start()]) or NOT_LONG_TERM.search(
+                    said[m.end() : m.end() + 20]
+                ):
+                    continue
+                code, what = table[m.group(1).lower()]
+                if code == "Z79.4" and pregnant_insulin:
+                    continue  # I.C.15.g: Z79.4 is not assigned with O24.4- insulin controlled
+                start = clause.start + m.start()
+                self.add(code, f"{LONG_TERM.format(code=code)}: {what}", start=start, end=clause.start + m.end(), score=0.15)
+
+    def screening(self) -> None:
+        """I.C.21.c.5: a screening encounter is coded with its Z11-Z13 code first; the condition screened for is
+        not coded (a screening that finds something is still listed first, the finding after it)."""
+        lex = services.codebook_lexicon()
+        for clause in self.parts:
+            if clause.status not in ("current", "history") or not SCREENING.search(clause.text):
+                continue
+            words = re.sub(r"\b(?:screen(?:ing)?|for|to|an?|the|routine|average risk|asymptomatic)\b", " ", clause.text, flags=re.I)
+            pq = querying.parse(f"encounter for screening {words}", self.ix.vocab, lex, correct=False)
+            best = None
+            for hit in engine.rank(self.ix, pq, limit=8, billable_only=True):
+                code = self.ix.codes[hit.concept]
+                if "Z11" <= code[:3] <= "Z13":
+                    best = code
+                    break
+            if best is None:
+                continue
+            self.add(best, SCREENING_RULE.format(code=best), start=clause.start, end=clause.start + len(clause.text), score=self._top_score() + 0.02)
+            self.first.setdefault(best, "I.C.21.c.5")
+            # the condition screened for is no diagnosis: neoplasms and disorders named in the screening clause
+            for cand in list(self.suggested()):
+                if cand.code == best or cand.code.startswith("Z"):
+                    continue
+                if all(clause.start <= e.start < clause.start + len(clause.text) for e in cand.evidence if e.status == "current"):
+                    self.drop(cand.code, f"{SCREENING_RULE.format(code=best)}")
+
+    def tabular_pairs(self) -> None:
+        """Excludes1 between two suggested codes (the code whose note excludes the other is left out), and an
+        unspecified code beside a more specific code of its own category."""
+        codes = sorted(self.codes())
+        for code in codes:
+            detail = _detail(code, self.as_of)
+            if detail is None or code not in self.codes():
+                continue
+            for note in detail.notes:
+                if note.kind != "excludes1":
+                    continue
+                refs = notes.note_references(note.text)
+                others = [o for o in self.codes() if o != code and o[:3] != code[:3] and any(notes.reference_covers(r, o) for r in refs)]
+                if others:
+                    self.drop(code, EXCLUDES1.format(at=note.code, other=", ".join(others)))
+                    break
+        for code in sorted(self.codes()):
+            concept = self.ix.find(selectors.normalize(code))
+            if concept is None or not self.ix.default_like[concept]:
+                continue
+            siblings = [o for o in self.codes() if o != code and o[:3] == code[:3]]
+            specific = [
+                o for o in siblings if (k := self.ix.find(selectors.normalize(o))) is not None and not self.ix.default_like[k]
+            ]
+            if specific:
+                self.drop(code, MORE_SPECIFIC.format(other=", ".join(specific)))
+
+    def integral_signs(self) -> None:
+        """I.B.5: signs and symptoms (R00-R99) are not coded beside a confirmed diagnosis they are part of; they
+        are kept where a Tabular note asks for them ("use additional code ... nocturia (R35.1)") and as the
+        manifestations of a poisoning (I.C.19.e.5.b)."""
+        codes = self.codes()
+        definitive = [c for c in codes if c[0] not in "RZVWXY" and not c.startswith("U")]
+        poisoning = any("T36" <= c[:3] <= "T65" for c in codes)
+        if not definitive or poisoning:
+            return
+        asked = set()
+        for code in definitive:
+            detail = _detail(code, self.as_of)
+            for note in detail.notes if detail else []:
+                if note.kind == "use_additional":
+                    refs = notes.note_references(note.text)
+                    asked |= {r for r in codes if r[0] == "R" and any(notes.reference_covers(x, r) for x in refs)}
+        for code in codes:
+            if code[0] == "R" and code not in asked:
+                self.drop(code, INTEGRAL.format(other=", ".join(sorted(definitive)[:3])))
+
+    def status_codes(self) -> None:
+        """BMI only with a weight diagnosis (I.B.14); Z33.1 only when the pregnancy is documented as incidental."""
+        codes = self.codes()
+        if self.has("Z68") and not any(c.startswith(("E66", "E88.82", "R63.5", "E44", "E43", "E46", "R62")) for c in codes):
+            for code in self.has("Z68"):
+                self.drop(code, BMI_ALONE)
+        if "Z33.1" in codes and not INCIDENTAL.search(self.note):
+            self.drop("Z33.1", INCIDENTAL_PREGNANCY)
+
+    def _top_score(self) -> float:
+        return max((c.score for c in self.suggested()), default=0.0)
+
+    def run(self) -> dict[str, str]:
+        self.uncertain_inpatient()
+        self.screening()
+        self.seventh_characters()
+        self.with_convention()
+        self.tabular_pairs()
+        self.long_term_drugs()
+        self.integral_signs()
+        self.status_codes()
+        return self.first
+
+
+def apply(
+    *,
+    note: str,
+    parts: list[Clause],
+    found: dict[tuple[str, str], Candidate],
+    excluded: dict[tuple[str, str], Candidate],
+    ix: index.ReleaseIndex,
+    as_of: Any,
+) -> dict[str, str]:
+    """Apply the coder's rules to the candidates (in place); returns the codes a guideline sequences first."""
+    return Coder(note=note, parts=parts, found=found, excluded=excluded, ix=ix, as_of=as_of).run()
+
+
+def sequence(suggested: list[Candidate], first: dict[str, str], *, as_of: Any) -> list[Candidate]:
+    """The suggested codes in reporting order: a code a guideline puts first; a "code first" partner before the
+    code whose note asks for it, a "use additional code" partner after its code; then by rank."""
+    order = {id(c): k for k, c in enumerate(suggested)}
+    codes = {c.code: c for c in suggested if c.system == "icd10cm"}
+    before: dict[str, set[str]] = {code: set() for code in codes}  # code -> codes that must come before it
+    for code in codes:
+        detail = _detail(code, as_of)
+        for note in detail.notes if detail else []:
+            if note.kind not in ("code_first", "use_additional"):
+                continue
+            refs = notes.note_references(note.text)
+            for other in codes:
+                if other != code and any(notes.reference_covers(r, other) for r in refs):
+                    if note.kind == "code_first":
+                        before[code].add(other)
+                    else:
+                        before[other].add(code)
+    out: list[Candidate] = []
+    placed: set[str] = set()
+    pending = sorted(suggested, key=lambda c: (c.code not in first, order[id(c)]))
+    while pending:
+        for k, cand in enumerate(pending):
+            need = before.get(cand.code, set()) - placed
+            if not (need & {c.code for c in pending}):
+                out.append(pending.pop(k))
+                placed.add(cand.code)
+                break
+        else:  # a cycle: rank decides
+            cand = pending.pop(0)
+            out.append(cand)
+            placed.add(cand.code)
+    return out
