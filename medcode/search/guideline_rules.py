@@ -81,6 +81,80 @@ SCREENING_RULE = "Guideline I.C.21.c.5: screening encounter ({code}); the condit
 SEQUENCE = "Guideline {section}: sequenced first"
 
 KIDNEY_STAGE_5 = ("N18.5", "N18.6")
+AGE = re.compile(r"\b(\d+)[- ](years?|months?|weeks?|days?)[- ]old\b", re.I)
+PREGNANT = re.compile(r"\b(?:pregnan\w*|prenatal|antenatal|gestation\w*|trimester|primigravida|multigravida|"
+                      r"gravida|delivery|delivered|postpartum)\b", re.I)
+NEWBORN = re.compile(r"\b(?:newborn|neonat\w*|birth record|liveborn|born (?:vaginally|by|via|at))\b", re.I)
+BIRTH_RECORD = re.compile(r"\b(?:birth record|born (?:vaginally |by cesarean |via c-section )?(?:at|in) this hospital)\b", re.I)
+WEEKS = re.compile(r"\b(\d{1,2})(?:\s*(?:\+\d|and \d/7))?[- ]weeks?(?:'|\u2019)?(?:\s+(?:of\s+)?(?:gestation|pregnan\w*|ga))?\b", re.I)
+GRAMS = re.compile(r"\b(\d{1,2},?\d{3})\s*(?:g|grams?)\b", re.I)
+TRIMESTER_WORDS = re.compile(r"\b(first|1st|second|2nd|third|3rd) trimester\b", re.I)
+NO_DISEASE = re.compile(r"\b(?:no evidence of (?:disease|recurrence|malignancy)|no current treatment|completed treatment|"
+                        r"treatment completed|no further treatment|NED|in remission after|cancer-free|disease-free)\b", re.I)
+FOLLOW_UP = re.compile(r"\b(?:surveillance|follow-?up|post-?treatment check)\b", re.I)
+ADULT_EXAM = "encounter for general adult medical examination"
+CHILD_EXAM = "encounter for routine child health examination"
+# site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
+NEOPLASM_HISTORY = (
+    ("C15", "Z85.01"), ("C16", "Z85.028"), ("C17", "Z85.068"), ("C18", "Z85.038"), ("C19", "Z85.038"),
+    ("C20", "Z85.048"), ("C21", "Z85.048"), ("C22", "Z85.05"), ("C25", "Z85.07"), ("C32", "Z85.21"),
+    ("C33", "Z85.12"), ("C34", "Z85.118"), ("C43", "Z85.820"), ("C44", "Z85.828"), ("C50", "Z85.3"),
+    ("C53", "Z85.41"), ("C54", "Z85.42"), ("C55", "Z85.42"), ("C56", "Z85.43"), ("C61", "Z85.46"),
+    ("C62", "Z85.47"), ("C64", "Z85.528"), ("C65", "Z85.53"), ("C67", "Z85.51"), ("C71", "Z85.841"),
+    ("C73", "Z85.850"),
+)
+
+
+@dataclass(frozen=True)
+class EncounterRule:
+    """A reason for an encounter that chapter 21 codes: the words that say it, the title words that find its code."""
+
+    trigger: re.Pattern[str]
+    query: str
+    prefixes: tuple[str, ...]
+    section: str
+    what: str
+    first: bool = True
+
+
+ENCOUNTER_RULES = (
+    EncounterRule(
+        re.compile(r"\bcycle \d+\b|\b(?:for|receive|receiving|scheduled)\s+(?:\w+\s+){0,2}chemo(?:therapy)?\b(?!\s+induced)", re.I),
+        "encounter for antineoplastic chemotherapy", ("Z51.1",), "I.C.2.e.2", "encounter for chemotherapy",
+    ),
+    EncounterRule(
+        re.compile(r"\b(?:annual|routine|yearly|general|complete) (?:physical|exam(?:ination)?|check-?up|wellness)\b|"
+                   r"\bwell[- ](?:child|baby|adult|woman|visit)\b|\bphysical exam(?:ination)? for\b", re.I),
+        "", ("Z00.0", "Z00.1"), "I.C.21.c.13", "general examination",
+    ),
+    EncounterRule(
+        re.compile(r"\bpre-?op(?:erative)?\b(?:\s+(?:clearance|evaluation|exam\w*|visit))?|\bpreprocedur\w+|"
+                   r"\bsurgical clearance\b|\bcleared for surgery\b", re.I),
+        "encounter for other preprocedural examination", ("Z01.81",), "IV.M", "preoperative evaluation",
+    ),
+    EncounterRule(
+        re.compile(r"\b(?:follow-?up|aftercare)\b[^.;]*\b(?:joint )?(?:replacement|arthroplasty)\b", re.I),
+        "aftercare following joint replacement surgery", ("Z47.1",), "I.C.21.c.7", "aftercare",
+    ),
+    EncounterRule(
+        re.compile(r"\bpacemaker\b[^.;]*\b(?:check|interrogation|battery)\b|\b(?:check|interrogation)\b[^.;]*\bpacemaker\b", re.I),
+        "encounter for checking and testing of cardiac pacemaker pulse generator battery", ("Z45.01",), "I.C.21.c.7",
+        "checking a device",
+    ),
+    EncounterRule(
+        re.compile(r"\b(?:start|initiat\w*|begin|first prescription)\b[^.;]*\b(?:oral )?contracepti\w+(?: pills?)?\b", re.I),
+        "encounter for initial prescription of contraceptive pills", ("Z30.0",), "I.C.21.c.11", "contraceptive management",
+    ),
+    EncounterRule(
+        re.compile(r"\b(?:vaccines?|vaccinations?|immuni[sz]ations?|flu shot|booster)\b[^.;]*\b(?:given|administered)\b|"
+                   r"\b(?:given|administered)\b[^.;]*\b(?:vaccines?|immuni[sz]ations?)\b", re.I),
+        "encounter for immunization", ("Z23",), "I.C.21.c.2", "immunization", first=False,
+    ),
+    EncounterRule(
+        re.compile(r"\b(?:routine )?(?:prenatal|antenatal|OB) (?:visit|care|check)\b", re.I),
+        "encounter for supervision of normal pregnancy", ("Z34",), "I.C.15.b", "routine prenatal care",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -451,13 +525,206 @@ class Coder:
         if "Z33.1" in codes and not INCIDENTAL.search(self.note):
             self.drop("Z33.1", INCIDENTAL_PREGNANCY)
 
+    def find(self, query: str, prefixes: tuple[str, ...]) -> str | None:
+        """The first billable code under `prefixes` that a search of the codebook gives for `query`."""
+        for hit in services.search(query=query, system="icd10cm", limit=10, billable=True)["results"]:
+            if hit["code"].startswith(prefixes) and hit["billable"]:
+                return str(hit["code"])
+        return None
+
+    def encounters(self) -> None:
+        """The reason for the encounter when it is no condition (chapter 21, I.C.21.c): chemotherapy (I.C.2.e.2),
+        general examinations (I.C.21.c.13), preoperative evaluations (IV.M), aftercare (I.C.21.c.7), checking a
+        device, contraception (I.C.21.c.11), immunization (I.C.21.c.2), routine prenatal care (I.C.15.b),
+        newborns' birth records (I.C.16.a, I.C.16.e): found in the codebook by the words of its title."""
+        note = self.note
+        age = AGE.search(note)
+        child = bool(age and (age.group(2).lower().startswith(("month", "week", "day")) or int(age.group(1)) < 18))
+        span = (0, len(note))
+        findings = [c for c in self.suggested() if c.code[0] not in "ZRVWXY"]
+        for rule in ENCOUNTER_RULES:
+            m = rule.trigger.search(note)
+            if m is None:
+                continue
+            query = rule.query
+            if rule.section == "I.C.21.c.13":
+                query = CHILD_EXAM if child else ADULT_EXAM
+                query += " with abnormal findings" if findings else " without abnormal findings"
+            elif rule.section == "IV.M":
+                query += " cardiovascular" if re.search(r"\bcardi", note, re.I) else ""
+            code = self.find(query, rule.prefixes)
+            if code is None:
+                continue
+            span = (m.start(), m.end())
+            reason = f"Guideline {rule.section}: {rule.what} ({code})"
+            self.add(code, reason, start=span[0], end=span[1], score=self._top_score() + (0.05 if rule.first else 0.0))
+            if rule.first:
+                self.first.setdefault(code, rule.section)
+            if rule.section == "I.C.21.c.7":
+                side = re.search(r"\b(right|left|bilateral)\b", note, re.I)
+                joint = re.search(r"\b(knee|hip|shoulder|ankle|elbow|wrist)\b", note, re.I)
+                if joint:
+                    status = self.find(f"presence of {side.group(1) if side else ''} artificial {joint.group(1)} joint", ("Z96.6",))
+                    if status:
+                        self.add(status, f"Guideline I.C.21.c.7: aftercare, with the status of the joint ({status})", start=span[0], end=span[1])
+                # the condition the replacement treated is gone: it is not coded with the aftercare
+                for cand in findings:
+                    if cand.code[0] == "M":
+                        self.drop(cand.code, f"Guideline I.C.21.c.7: aftercare of its treatment ({code})")
+
+    def pregnancy(self) -> None:
+        """Chapter 15 (I.C.15.a-b): a condition in a pregnancy is coded with its O code first (the condition's own
+        code after it where the O code asks), the trimester from the weeks (I.C.15.a.3), and Z3A for the weeks
+        (I.C.15.a.4); a pregnancy the provider calls incidental is Z33.1 after the condition."""
+        note = self.note
+        if not PREGNANT.search(note) or NEWBORN.search(note):
+            return
+        weeks_m = WEEKS.search(note)
+        weeks = int(weeks_m.group(1)) if weeks_m else None
+        for code in self.has("Z3A"):
+            if weeks is None or code != f"Z3A.{weeks:02d}":
+                self.drop(code, "Guideline I.C.15.a.4: Z3A from the weeks of gestation the note documents")
+        if weeks is not None and 8 <= weeks <= 42:
+            self.add(f"Z3A.{weeks:02d}", f"Guideline I.C.15.a.4: weeks of gestation ({weeks})", start=weeks_m.start(), end=weeks_m.end(), score=0.05)
+        if INCIDENTAL.search(note):
+            if "Z33.1" not in self.codes():
+                self.add("Z33.1", "Guideline I.C.15.a.1: pregnancy incidental to the encounter (Z33.1, not first)", score=0.01)
+            return
+        trimester = TRIMESTER_WORDS.search(note)
+        tri = (
+            {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}[trimester.group(1).lower()]
+            if trimester
+            else None
+            if weeks is None
+            else 1
+            if weeks < 14
+            else 2
+            if weeks < 28
+            else 3
+        )
+        for cand in list(self.suggested()):
+            code = cand.code
+            if code[0] == "O" and tri is not None:
+                self._trimester(cand, tri)
+            elif code[0] not in "OZ" and not code.startswith(("U07", "S", "T")):
+                # a condition in a pregnancy: chapter 15's code for it, "complicating pregnancy"
+                words = re.sub(r",?\s*unspecified\b", "", cand.title)
+                target = self.find(f"{words} complicating pregnancy trimester", ("O",))
+                if target is None:
+                    continue
+                reason = f"Guideline I.C.15.a.1: a condition in a pregnancy is coded from chapter 15 first ({target})"
+                self.add(target, reason, start=self._span(cand)[0], end=self._span(cand)[1], score=self._top_score() + 0.03)
+                self.first.setdefault(target, "I.C.15.a.1")
+                new = self.found.get(("icd10cm", target))
+                if new is not None and tri is not None:
+                    self._trimester(new, tri)
+                if not self._asks_for(target, code):
+                    self.drop(code, reason)
+            elif code.startswith("U07"):
+                target = self.find("COVID-19 complicating pregnancy trimester", ("O98.5",))
+                if target:
+                    self.add(target, f"Guideline I.C.1.g.1.d / I.C.15.d: COVID-19 in pregnancy ({target}) first, then U07.1", score=self._top_score() + 0.03)
+                    self.first.setdefault(target, "I.C.15.d")
+                    new = self.found.get(("icd10cm", target))
+                    if new is not None and tri is not None:
+                        self._trimester(new, tri)
+
+    def _asks_for(self, code: str, other: str) -> bool:
+        """Whether a code's Tabular notes ask for the other as an additional code ("use additional code to identify
+        the specific condition")."""
+        for at in (code, code[:5], code[:3]):
+            detail = _detail(at, self.as_of)
+            for note in detail.notes if detail else []:
+                if note.kind == "use_additional":
+                    refs = notes.note_references(note.text)
+                    if not refs or any(notes.reference_covers(r, other) for r in refs):
+                        return True
+        return False
+
+    def _trimester(self, cand: Candidate, tri: int) -> None:
+        """The sibling of an O code for the trimester the note documents (I.C.15.a.3)."""
+        word = {1: "first trimester", 2: "second trimester", 3: "third trimester"}[tri]
+        if word in cand.title.lower() or "trimester" not in cand.title.lower() and "childbirth" not in cand.title.lower():
+            return
+        norm = selectors.normalize(cand.code)
+        lo, hi = self.ix.prefix_range(norm[:-1])
+        for k in range(lo, hi):
+            if self.ix.billable[k] and len(self.ix.norms[k]) == len(norm) and word in self.ix.titles[k].lower():
+                self.replace(cand, self.ix.codes[k], f"Guideline I.C.15.a.3: trimester from the weeks documented ({word})")
+                self.first.setdefault(self.ix.codes[k], self.first.pop(cand.code, "I.C.15.a.1"))
+                return
+
+    def newborn(self) -> None:
+        """A newborn's birth record (I.C.16.a.2, I.C.21.c.12): Z38 first, then prematurity and low birth weight by
+        the weeks and grams documented (I.C.16.e); Z3A is for the mother's record only."""
+        if not NEWBORN.search(self.note):
+            return
+        for code in self.has("Z3A"):
+            self.drop(code, "Guideline I.C.15.a.4: Z3A is for the mother's record, not the newborn's")
+        if not BIRTH_RECORD.search(self.note):
+            return
+        delivery = "by cesarean" if re.search(r"\b(?:cesarean|c-section)\b", self.note, re.I) else "vaginally"
+        code = self.find(f"single liveborn infant delivered {delivery}", ("Z38",))
+        if code:
+            self.add(code, f"Guideline I.C.16.a.2 / I.C.21.c.12: the birth episode of a newborn ({code}) first", score=self._top_score() + 0.05)
+            self.first.setdefault(code, "I.C.16.a.2")
+        weeks_m = WEEKS.search(self.note)
+        if weeks_m and int(weeks_m.group(1)) < 37:
+            w = int(weeks_m.group(1))
+            found = self.find(f"preterm newborn gestational age {w} completed weeks", ("P07.2", "P07.3"))
+            if found and (str(w) in self.ix.titles[self.ix.find(selectors.normalize(found)) or 0]):
+                self.add(found, f"Guideline I.C.16.e: prematurity by the weeks documented ({w})", score=0.1)
+        grams_m = GRAMS.search(self.note)
+        if grams_m:
+            grams = int(grams_m.group(1).replace(",", ""))
+            if grams < 2500:
+                lo, hi = self.ix.prefix_range("P07")
+                for k in range(lo, hi):
+                    r = re.search(r"(\d+)-(\d+) grams", self.ix.titles[k])
+                    if self.ix.billable[k] and r and int(r.group(1)) <= grams <= int(r.group(2)):
+                        self.add(self.ix.codes[k], f"Guideline I.C.16.e: low birth weight by the grams documented ({grams} g)", score=0.1)
+                        break
+
+    def neoplasm_history(self) -> None:
+        """I.C.2.d / I.C.21.c.4: a malignancy excised or eradicated, with no further treatment and no evidence of
+        disease, is coded as its history (Z85); a surveillance visit after completed treatment is Z08 first
+        (I.C.21.c.8)."""
+        for cand in list(self.suggested()):
+            if cand.code[0] != "C" or cand.code.startswith(("C81", "C82", "C83", "C84", "C85", "C88", "C9")):
+                continue
+            start, end = self._span(cand)
+            sentence_end = re.search(r"[.\n]", self.note[end:])
+            rest = self.note[start : end + (sentence_end.start() if sentence_end else len(self.note))]
+            if not NO_DISEASE.search(rest):
+                continue
+            z = next((z for prefix, z in NEOPLASM_HISTORY if cand.code.startswith(prefix)), "Z85.9")
+            self.replace(cand, z, f"Guideline I.C.2.d: a malignancy treated, with no further treatment and no evidence of disease, is history ({z})")
+        if self.has("Z85") and not self.has("C") and FOLLOW_UP.search(self.note):
+            self.add("Z08", "Guideline I.C.21.c.8: follow-up examination after completed treatment of a malignancy (Z08) first", score=self._top_score() + 0.05)
+            self.first.setdefault("Z08", "I.C.21.c.8")
+
+    def sepsis(self) -> None:
+        """I.C.1.d.4: sepsis present on admission is sequenced before its localized infection; one that develops
+        after admission follows the reason for admission."""
+        sepsis = self.has("A40", "A41", "A02.1", "A22.7", "A26.7", "A32.7", "A39.4", "B37.7")
+        if not sepsis:
+            return
+        if re.search(r"\b(?:not present on admission|developed (?:on|after)|hospital day \d+)\b", self.note, re.I):
+            return
+        self.first.setdefault(sepsis[0], "I.C.1.d.4")
+
     def _top_score(self) -> float:
         return max((c.score for c in self.suggested()), default=0.0)
 
     def run(self) -> dict[str, str]:
         self.uncertain_inpatient()
         self.screening()
+        self.encounters()
+        self.neoplasm_history()
         self.seventh_characters()
+        self.newborn()
+        self.pregnancy()
+        self.sepsis()
         self.with_convention()
         self.tabular_pairs()
         self.long_term_drugs()
