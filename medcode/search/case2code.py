@@ -72,6 +72,8 @@ CUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+# negation cues that follow what they deny
+POST_NEGATION = re.compile(r"ruled out|excluded", re.I)
 # words that end a cue's scope inside a clause (NegEx's termination terms): what follows is said of something
 # else ("no abnormalities and an epididymal cyst", "no fever, which ...", "negative for X due to Y")
 SCOPE_END = re.compile(
@@ -279,7 +281,9 @@ def clauses(note: str) -> list[Clause]:
                 out.append(Clause(piece, start, "current"))
                 continue
             if cuts[0][0] > 0 and piece[: cuts[0][0]].strip():
-                out.append(Clause(piece[: cuts[0][0]], start, "current"))
+                # "MI ruled out with serial troponins": a cue that follows what it denies (NegEx's post-negation)
+                before = "negated" if POST_NEGATION.fullmatch(cuts[0][2]) else "current"
+                out.append(Clause(piece[: cuts[0][0]], start, before, cuts[0][2] if before != "current" else ""))
             for k, (at, status, cue) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
                 stop = SCOPE_END.search(piece, at + 1, end)
@@ -1002,7 +1006,7 @@ def _superseded(found: dict[tuple[str, str], Candidate]) -> dict[tuple[str, str]
     """
     stated = sorted(c.code for c in found.values() if c.stated and c.system == "icd10cm")
     behavior = next((c for c in stated if c[0] == "C" or "D00" <= c[:3] <= "D48"), None)
-    site = next((c for c in stated if c[0] == "C" and not c.startswith("C80")), None)
+    site = next((c for c in stated if (c[0] == "C" and not c.startswith("C80")) or "D00" <= c[:3] <= "D09"), None)
     neoplasm = next((c for c in stated if c.startswith("D49") and not c.startswith("D49.9")), behavior)
     injury = any("S00" <= c[:3] <= "T88" for c in stated)
     out: dict[tuple[str, str], str] = {}

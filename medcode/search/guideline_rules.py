@@ -92,6 +92,11 @@ TRIMESTER_WORDS = re.compile(r"\b(first|1st|second|2nd|third|3rd) trimester\b", 
 NO_DISEASE = re.compile(r"\b(?:no evidence of (?:disease|recurrence|malignancy)|no current treatment|completed treatment|"
                         r"treatment completed|no further treatment|NED|in remission after|cancer-free|disease-free)\b", re.I)
 FOLLOW_UP = re.compile(r"\b(?:surveillance|follow-?up|post-?treatment check)\b", re.I)
+NEWBORN_RECORD = re.compile(r"\b(?:birth record|newborn record)\b", re.I)
+DELIVERY = re.compile(r"\b(?:(?:spontaneous |normal |uncomplicated )?(?:vaginal|cesarean) delivery|delivered (?:vaginally|by cesarean)|SVD|NSVD)\b", re.I)
+METASTASIS = re.compile(r"\b(?:(?P<site>[a-z]+) metastas[ie]s|metastas[ie]s (?:to|in) (?:the )?(?P<to>[a-z]+))\b", re.I)
+BMI_VALUE = re.compile(r"\bBMI (?:of |is |was |= ?)?(\d{2}(?:\.\d)?)\b", re.I)
+COVID = re.compile(r"\b(?:covid(?:-19)?|sars-cov-2|coronavirus disease 2019)\b", re.I)
 ADULT_EXAM = "encounter for general adult medical examination"
 CHILD_EXAM = "encounter for routine child health examination"
 # site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
@@ -540,6 +545,7 @@ class Coder:
         note = self.note
         age = AGE.search(note)
         child = bool(age and (age.group(2).lower().startswith(("month", "week", "day")) or int(age.group(1)) < 18))
+        child = child or re.search(r"\b(?:well[- ](?:child|baby)|\d+[- ]month|infant|toddler|pediatric)\b", note, re.I) is not None
         span = (0, len(note))
         findings = [c for c in self.suggested() if c.code[0] not in "ZRVWXY"]
         for rule in ENCOUNTER_RULES:
@@ -550,6 +556,15 @@ class Coder:
             if rule.section == "I.C.21.c.13":
                 query = CHILD_EXAM if child else ADULT_EXAM
                 query += " with abnormal findings" if findings else " without abnormal findings"
+            elif rule.section == "I.C.15.b":
+                years = int(age.group(1)) if age and age.group(2).lower().startswith("year") else 0
+                first_pregnancy = re.search(r"\b(?:first pregnancy|primigravida|G1(?:P0)?)\b", note, re.I)
+                if years >= 35:
+                    # I.C.15.b.4: supervision of a high-risk pregnancy (O09) for a pregnant patient 35 or older
+                    query = "supervision of elderly " + ("primigravida" if first_pregnancy else "multigravida")
+                    rule = EncounterRule(rule.trigger, query, ("O09.5",), "I.C.15.b.4", "supervision of high-risk pregnancy")
+                elif first_pregnancy:
+                    query += " first pregnancy"
             elif rule.section == "IV.M":
                 query += " cardiovascular" if re.search(r"\bcardi", note, re.I) else ""
             code = self.find(query, rule.prefixes)
@@ -604,9 +619,9 @@ class Coder:
         )
         for cand in list(self.suggested()):
             code = cand.code
-            if code[0] == "O" and tri is not None:
+            if (code[0] == "O" or code.startswith("Z34")) and tri is not None:
                 self._trimester(cand, tri)
-            elif code[0] not in "OZ" and not code.startswith(("U07", "S", "T")):
+            elif code[0] not in "OZR" and not code.startswith(("U07", "S", "T")):
                 # a condition in a pregnancy: chapter 15's code for it, "complicating pregnancy"
                 words = re.sub(r",?\s*unspecified\b", "", cand.title)
                 target = self.find(f"{words} complicating pregnancy trimester", ("O",))
@@ -713,6 +728,110 @@ class Coder:
             return
         self.first.setdefault(sepsis[0], "I.C.1.d.4")
 
+    def delivery(self) -> None:
+        """A delivery (I.C.15.b.5, I.C.15.o.1): O80 for a full-term uncomplicated vaginal delivery of a single
+        liveborn, and the outcome of delivery (Z37) on the mother's record."""
+        if NEWBORN_RECORD.search(self.note) or not DELIVERY.search(self.note):
+            return
+        m = DELIVERY.search(self.note)
+        assert m is not None
+        others = [c for c in self.suggested() if c.code[0] == "O" and c.code != "O80"]
+        if not others and re.search(r"\b(?:no complications|uncomplicated|normal|healthy)\b", self.note, re.I):
+            self.add("O80", "Guideline I.C.15.o.1: encounter for full-term uncomplicated delivery (O80)", start=m.start(), end=m.end(), score=self._top_score() + 0.05)
+            self.first.setdefault("O80", "I.C.15.o.1")
+        twins = re.search(r"\b(?:twins?|triplets?)\b", self.note, re.I)
+        outcome = self.find(("twins, both liveborn" if twins else "single live birth") + " outcome of delivery", ("Z37",))
+        if outcome:
+            self.add(outcome, f"Guideline I.C.15.b.5: outcome of delivery on the mother's record ({outcome})", start=m.start(), end=m.end(), score=0.05)
+
+    def metastases(self) -> None:
+        """I.C.2: a malignancy spread to a site ("metastases to the liver", "a brain metastasis") is coded as a
+        secondary malignant neoplasm of that site (C77-C79); when the encounter is directed at the secondary site,
+        it is sequenced first (I.C.2.b)."""
+        for m in METASTASIS.finditer(self.note):
+            site = m.group("to") or m.group("site")
+            if not site or site.lower() in ("multiple", "distant", "widespread", "known"):
+                continue
+            code = self.find(f"secondary malignant neoplasm of {site}", ("C77", "C78", "C79"))
+            if code is None:
+                continue
+            self.add(code, f"Guideline I.C.2: metastasis to the {site.lower()} is a secondary malignant neoplasm ({code})", start=m.start(), end=m.end(), score=0.2)
+            directed = re.search(r"\b(?:resect\w*|excis\w*|radiation|radiotherapy|treatment of|for)\b[^.;]{0,30}$", self.note[: m.start()], re.I)
+            if directed and INPATIENT.search(self.note):
+                self.first.setdefault(code, "I.C.2.b")
+
+    def tobacco(self) -> None:
+        """I.C.5.b.? / Tabular F17 and Z71.6, Z77.22: current tobacco use is nicotine dependence by product;
+        counseling is Z71.6; exposure to others' smoke is Z77.22."""
+        note = self.note
+        current = re.search(r"\b(?:smokes|current(?:ly)? smok\w+|current smoker|active smoker|\d+(?:\.\d+)? ?(?:ppd|packs? (?:a|per) day))\b", note, re.I)
+        if current and not re.search(r"\b(?:parents?|mother|father|household|spouse|partner)\s+smokes?\b", note[max(0, current.start() - 20) : current.end()], re.I):
+            product = "cigarettes" if re.search(r"\bcigarettes?|ppd|packs?\b", note, re.I) else "cigars" if re.search(r"\bcigars?\b", note, re.I) else ""
+            code = self.find(f"nicotine dependence {product or 'unspecified'} uncomplicated", ("F17.2",))
+            if code:
+                self.add(code, f"Guideline I.C.5.b / Index (Smoker - see Dependence, drug, nicotine): current tobacco use ({code})", start=current.start(), end=current.end(), score=0.2)
+        counsel = re.search(r"\b(?:smoking|tobacco) cessation\b|\bcounsel\w* (?:on|for|about) (?:smoking|tobacco)\b", note, re.I)
+        if counsel:
+            for code in self.has("Z71.9", "Z71.89"):
+                self.drop(code, "Guideline I.C.21.c.10: tobacco counseling has its own code (Z71.6)")
+            self.add("Z71.6", "Guideline I.C.21.c.10: tobacco abuse counseling (Z71.6)", start=counsel.start(), end=counsel.end(), score=self._top_score() + 0.05)
+            self.first.setdefault("Z71.6", "I.C.21.c.10")
+        exposed = re.search(r"\b(?:parents?|mother|father|household|caregivers?)\s+smokes?\b|\b(?:second-?hand|environmental|passive) (?:tobacco )?smoke\b", note, re.I)
+        if exposed:
+            self.add("Z77.22", "Guideline I.C.21.c.3: exposure to environmental tobacco smoke (Z77.22)", start=exposed.start(), end=exposed.end(), score=0.05)
+
+    def bmi(self) -> None:
+        """I.B.14 / I.C.21.c.3: the BMI code of the value documented (Z68), with its weight diagnosis."""
+        m = BMI_VALUE.search(self.note)
+        if m is None or not self.has("E66", "E88.82", "R63.5", "E44", "E43"):
+            return
+        value = float(m.group(1))
+        adult = self.find(f"body mass index bmi {int(value)} adult", ("Z68.",))
+        lo, hi = self.ix.prefix_range("Z68")
+        for k in range(lo, hi):
+            title = self.ix.titles[k]
+            r = re.search(r"(\d+(?:\.\d)?)-(\d+(?:\.\d)?)", title)
+            top = re.search(r"(\d+(?:\.\d)?) or greater", title)
+            if self.ix.billable[k] and "adult" in title.lower() and (
+                (r and float(r.group(1)) <= value <= float(r.group(2)) + 0.09) or (top and value >= float(top.group(1)))
+            ):
+                adult = self.ix.codes[k]
+                break
+        for code in self.has("Z68"):
+            if code != adult:
+                self.drop(code, f"Guideline I.B.14: the BMI documented is {value:g}")
+        if adult:
+            self.add(adult, f"Guideline I.B.14: BMI {value:g}, reported with the weight diagnosis ({adult})", start=m.start(), end=m.end(), score=0.05)
+
+    def infections(self) -> None:
+        """Chapter 1: COVID-19 (U07.1) first with its manifestations (I.C.1.g.1.a-b); an exposure to a disease
+        (Z20) is no case of it (I.C.1.g.1.e)."""
+        if self.has("J12.82", "J20.8", "J22", "J80", "J98.8", "J96.0") and COVID.search(self.note) and not self.has("Z20"):
+            self.add("U07.1", "Guideline I.C.1.g.1.a: COVID-19 confirmed, U07.1 first, with its manifestations", score=self._top_score() + 0.05)
+        if self.has("U07.1") and not self.has("O98.5"):
+            self.first.setdefault("U07.1", "I.C.1.g.1.a")
+        for z in self.has("Z20"):
+            zc = self.found[("icd10cm", z)]
+            spans = [(e.start, e.end) for e in zc.evidence]
+            for cand in list(self.suggested()):
+                if cand.code[0] in "Z" or cand.code == z:
+                    continue
+                if all(any(a <= e.start < b for a, b in spans) for e in cand.evidence if e.status == "current"):
+                    self.drop(cand.code, f"Guideline I.C.1.g.1.e: exposure to a disease is not the disease ({z})")
+
+    def immunization_clause(self) -> None:
+        """I.C.21.c.2: the diseases a vaccine is named after are not diagnoses ("hepatitis A vaccine given")."""
+        for clause in self.parts:
+            m = re.search(r"\bvaccin\w*|\bimmuni[sz]\w*", clause.text, re.I)
+            if not m:
+                continue
+            a, b = clause.start, clause.start + len(clause.text)
+            for cand in list(self.suggested()):
+                if cand.code[0] in "Z":
+                    continue
+                if cand.evidence and all(a <= e.start < b for e in cand.evidence):
+                    self.drop(cand.code, "Guideline I.C.21.c.2: a vaccine names the disease it prevents, not one the patient has")
+
     def _top_score(self) -> float:
         return max((c.score for c in self.suggested()), default=0.0)
 
@@ -723,7 +842,13 @@ class Coder:
         self.neoplasm_history()
         self.seventh_characters()
         self.newborn()
+        self.immunization_clause()
         self.pregnancy()
+        self.delivery()
+        self.metastases()
+        self.tobacco()
+        self.bmi()
+        self.infections()
         self.sepsis()
         self.with_convention()
         self.tabular_pairs()
