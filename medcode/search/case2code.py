@@ -353,11 +353,13 @@ def _mentions(
         if denied:
             dq = querying.parse(denied, ix.vocab, lex, correct=False)
             absent[[ix.vocab[a] for g in dq.groups for a in g.alternatives if a in ix.vocab]] = True
+        # "uncomplicated" said is what ", uncomplicated" is without (it counts as said already)
+        keep = np.zeros(len(ix.idf), dtype=bool)
         uncomplicated = ix.vocab.get(text.stem("uncomplicated"), -1)
-        if uncomplicated >= 0 and said[uncomplicated]:
-            absent[uncomplicated] = True
-        agree = without[absent[without[:, 1]]]
-        matched[without[said[without[:, 1]] & ~absent[without[:, 1]], 0]] = 0.0
+        if uncomplicated >= 0:
+            keep[uncomplicated] = True
+        agree = without[absent[without[:, 1]] & ~said[without[:, 1]]]
+        matched[without[said[without[:, 1]] & ~absent[without[:, 1]] & ~keep[without[:, 1]], 0]] = 0.0
         if agree.size:
             agreed = np.unique(agree[:, 0])
             agreed = agreed[matched[agreed] > 0]

@@ -97,6 +97,16 @@ DELIVERY = re.compile(r"\b(?:(?:spontaneous |normal |uncomplicated )?(?:vaginal|
 METASTASIS = re.compile(r"\b(?:(?P<site>[a-z]+) metastas[ie]s|metastas[ie]s (?:to|in) (?:the )?(?P<to>[a-z]+))\b", re.I)
 BMI_VALUE = re.compile(r"\bBMI (?:of |is |was |= ?)?(\d{2}(?:\.\d)?)\b", re.I)
 COVID = re.compile(r"\b(?:covid(?:-19)?|sars-cov-2|coronavirus disease 2019)\b", re.I)
+ADVERSE = re.compile(r"\b(?:as prescribed|adverse (?:effect|reaction)|side effect|properly (?:taken|administered))\b", re.I)
+POISONING = re.compile(r"\b(?:overdose\w*|poison\w*|took (?:extra|too much|too many)|by mistake|in error|swallowed|"
+                       r"ingest\w*|together with|combined with|with (?:several |a few )?(?:beers?|alcohol|wine|drinks))\b", re.I)
+ALCOHOL = {"beer": "ethanol", "beers": "ethanol", "wine": "ethanol", "alcohol": "ethanol", "liquor": "ethanol", "drinks": "ethanol"}
+# words of a poisoning note that name no drug (the Drug table has entries for some: "Tablets", "Grandmother" none)
+NOT_DRUGS = frozenset(
+    "accidental accidentally overdose taken taking took extra mistake prescribed together several tablets tablet pills "
+    "arrival somnolent drowsy asymptomatic level drawn toddler child patient swallowed caused hypoglycemia type "
+    "diabetic grandmother grandfather mother father bradycardia with after from their while".split()
+)
 ADULT_EXAM = "encounter for general adult medical examination"
 CHILD_EXAM = "encounter for routine child health examination"
 # site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
@@ -555,7 +565,8 @@ class Coder:
             query = rule.query
             if rule.section == "I.C.21.c.13":
                 query = CHILD_EXAM if child else ADULT_EXAM
-                query += " with abnormal findings" if findings else " without abnormal findings"
+                normal = re.search(r"\b(?:normal|no abnormal|unremarkable|healthy)\b", note, re.I)
+                query += " without abnormal findings" if normal or not findings else " with abnormal findings"
             elif rule.section == "I.C.15.b":
                 years = int(age.group(1)) if age and age.group(2).lower().startswith("year") else 0
                 first_pregnancy = re.search(r"\b(?:first pregnancy|primigravida|G1(?:P0)?)\b", note, re.I)
@@ -592,7 +603,7 @@ class Coder:
         code after it where the O code asks), the trimester from the weeks (I.C.15.a.3), and Z3A for the weeks
         (I.C.15.a.4); a pregnancy the provider calls incidental is Z33.1 after the condition."""
         note = self.note
-        if not PREGNANT.search(note) or NEWBORN.search(note):
+        if not PREGNANT.search(note) or BIRTH_RECORD.search(note) or NEWBORN_RECORD.search(note):
             return
         weeks_m = WEEKS.search(note)
         weeks = int(weeks_m.group(1)) if weeks_m else None
@@ -756,6 +767,8 @@ class Coder:
             if code is None:
                 continue
             self.add(code, f"Guideline I.C.2: metastasis to the {site.lower()} is a secondary malignant neoplasm ({code})", start=m.start(), end=m.end(), score=0.2)
+            for vague in self.has("C79.9", "C80"):
+                self.drop(vague, f"Guideline I.C.2: the site of the metastasis is documented ({code})")
             directed = re.search(r"\b(?:resect\w*|excis\w*|radiation|radiotherapy|treatment of|for)\b[^.;]{0,30}$", self.note[: m.start()], re.I)
             if directed and INPATIENT.search(self.note):
                 self.first.setdefault(code, "I.C.2.b")
@@ -832,19 +845,85 @@ class Coder:
                 if cand.evidence and all(a <= e.start < b for e in cand.evidence):
                     self.drop(cand.code, "Guideline I.C.21.c.2: a vaccine names the disease it prevents, not one the patient has")
 
+    def poisoning(self) -> None:
+        """I.C.19.e.5: a drug taken in error, in excess or with alcohol is a poisoning (T code first, intent
+        accidental when not documented, then its manifestations); a drug correctly prescribed and properly taken
+        that causes an effect is an adverse effect (the effect first, then T code with 5th/6th character 5). The
+        drug's code comes from the Drug table (an instance with the ICD-10-CM Drug table imported)."""
+        adverse = ADVERSE.search(self.note)
+        poisoned = POISONING.search(self.note)
+        if not adverse and not poisoned:
+            return
+        intent = (
+            "adverse effect"
+            if adverse and not poisoned
+            else "poisoning intentional self-harm"
+            if re.search(r"\b(?:intentional|suicid\w*|self-harm)\b", self.note, re.I)
+            else "poisoning assault"
+            if re.search(r"\bassault\w*\b", self.note, re.I)
+            else "poisoning accidental"
+        )
+        seen: set[str] = set()
+        for word in dict.fromkeys(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", self.note)):
+            if word in NOT_DRUGS:
+                continue
+            drug = ALCOHOL.get(word, word)
+            for hit in services.search(query=f"{drug} {intent}", system="icd10cm", limit=6)["results"]:
+                text_ = (hit.get("matched_text") or "").lower()
+                code = selectors.normalize(hit["code"])
+                if not hit["match"].startswith("drug") or not text_.startswith(drug) or not "T36" <= code[:3] <= "T65":
+                    continue
+                base = code[:6].ljust(6, "X")
+                full = base + {"initial": "A", "subsequent": "D", "sequela": "S"}[self.ctx.encounter]
+                if full in seen or self.ix.find(full) is None:
+                    break
+                seen.add(full)
+                dotted = f"{full[:3]}.{full[3:]}"
+                m = re.search(re.escape(word), self.note, re.I)
+                section = "I.C.19.e.5.a" if intent == "adverse effect" else "I.C.19.e.5.b"
+                self.add(dotted, f"Guideline {section}: {intent} ({hit['matched_text']} -> {dotted})", start=m.start() if m else 0, end=m.end() if m else None, score=0.3)
+                if section == "I.C.19.e.5.b":
+                    self.first.setdefault(dotted, section)
+                break
+
+    def gestational_diabetes(self) -> None:
+        """I.C.15.g: gestational diabetes is O24.4-, by its control (insulin over oral drugs over diet); not a
+        type 2 diabetes code, and Z79.4 is not added to O24.4-."""
+        m = re.search(r"\bgestational diabetes\b|\bGDM\b", self.note, re.I)
+        if m is None:
+            return
+        control = (
+            "insulin controlled"
+            if re.search(r"\binsulin\b", self.note, re.I)
+            else "controlled by oral hypoglycemic drugs"
+            if re.search(r"\b(?:metformin|glyburide|oral)\b", self.note, re.I)
+            else "diet controlled"
+            if re.search(r"\bdiet\b", self.note, re.I)
+            else "unspecified control"
+        )
+        code = self.find(f"gestational diabetes mellitus in pregnancy {control}", ("O24.4",))
+        if code is None:
+            return
+        for old in self.has("E08", "E09", "E10", "E11", "E13", "Z79.4", "O24.9"):
+            self.drop(old, f"Guideline I.C.15.g: gestational diabetes ({code})")
+        self.add(code, f"Guideline I.C.15.g: gestational diabetes, {control} ({code})", start=m.start(), end=m.end(), score=self._top_score() + 0.03)
+        self.first.setdefault(code, "I.C.15.g")
+
     def _top_score(self) -> float:
         return max((c.score for c in self.suggested()), default=0.0)
 
     def run(self) -> dict[str, str]:
         self.uncertain_inpatient()
         self.screening()
+        self.immunization_clause()
         self.encounters()
         self.neoplasm_history()
         self.seventh_characters()
         self.newborn()
-        self.immunization_clause()
+        self.gestational_diabetes()
         self.pregnancy()
         self.delivery()
+        self.poisoning()
         self.metastases()
         self.tobacco()
         self.bmi()
