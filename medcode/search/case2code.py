@@ -360,6 +360,10 @@ def _mentions(
             keep[uncomplicated] = True
         agree = without[absent[without[:, 1]] & ~said[without[:, 1]]]
         matched[without[said[without[:, 1]] & ~absent[without[:, 1]] & ~keep[without[:, 1]], 0]] = 0.0
+        kept = without[said[without[:, 1]] & keep[without[:, 1]]]
+        if kept.size:  # ... but it is no word of what the text is: a text is not stated by it alone
+            np.subtract.at(matched, kept[:, 0], ix.idf[kept[:, 1]])
+            np.maximum(matched, 0.0, out=matched)
         if agree.size:
             agreed = np.unique(agree[:, 0])
             agreed = agreed[matched[agreed] > 0]

@@ -94,7 +94,10 @@ NO_DISEASE = re.compile(r"\b(?:no evidence of (?:disease|recurrence|malignancy)|
 FOLLOW_UP = re.compile(r"\b(?:surveillance|follow-?up|post-?treatment check)\b", re.I)
 NEWBORN_RECORD = re.compile(r"\b(?:birth record|newborn record)\b", re.I)
 DELIVERY = re.compile(r"\b(?:(?:spontaneous |normal |uncomplicated )?(?:vaginal|cesarean) delivery|delivered (?:vaginally|by cesarean)|SVD|NSVD)\b", re.I)
-METASTASIS = re.compile(r"\b(?:(?P<site>[a-z]+) metastas[ie]s|metastas[ie]s (?:to|in) (?:the )?(?P<to>[a-z]+))\b", re.I)
+METASTASIS = (
+    re.compile(r"\bmetasta(?:s[ie]s|tic) (?:to|in) (?:the )?(?P<site>[a-z]+)\b", re.I),
+    re.compile(r"\b(?P<site>[a-z]+) metastas[ie]s\b", re.I),
+)
 BMI_VALUE = re.compile(r"\bBMI (?:of |is |was |= ?)?(\d{2}(?:\.\d)?)\b", re.I)
 COVID = re.compile(r"\b(?:covid(?:-19)?|sars-cov-2|coronavirus disease 2019)\b", re.I)
 ADVERSE = re.compile(r"\b(?:as prescribed|adverse (?:effect|reaction)|side effect|properly (?:taken|administered))\b", re.I)
@@ -107,6 +110,7 @@ NOT_DRUGS = frozenset(
     "arrival somnolent drowsy asymptomatic level drawn toddler child patient swallowed caused hypoglycemia type "
     "diabetic grandmother grandfather mother father bradycardia with after from their while".split()
 )
+NOT_SITES = frozenset("with and of multiple distant widespread known no without the a new bone-only".split())
 ADULT_EXAM = "encounter for general adult medical examination"
 CHILD_EXAM = "encounter for routine child health examination"
 # site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
@@ -759,12 +763,12 @@ class Coder:
         """I.C.2: a malignancy spread to a site ("metastases to the liver", "a brain metastasis") is coded as a
         secondary malignant neoplasm of that site (C77-C79); when the encounter is directed at the secondary site,
         it is sequenced first (I.C.2.b)."""
-        for m in METASTASIS.finditer(self.note):
-            site = m.group("to") or m.group("site")
-            if not site or site.lower() in ("multiple", "distant", "widespread", "known"):
+        for m in (m for pattern in METASTASIS for m in pattern.finditer(self.note)):
+            site = m.group("site")
+            if not site or site.lower() in NOT_SITES:
                 continue
             code = self.find(f"secondary malignant neoplasm of {site}", ("C77", "C78", "C79"))
-            if code is None:
+            if code is None or code.startswith(("C79.9", "C80")):
                 continue
             self.add(code, f"Guideline I.C.2: metastasis to the {site.lower()} is a secondary malignant neoplasm ({code})", start=m.start(), end=m.end(), score=0.2)
             for vague in self.has("C79.9", "C80"):
