@@ -195,7 +195,47 @@ def _word_results(
             for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter, beat=beat)
         ]
     scored.sort(key=lambda p: -p[0])
-    return [_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], corrections
+    return coder_order([_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]]), corrections
+
+
+def coder_order(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Word results in the order a coder reads them: a billable code before the header it completes (a header is
+    never what is reported), and the 7th-character variants of one code together, the initial encounter first
+    ("S72.001A", then "S72.001D", ..., the sequela "S72.001S" last; the code without its 7th character after them)."""
+
+    def norm(r: dict[str, Any]) -> str:
+        return selectors.normalize(str(r["code"]))
+
+    out: list[dict[str, Any]] = []
+    placed: set[int] = set()
+    for k, r in enumerate(results):
+        if k in placed:
+            continue
+        code = norm(r)
+        # the 7th-character family of a 6-character stem ("S72001"), and any billable completion of a header
+        family = [
+            j
+            for j in range(k, len(results))
+            if j not in placed
+            and results[j]["system"] == r["system"]
+            and (
+                (len(code) >= 6 and norm(results[j])[:6] == code[:6] and len(norm(results[j])) in (6, 7))
+                or (not r["billable"] and j > k and results[j]["billable"] and norm(results[j]).startswith(code))
+            )
+        ]
+        if len(family) > 1:
+            members = [results[j] for j in family]
+            seventh = [m for m in members if len(norm(m)) == 7 and norm(m)[:6] == norm(members[0])[:6]]
+            if len(seventh) > 1:
+                members.sort(key=lambda m: (not m["billable"], len(norm(m)) != 7, norm(m)[6:] or "~"))
+            else:
+                members.sort(key=lambda m: not m["billable"])
+            out.extend(members)
+            placed.update(family)
+        else:
+            out.append(r)
+            placed.add(k)
+    return out
 
 
 def _word_result(ix: index.ReleaseIndex, hit: engine.Hit, stems: set[str]) -> dict[str, Any]:
