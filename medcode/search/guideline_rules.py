@@ -531,9 +531,29 @@ class Coder:
                 if note.kind == "use_additional":
                     refs = notes.note_references(note.text)
                     asked |= {r for r in codes if r[0] == "R" and any(notes.reference_covers(x, r) for x in refs)}
+        # a sign is part of a diagnosis the note states before it in the same sentence ("appendicitis presenting
+        # with RLQ pain", "strep pharyngitis; sore throat"), not of one listed beside it ("haematuria and anaemia")
+        definitive = [c for c in definitive if not c.startswith("G89")]
+        diagnosed = [
+            (self._where(e), self._sentence(e.start)) for c in definitive for e in self.found[("icd10cm", c)].evidence
+        ]
         for code in codes:
-            if code[0] == "R" and code not in asked:
+            # G89 pain codes are not assigned when the underlying diagnosis is known (I.C.6.b.1.a)
+            if not (code[0] == "R" or code.startswith("G89")) or code in asked:
+                continue
+            said = [(self._where(e), self._sentence(e.start)) for e in self.found[("icd10cm", code)].evidence]
+            if said and all(any(d < s and ds == ss for d, ds in diagnosed) for s, ss in said):
                 self.drop(code, INTEGRAL.format(other=", ".join(sorted(definitive)[:3])))
+
+    def _where(self, e: Any) -> int:
+        """Where in its clause a piece of evidence's words are first said (the clause's start if nowhere)."""
+        low = self.note.lower()
+        found = [low.find(w[:5], e.start, e.end) for w in re.findall(r"[a-z]{4,}", str(e.matched).lower())]
+        return min((f for f in found if f >= 0), default=e.start)
+
+    def _sentence(self, at: int) -> int:
+        """Which sentence of the note (cut at full stops and line ends) holds the offset."""
+        return len(re.findall(r"[.!?](?:\s|$)|\n", self.note[:at]))
 
     def status_codes(self) -> None:
         """BMI only with a weight diagnosis (I.B.14); Z33.1 only when the pregnancy is documented as incidental."""

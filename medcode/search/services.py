@@ -213,9 +213,9 @@ def coder_order(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         code = norm(r)
         # the 7th-character family of a 6-character stem ("S72001"), and any billable completion of a header
-        family = [
+        family = [k] + [
             j
-            for j in range(k, len(results))
+            for j in range(k + 1, len(results))
             if j not in placed
             and results[j]["system"] == r["system"]
             and (
