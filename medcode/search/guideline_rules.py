@@ -541,15 +541,16 @@ class Coder:
             # G89 pain codes are not assigned when the underlying diagnosis is known (I.C.6.b.1.a)
             if not (code[0] == "R" or code.startswith("G89")) or code in asked:
                 continue
-            said = [(self._where(e), self._sentence(e.start)) for e in self.found[("icd10cm", code)].evidence]
+            said = [(self._where(e, last=True), self._sentence(e.start)) for e in self.found[("icd10cm", code)].evidence]
             if said and all(any(d < s and ds == ss for d, ds in diagnosed) for s, ss in said):
                 self.drop(code, INTEGRAL.format(other=", ".join(sorted(definitive)[:3])))
 
-    def _where(self, e: Any) -> int:
-        """Where in its clause a piece of evidence's words are first said (the clause's start if nowhere)."""
+    def _where(self, e: Any, *, last: bool = False) -> int:
+        """Where in its clause a piece of evidence's words are first (or last) said (the clause's start if nowhere)."""
         low = self.note.lower()
         found = [low.find(w[:5], e.start, e.end) for w in re.findall(r"[a-z]{4,}", str(e.matched).lower())]
-        return min((f for f in found if f >= 0), default=e.start)
+        at = [f for f in found if f >= 0]
+        return (max(at) if last else min(at)) if at else int(e.start)
 
     def _sentence(self, at: int) -> int:
         """Which sentence of the note (cut at full stops and line ends) holds the offset."""
