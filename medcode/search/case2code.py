@@ -367,7 +367,9 @@ def _mentions(
         if agree.size:
             agreed = np.unique(agree[:, 0])
             agreed = agreed[matched[agreed] > 0]
-            np.add.at(matched, agree[np.isin(agree[:, 0], agreed)][:, 0], ix.idf[agree[np.isin(agree[:, 0], agreed)][:, 1]])
+            np.add.at(
+                matched, agree[np.isin(agree[:, 0], agreed)][:, 0], ix.idf[agree[np.isin(agree[:, 0], agreed)][:, 1]]
+            )
     bilateral = _doc_array(ix, _imaging_bilateral)
     bilateral = bilateral[said[bilateral[:, 1]]]
     if bilateral.size:
@@ -990,7 +992,9 @@ def _denied(note: str, parts: list[Clause], clause: Clause) -> str:
     for other in parts:
         if other.start <= clause.start:
             continue
-        if other.status == "current" or re.search(r"[.;!?\n]", note[clause.start + len(clause.text.rstrip()) - 1 : other.start]):
+        if other.status == "current" or re.search(
+            r"[.;!?\n]", note[clause.start + len(clause.text.rstrip()) - 1 : other.start]
+        ):
             break
         if other.status == "negated":
             out.append(other.text)

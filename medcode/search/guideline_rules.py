@@ -55,10 +55,14 @@ ON_DRUG = re.compile(
     r"managed with|controlled (?:on|with))\b",
     re.I,
 )
-NOT_LONG_TERM = re.compile(r"\b(?:start(?:ed|ing)?|initiat\w*|today|once|given|single dose|trial of|prescribed for)\b", re.I)
+NOT_LONG_TERM = re.compile(
+    r"\b(?:start(?:ed|ing)?|initiat\w*|today|once|given|single dose|trial of|prescribed for)\b", re.I
+)
 INCIDENTAL = re.compile(r"\bincidental\b", re.I)
 BMI = re.compile(r"\bBMI\b", re.I)
-DIALYSIS = re.compile(r"\b(?:on|receiving|dependent on|requires?)\s+(?:chronic\s+)?(?:hemo|peritoneal\s+)?dialysis\b", re.I)
+DIALYSIS = re.compile(
+    r"\b(?:on|receiving|dependent on|requires?)\s+(?:chronic\s+)?(?:hemo|peritoneal\s+)?dialysis\b", re.I
+)
 # who is meant by a drug: a relative's tablets swallowed, a substance taken in overdose are no long-term use
 POISONING_WORDS = re.compile(r"\b(?:overdose|poison\w*|swallowed|ingest\w*|by mistake|accidental\w*|toxic\w*)\b", re.I)
 
@@ -73,7 +77,9 @@ USE_ADDITIONAL = "Tabular: use additional code at {at} ({code})"
 LONG_TERM = "Guideline I.C.21.c.3: long-term (current) drug therapy, Tabular use additional code ({code})"
 DIALYSIS_STATUS = "Guideline I.C.21.c.3: status, dependence on renal dialysis (Z99.2)"
 EXCLUDES1 = "Tabular: Excludes1 at {at} ({other} is reported instead)"
-MORE_SPECIFIC = "Guideline I.B.2 / I.A.9: an unspecified code is not reported beside a specific code of its category ({other})"
+MORE_SPECIFIC = (
+    "Guideline I.B.2 / I.A.9: an unspecified code is not reported beside a specific code of its category ({other})"
+)
 INTEGRAL = "Guideline I.B.5: a sign or symptom routinely part of a confirmed diagnosis is not coded ({other})"
 BMI_ALONE = "Guideline I.B.14 / I.C.21.c.3: BMI is reported only with an associated diagnosis (obesity, overweight...)"
 INCIDENTAL_PREGNANCY = "Guideline I.C.15.a.1: Z33.1 only when the provider documents the pregnancy as incidental"
@@ -82,44 +88,128 @@ SEQUENCE = "Guideline {section}: sequenced first"
 
 KIDNEY_STAGE_5 = ("N18.5", "N18.6")
 AGE = re.compile(r"\b(\d+)[- ](years?|months?|weeks?|days?)[- ]old\b", re.I)
-PREGNANT = re.compile(r"\b(?:pregnan\w*|prenatal|antenatal|gestation\w*|trimester|primigravida|multigravida|"
-                      r"gravida|delivery|delivered|postpartum)\b", re.I)
+PREGNANT = re.compile(
+    r"\b(?:pregnan\w*|prenatal|antenatal|gestation\w*|trimester|primigravida|multigravida|"
+    r"gravida|delivery|delivered|postpartum)\b",
+    re.I,
+)
 NEWBORN = re.compile(r"\b(?:newborn|neonat\w*|birth record|liveborn|born (?:vaginally|by|via|at))\b", re.I)
-BIRTH_RECORD = re.compile(r"\b(?:birth record|born (?:vaginally |by cesarean |via c-section )?(?:at|in) this hospital)\b", re.I)
-WEEKS = re.compile(r"\b(\d{1,2})(?:\s*(?:\+\d|and \d/7))?[- ]weeks?(?:'|\u2019)?(?:\s+(?:of\s+)?(?:gestation|pregnan\w*|ga))?\b", re.I)
+BIRTH_RECORD = re.compile(
+    r"\b(?:birth record|born (?:vaginally |by cesarean |via c-section )?(?:at|in) this hospital)\b", re.I
+)
+WEEKS = re.compile(
+    r"\b(\d{1,2})(?:\s*(?:\+\d|and \d/7))?[- ]weeks?(?:'|\u2019)?(?:\s+(?:of\s+)?(?:gestation|pregnan\w*|ga))?\b", re.I
+)
 GRAMS = re.compile(r"\b(\d{1,2},?\d{3})\s*(?:g|grams?)\b", re.I)
 TRIMESTER_WORDS = re.compile(r"\b(first|1st|second|2nd|third|3rd) trimester\b", re.I)
-NO_DISEASE = re.compile(r"\b(?:no evidence of (?:disease|recurrence|malignancy)|no current treatment|completed treatment|"
-                        r"treatment completed|no further treatment|NED|in remission after|cancer-free|disease-free)\b", re.I)
+NO_DISEASE = re.compile(
+    r"\b(?:no evidence of (?:disease|recurrence|malignancy)|no current treatment|completed treatment|"
+    r"treatment completed|no further treatment|NED|in remission after|cancer-free|disease-free)\b",
+    re.I,
+)
 FOLLOW_UP = re.compile(r"\b(?:surveillance|follow-?up|post-?treatment check)\b", re.I)
 NEWBORN_RECORD = re.compile(r"\b(?:birth record|newborn record)\b", re.I)
-DELIVERY = re.compile(r"\b(?:(?:spontaneous |normal |uncomplicated )?(?:vaginal|cesarean) delivery|delivered (?:vaginally|by cesarean)|SVD|NSVD)\b", re.I)
+DELIVERY = re.compile(
+    r"\b(?:(?:spontaneous |normal |uncomplicated )?(?:vaginal|cesarean) delivery|delivered (?:vaginally|by cesarean)|SVD|NSVD)\b",
+    re.I,
+)
 METASTASIS = (
     re.compile(r"\bmetasta(?:s[ie]s|tic) (?:to|in) (?:the )?(?P<site>[a-z]+)\b", re.I),
     re.compile(r"\b(?P<site>[a-z]+) metastas[ie]s\b", re.I),
 )
 BMI_VALUE = re.compile(r"\bBMI (?:of |is |was |= ?)?(\d{2}(?:\.\d)?)\b", re.I)
 COVID = re.compile(r"\b(?:covid(?:-19)?|sars-cov-2|coronavirus disease 2019)\b", re.I)
-ADVERSE = re.compile(r"\b(?:as prescribed|adverse (?:effect|reaction)|side effect|properly (?:taken|administered))\b", re.I)
-POISONING = re.compile(r"\b(?:overdose\w*|poison\w*|took (?:extra|too much|too many)|by mistake|in error|swallowed|"
-                       r"ingest\w*|together with|combined with|with (?:several |a few )?(?:beers?|alcohol|wine|drinks))\b", re.I)
-ALCOHOL = {"beer": "ethanol", "beers": "ethanol", "wine": "ethanol", "alcohol": "ethanol", "liquor": "ethanol", "drinks": "ethanol"}
+ADVERSE = re.compile(
+    r"\b(?:as prescribed|adverse (?:effect|reaction)|side effect|properly (?:taken|administered))\b", re.I
+)
+POISONING = re.compile(
+    r"\b(?:overdose\w*|poison\w*|took (?:extra|too much|too many)|by mistake|in error|swallowed|"
+    r"ingest\w*|together with|combined with|with (?:several |a few )?(?:beers?|alcohol|wine|drinks))\b",
+    re.I,
+)
+ALCOHOL = {
+    "beer": "ethanol",
+    "beers": "ethanol",
+    "wine": "ethanol",
+    "alcohol": "ethanol",
+    "liquor": "ethanol",
+    "drinks": "ethanol",
+}
 # words of a poisoning note that name no drug (the Drug table has entries for some: "Tablets", "Grandmother" none)
 NOT_DRUGS = frozenset(
-    "accidental accidentally overdose taken taking took extra mistake prescribed together several tablets tablet pills "
-    "arrival somnolent drowsy asymptomatic level drawn toddler child patient swallowed caused hypoglycemia type "
-    "diabetic grandmother grandfather mother father bradycardia with after from their while".split()
+    [
+        "accidental",
+        "accidentally",
+        "overdose",
+        "taken",
+        "taking",
+        "took",
+        "extra",
+        "mistake",
+        "prescribed",
+        "together",
+        "several",
+        "tablets",
+        "tablet",
+        "pills",
+        "arrival",
+        "somnolent",
+        "drowsy",
+        "asymptomatic",
+        "level",
+        "drawn",
+        "toddler",
+        "child",
+        "patient",
+        "swallowed",
+        "caused",
+        "hypoglycemia",
+        "type",
+        "diabetic",
+        "grandmother",
+        "grandfather",
+        "mother",
+        "father",
+        "bradycardia",
+        "with",
+        "after",
+        "from",
+        "their",
+        "while",
+    ]
 )
-NOT_SITES = frozenset("with and of multiple distant widespread known no without the a new bone-only".split())
+NOT_SITES = frozenset(
+    ["with", "and", "of", "multiple", "distant", "widespread", "known", "no", "without", "the", "a", "new", "bone-only"]
+)
 ADULT_EXAM = "encounter for general adult medical examination"
 CHILD_EXAM = "encounter for routine child health examination"
 # site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
 NEOPLASM_HISTORY = (
-    ("C15", "Z85.01"), ("C16", "Z85.028"), ("C17", "Z85.068"), ("C18", "Z85.038"), ("C19", "Z85.038"),
-    ("C20", "Z85.048"), ("C21", "Z85.048"), ("C22", "Z85.05"), ("C25", "Z85.07"), ("C32", "Z85.21"),
-    ("C33", "Z85.12"), ("C34", "Z85.118"), ("C43", "Z85.820"), ("C44", "Z85.828"), ("C50", "Z85.3"),
-    ("C53", "Z85.41"), ("C54", "Z85.42"), ("C55", "Z85.42"), ("C56", "Z85.43"), ("C61", "Z85.46"),
-    ("C62", "Z85.47"), ("C64", "Z85.528"), ("C65", "Z85.53"), ("C67", "Z85.51"), ("C71", "Z85.841"),
+    ("C15", "Z85.01"),
+    ("C16", "Z85.028"),
+    ("C17", "Z85.068"),
+    ("C18", "Z85.038"),
+    ("C19", "Z85.038"),
+    ("C20", "Z85.048"),
+    ("C21", "Z85.048"),
+    ("C22", "Z85.05"),
+    ("C25", "Z85.07"),
+    ("C32", "Z85.21"),
+    ("C33", "Z85.12"),
+    ("C34", "Z85.118"),
+    ("C43", "Z85.820"),
+    ("C44", "Z85.828"),
+    ("C50", "Z85.3"),
+    ("C53", "Z85.41"),
+    ("C54", "Z85.42"),
+    ("C55", "Z85.42"),
+    ("C56", "Z85.43"),
+    ("C61", "Z85.46"),
+    ("C62", "Z85.47"),
+    ("C64", "Z85.528"),
+    ("C65", "Z85.53"),
+    ("C67", "Z85.51"),
+    ("C71", "Z85.841"),
     ("C73", "Z85.850"),
 )
 
@@ -138,40 +228,81 @@ class EncounterRule:
 
 ENCOUNTER_RULES = (
     EncounterRule(
-        re.compile(r"\bcycle \d+\b|\b(?:for|receive|receiving|scheduled)\s+(?:\w+\s+){0,2}chemo(?:therapy)?\b(?!\s+induced)", re.I),
-        "encounter for antineoplastic chemotherapy", ("Z51.1",), "I.C.2.e.2", "encounter for chemotherapy",
+        re.compile(
+            r"\bcycle \d+\b|\b(?:for|receive|receiving|scheduled)\s+(?:\w+\s+){0,2}chemo(?:therapy)?\b(?!\s+induced)",
+            re.I,
+        ),
+        "encounter for antineoplastic chemotherapy",
+        ("Z51.1",),
+        "I.C.2.e.2",
+        "encounter for chemotherapy",
     ),
     EncounterRule(
-        re.compile(r"\b(?:annual|routine|yearly|general|complete) (?:physical|exam(?:ination)?|check-?up|wellness)\b|"
-                   r"\bwell[- ](?:child|baby|adult|woman|visit)\b|\bphysical exam(?:ination)? for\b", re.I),
-        "", ("Z00.0", "Z00.1"), "I.C.21.c.13", "general examination",
+        re.compile(
+            r"\b(?:annual|routine|yearly|general|complete) (?:physical|exam(?:ination)?|check-?up|wellness)\b|"
+            r"\bwell[- ](?:child|baby|adult|woman|visit)\b|\bphysical exam(?:ination)? for\b",
+            re.I,
+        ),
+        "",
+        ("Z00.0", "Z00.1"),
+        "I.C.21.c.13",
+        "general examination",
     ),
     EncounterRule(
-        re.compile(r"\bpre-?op(?:erative)?\b(?:\s+(?:clearance|evaluation|exam\w*|visit))?|\bpreprocedur\w+|"
-                   r"\bsurgical clearance\b|\bcleared for surgery\b", re.I),
-        "encounter for other preprocedural examination", ("Z01.81",), "IV.M", "preoperative evaluation",
+        re.compile(
+            r"\bpre-?op(?:erative)?\b(?:\s+(?:clearance|evaluation|exam\w*|visit))?|\bpreprocedur\w+|"
+            r"\bsurgical clearance\b|\bcleared for surgery\b",
+            re.I,
+        ),
+        "encounter for other preprocedural examination",
+        ("Z01.81",),
+        "IV.M",
+        "preoperative evaluation",
     ),
     EncounterRule(
         re.compile(r"\b(?:follow-?up|aftercare)\b[^.;]*\b(?:joint )?(?:replacement|arthroplasty)\b", re.I),
-        "aftercare following joint replacement surgery", ("Z47.1",), "I.C.21.c.7", "aftercare",
+        "aftercare following joint replacement surgery",
+        ("Z47.1",),
+        "I.C.21.c.7",
+        "aftercare",
     ),
     EncounterRule(
-        re.compile(r"\bpacemaker\b[^.;]*\b(?:check|interrogation|battery)\b|\b(?:check|interrogation)\b[^.;]*\bpacemaker\b", re.I),
-        "encounter for checking and testing of cardiac pacemaker pulse generator battery", ("Z45.01",), "I.C.21.c.7",
+        re.compile(
+            r"\bpacemaker\b[^.;]*\b(?:check|interrogation|battery)\b|\b(?:check|interrogation)\b[^.;]*\bpacemaker\b",
+            re.I,
+        ),
+        "encounter for checking and testing of cardiac pacemaker pulse generator battery",
+        ("Z45.01",),
+        "I.C.21.c.7",
         "checking a device",
     ),
     EncounterRule(
-        re.compile(r"\b(?:start|initiat\w*|begin|first prescription)\b[^.;]*\b(?:oral )?contracepti\w+(?: pills?)?\b", re.I),
-        "encounter for initial prescription of contraceptive pills", ("Z30.0",), "I.C.21.c.11", "contraceptive management",
+        re.compile(
+            r"\b(?:start|initiat\w*|begin|first prescription)\b[^.;]*\b(?:oral )?contracepti\w+(?: pills?)?\b", re.I
+        ),
+        "encounter for initial prescription of contraceptive pills",
+        ("Z30.0",),
+        "I.C.21.c.11",
+        "contraceptive management",
     ),
     EncounterRule(
-        re.compile(r"\b(?:vaccines?|vaccinations?|immuni[sz]ations?|flu shot|booster)\b[^.;]*\b(?:given|administered)\b|"
-                   r"\b(?:given|administered)\b[^.;]*\b(?:vaccines?|immuni[sz]ations?)\b", re.I),
-        "encounter for immunization", ("Z23",), "I.C.21.c.2", "immunization", first=False,
+        re.compile(
+            r"\b(?:vaccines?|vaccinations?|immuni[sz]ations?|flu shot|booster)\b[^.;]*\b(?:given|administered)\b|"
+            r"\b(?:given|administered)\b[^.;]*\b(?:vaccines?|immuni[sz]ations?)\b",
+            re.I,
+        ),
+        "encounter for immunization",
+        ("Z23",),
+        "I.C.21.c.2",
+        "immunization",
+        first=False,
     ),
     EncounterRule(
         re.compile(r"\b(?:routine )?(?:prenatal|antenatal|OB) (?:visit|care|check)\b", re.I),
-        "encounter for supervision of normal pregnancy", ("Z34",), "I.C.15.b", "routine prenatal care",
+        "encounter for supervision of normal pregnancy",
+        ("Z34",),
+        "I.C.15.b",
+        "routine prenatal care",
     ),
 )
 
@@ -338,9 +469,11 @@ class Coder:
         new.stated = True
         new.score = max(new.score, old.score)
         new.statuses |= old.statuses
-        new.evidence = [self._evidence(reason, self.ix.titles[concept], *self._span(old))] + old.evidence + [
-            e for e in new.evidence if e not in old.evidence
-        ]
+        new.evidence = (
+            [self._evidence(reason, self.ix.titles[concept], *self._span(old))]
+            + old.evidence
+            + [e for e in new.evidence if e not in old.evidence]
+        )
         self.found[key] = new
 
     def _span(self, cand: Candidate) -> tuple[int, int]:
@@ -368,7 +501,9 @@ class Coder:
         for cand in list(self.suggested()):
             norm = selectors.normalize(cand.code)
             base = norm[:6] if len(norm) == 7 else norm
-            detail = _detail(cand.code if len(norm) < 7 else f"{base[:3]}.{base[3:]}".rstrip("X").rstrip("."), self.as_of)
+            detail = _detail(
+                cand.code if len(norm) < 7 else f"{base[:3]}.{base[3:]}".rstrip("X").rstrip("."), self.as_of
+            )
             if detail is None:
                 continue
             if len(norm) == 7 and not detail.seventh:
@@ -396,7 +531,7 @@ class Coder:
         htn = self.has("I10", "I11", "I12", "I13", "I16")
         ckd = self.has("N18")
         hf = self.has("I50")
-        if htn and ckd or htn and hf or self.has("I13"):
+        if (htn and ckd) or (htn and hf) or self.has("I13"):
             stage5 = any(c.startswith(KIDNEY_STAGE_5) for c in ckd)
             if ckd and (hf or self.has("I13")):
                 code = "I13.2" if stage5 else "I13.0"
@@ -413,8 +548,6 @@ class Coder:
                     self.drop(old, f"combined into {code} ({reason})")
             self.add(code, reason, score=self._top_score() + 0.01)
             self.first.setdefault(code, f"I.C.9.a.{n}")
-            if ckd and not any(c in self.codes() for c in ckd):
-                pass
             if ckd and not [c for c in ckd if c != "N18.9"] and "N18.9" not in ckd:
                 self.add("N18.9", USE_ADDITIONAL.format(at=code, code="N18.-"))
         diabetes = [c for c in self.has("E08", "E09", "E10", "E11", "E13")]
@@ -460,7 +593,9 @@ class Coder:
                 if code == "Z79.4" and pregnant_insulin:
                     continue  # I.C.15.g: Z79.4 is not assigned with O24.4- insulin controlled
                 start = clause.start + m.start()
-                self.add(code, f"{LONG_TERM.format(code=code)}: {what}", start=start, end=clause.start + m.end(), score=0.15)
+                self.add(
+                    code, f"{LONG_TERM.format(code=code)}: {what}", start=start, end=clause.start + m.end(), score=0.15
+                )
 
     def screening(self) -> None:
         """I.C.21.c.5: a screening encounter is coded with its Z11-Z13 code first; the condition screened for is
@@ -469,7 +604,9 @@ class Coder:
         for clause in self.parts:
             if clause.status not in ("current", "history") or not SCREENING.search(clause.text):
                 continue
-            words = re.sub(r"\b(?:screen(?:ing)?|for|to|an?|the|routine|average risk|asymptomatic)\b", " ", clause.text, flags=re.I)
+            words = re.sub(
+                r"\b(?:screen(?:ing)?|for|to|an?|the|routine|average risk|asymptomatic)\b", " ", clause.text, flags=re.I
+            )
             pq = querying.parse(f"encounter for screening {words}", self.ix.vocab, lex, correct=False)
             best = None
             for hit in engine.rank(self.ix, pq, limit=8, billable_only=True):
@@ -479,13 +616,23 @@ class Coder:
                     break
             if best is None:
                 continue
-            self.add(best, SCREENING_RULE.format(code=best), start=clause.start, end=clause.start + len(clause.text), score=self._top_score() + 0.02)
+            self.add(
+                best,
+                SCREENING_RULE.format(code=best),
+                start=clause.start,
+                end=clause.start + len(clause.text),
+                score=self._top_score() + 0.02,
+            )
             self.first.setdefault(best, "I.C.21.c.5")
             # the condition screened for is no diagnosis: neoplasms and disorders named in the screening clause
             for cand in list(self.suggested()):
                 if cand.code == best or cand.code.startswith("Z"):
                     continue
-                if all(clause.start <= e.start < clause.start + len(clause.text) for e in cand.evidence if e.status == "current"):
+                if all(
+                    clause.start <= e.start < clause.start + len(clause.text)
+                    for e in cand.evidence
+                    if e.status == "current"
+                ):
                     self.drop(cand.code, f"{SCREENING_RULE.format(code=best)}")
 
     def tabular_pairs(self) -> None:
@@ -500,7 +647,11 @@ class Coder:
                 if note.kind != "excludes1":
                     continue
                 refs = notes.note_references(note.text)
-                others = [o for o in self.codes() if o != code and o[:3] != code[:3] and any(notes.reference_covers(r, o) for r in refs)]
+                others = [
+                    o
+                    for o in self.codes()
+                    if o != code and o[:3] != code[:3] and any(notes.reference_covers(r, o) for r in refs)
+                ]
                 if others:
                     self.drop(code, EXCLUDES1.format(at=note.code, other=", ".join(others)))
                     break
@@ -510,7 +661,9 @@ class Coder:
                 continue
             siblings = [o for o in self.codes() if o != code and o[:3] == code[:3]]
             specific = [
-                o for o in siblings if (k := self.ix.find(selectors.normalize(o))) is not None and not self.ix.default_like[k]
+                o
+                for o in siblings
+                if (k := self.ix.find(selectors.normalize(o))) is not None and not self.ix.default_like[k]
             ]
             if specific:
                 self.drop(code, MORE_SPECIFIC.format(other=", ".join(specific)))
@@ -541,7 +694,9 @@ class Coder:
             # G89 pain codes are not assigned when the underlying diagnosis is known (I.C.6.b.1.a)
             if not (code[0] == "R" or code.startswith("G89")) or code in asked:
                 continue
-            said = [(self._where(e, last=True), self._sentence(e.start)) for e in self.found[("icd10cm", code)].evidence]
+            said = [
+                (self._where(e, last=True), self._sentence(e.start)) for e in self.found[("icd10cm", code)].evidence
+            ]
             if said and all(any(d < s and ds == ss for d, ds in diagnosed) for s, ss in said):
                 self.drop(code, INTEGRAL.format(other=", ".join(sorted(definitive)[:3])))
 
@@ -559,7 +714,9 @@ class Coder:
     def status_codes(self) -> None:
         """BMI only with a weight diagnosis (I.B.14); Z33.1 only when the pregnancy is documented as incidental."""
         codes = self.codes()
-        if self.has("Z68") and not any(c.startswith(("E66", "E88.82", "R63.5", "E44", "E43", "E46", "R62")) for c in codes):
+        if self.has("Z68") and not any(
+            c.startswith(("E66", "E88.82", "R63.5", "E44", "E43", "E46", "R62")) for c in codes
+        ):
             for code in self.has("Z68"):
                 self.drop(code, BMI_ALONE)
         if "Z33.1" in codes and not INCIDENTAL.search(self.note):
@@ -580,7 +737,11 @@ class Coder:
         note = self.note
         age = AGE.search(note)
         child = bool(age and (age.group(2).lower().startswith(("month", "week", "day")) or int(age.group(1)) < 18))
-        child = child or re.search(r"\b(?:well[- ](?:child|baby)|\d+[- ]month|infant|toddler|pediatric)\b", note, re.I) is not None
+        child = (
+            child
+            or re.search(r"\b(?:well[- ](?:child|baby)|\d+[- ]month|infant|toddler|pediatric)\b", note, re.I)
+            is not None
+        )
         span = (0, len(note))
         findings = [c for c in self.suggested() if c.code[0] not in "ZRVWXY"]
         for rule in ENCOUNTER_RULES:
@@ -598,7 +759,9 @@ class Coder:
                 if years >= 35:
                     # I.C.15.b.4: supervision of a high-risk pregnancy (O09) for a pregnant patient 35 or older
                     query = "supervision of elderly " + ("primigravida" if first_pregnancy else "multigravida")
-                    rule = EncounterRule(rule.trigger, query, ("O09.5",), "I.C.15.b.4", "supervision of high-risk pregnancy")
+                    rule = EncounterRule(
+                        rule.trigger, query, ("O09.5",), "I.C.15.b.4", "supervision of high-risk pregnancy"
+                    )
                 elif first_pregnancy:
                     query += " first pregnancy"
             elif rule.section == "IV.M":
@@ -615,9 +778,16 @@ class Coder:
                 side = re.search(r"\b(right|left|bilateral)\b", note, re.I)
                 joint = re.search(r"\b(knee|hip|shoulder|ankle|elbow|wrist)\b", note, re.I)
                 if joint:
-                    status = self.find(f"presence of {side.group(1) if side else ''} artificial {joint.group(1)} joint", ("Z96.6",))
+                    status = self.find(
+                        f"presence of {side.group(1) if side else ''} artificial {joint.group(1)} joint", ("Z96.6",)
+                    )
                     if status:
-                        self.add(status, f"Guideline I.C.21.c.7: aftercare, with the status of the joint ({status})", start=span[0], end=span[1])
+                        self.add(
+                            status,
+                            f"Guideline I.C.21.c.7: aftercare, with the status of the joint ({status})",
+                            start=span[0],
+                            end=span[1],
+                        )
                 # the condition the replacement treated is gone: it is not coded with the aftercare
                 for cand in findings:
                     if cand.code[0] == "M":
@@ -635,11 +805,21 @@ class Coder:
         for code in self.has("Z3A"):
             if weeks is None or code != f"Z3A.{weeks:02d}":
                 self.drop(code, "Guideline I.C.15.a.4: Z3A from the weeks of gestation the note documents")
-        if weeks is not None and 8 <= weeks <= 42:
-            self.add(f"Z3A.{weeks:02d}", f"Guideline I.C.15.a.4: weeks of gestation ({weeks})", start=weeks_m.start(), end=weeks_m.end(), score=0.05)
+        if weeks_m is not None and weeks is not None and 8 <= weeks <= 42:
+            self.add(
+                f"Z3A.{weeks:02d}",
+                f"Guideline I.C.15.a.4: weeks of gestation ({weeks})",
+                start=weeks_m.start(),
+                end=weeks_m.end(),
+                score=0.05,
+            )
         if INCIDENTAL.search(note):
             if "Z33.1" not in self.codes():
-                self.add("Z33.1", "Guideline I.C.15.a.1: pregnancy incidental to the encounter (Z33.1, not first)", score=0.01)
+                self.add(
+                    "Z33.1",
+                    "Guideline I.C.15.a.1: pregnancy incidental to the encounter (Z33.1, not first)",
+                    score=0.01,
+                )
             return
         trimester = TRIMESTER_WORDS.search(note)
         tri = (
@@ -664,7 +844,9 @@ class Coder:
                 if target is None:
                     continue
                 reason = f"Guideline I.C.15.a.1: a condition in a pregnancy is coded from chapter 15 first ({target})"
-                self.add(target, reason, start=self._span(cand)[0], end=self._span(cand)[1], score=self._top_score() + 0.03)
+                self.add(
+                    target, reason, start=self._span(cand)[0], end=self._span(cand)[1], score=self._top_score() + 0.03
+                )
                 self.first.setdefault(target, "I.C.15.a.1")
                 new = self.found.get(("icd10cm", target))
                 if new is not None and tri is not None:
@@ -674,7 +856,11 @@ class Coder:
             elif code.startswith("U07"):
                 target = self.find("COVID-19 complicating pregnancy trimester", ("O98.5",))
                 if target:
-                    self.add(target, f"Guideline I.C.1.g.1.d / I.C.15.d: COVID-19 in pregnancy ({target}) first, then U07.1", score=self._top_score() + 0.03)
+                    self.add(
+                        target,
+                        f"Guideline I.C.1.g.1.d / I.C.15.d: COVID-19 in pregnancy ({target}) first, then U07.1",
+                        score=self._top_score() + 0.03,
+                    )
                     self.first.setdefault(target, "I.C.15.d")
                     new = self.found.get(("icd10cm", target))
                     if new is not None and tri is not None:
@@ -695,13 +881,17 @@ class Coder:
     def _trimester(self, cand: Candidate, tri: int) -> None:
         """The sibling of an O code for the trimester the note documents (I.C.15.a.3)."""
         word = {1: "first trimester", 2: "second trimester", 3: "third trimester"}[tri]
-        if word in cand.title.lower() or "trimester" not in cand.title.lower() and "childbirth" not in cand.title.lower():
+        if word in cand.title.lower() or (
+            "trimester" not in cand.title.lower() and "childbirth" not in cand.title.lower()
+        ):
             return
         norm = selectors.normalize(cand.code)
         lo, hi = self.ix.prefix_range(norm[:-1])
         for k in range(lo, hi):
             if self.ix.billable[k] and len(self.ix.norms[k]) == len(norm) and word in self.ix.titles[k].lower():
-                self.replace(cand, self.ix.codes[k], f"Guideline I.C.15.a.3: trimester from the weeks documented ({word})")
+                self.replace(
+                    cand, self.ix.codes[k], f"Guideline I.C.15.a.3: trimester from the weeks documented ({word})"
+                )
                 self.first.setdefault(self.ix.codes[k], self.first.pop(cand.code, "I.C.15.a.1"))
                 return
 
@@ -715,9 +905,14 @@ class Coder:
         if not BIRTH_RECORD.search(self.note):
             return
         delivery = "by cesarean" if re.search(r"\b(?:cesarean|c-section)\b", self.note, re.I) else "vaginally"
-        code = self.find(f"single liveborn infant delivered {delivery}", ("Z38",))
-        if code:
-            self.add(code, f"Guideline I.C.16.a.2 / I.C.21.c.12: the birth episode of a newborn ({code}) first", score=self._top_score() + 0.05)
+        z38 = self.find(f"single liveborn infant delivered {delivery}", ("Z38",))
+        if z38:
+            code = z38
+            self.add(
+                code,
+                f"Guideline I.C.16.a.2 / I.C.21.c.12: the birth episode of a newborn ({code}) first",
+                score=self._top_score() + 0.05,
+            )
             self.first.setdefault(code, "I.C.16.a.2")
         weeks_m = WEEKS.search(self.note)
         if weeks_m and int(weeks_m.group(1)) < 37:
@@ -733,7 +928,11 @@ class Coder:
                 for k in range(lo, hi):
                     r = re.search(r"(\d+)-(\d+) grams", self.ix.titles[k])
                     if self.ix.billable[k] and r and int(r.group(1)) <= grams <= int(r.group(2)):
-                        self.add(self.ix.codes[k], f"Guideline I.C.16.e: low birth weight by the grams documented ({grams} g)", score=0.1)
+                        self.add(
+                            self.ix.codes[k],
+                            f"Guideline I.C.16.e: low birth weight by the grams documented ({grams} g)",
+                            score=0.1,
+                        )
                         break
 
     def neoplasm_history(self) -> None:
@@ -749,9 +948,17 @@ class Coder:
             if not NO_DISEASE.search(rest):
                 continue
             z = next((z for prefix, z in NEOPLASM_HISTORY if cand.code.startswith(prefix)), "Z85.9")
-            self.replace(cand, z, f"Guideline I.C.2.d: a malignancy treated, with no further treatment and no evidence of disease, is history ({z})")
+            self.replace(
+                cand,
+                z,
+                f"Guideline I.C.2.d: a malignancy treated, with no further treatment and no evidence of disease, is history ({z})",
+            )
         if self.has("Z85") and not self.has("C") and FOLLOW_UP.search(self.note):
-            self.add("Z08", "Guideline I.C.21.c.8: follow-up examination after completed treatment of a malignancy (Z08) first", score=self._top_score() + 0.05)
+            self.add(
+                "Z08",
+                "Guideline I.C.21.c.8: follow-up examination after completed treatment of a malignancy (Z08) first",
+                score=self._top_score() + 0.05,
+            )
             self.first.setdefault("Z08", "I.C.21.c.8")
 
     def sepsis(self) -> None:
@@ -773,12 +980,26 @@ class Coder:
         assert m is not None
         others = [c for c in self.suggested() if c.code[0] == "O" and c.code != "O80"]
         if not others and re.search(r"\b(?:no complications|uncomplicated|normal|healthy)\b", self.note, re.I):
-            self.add("O80", "Guideline I.C.15.o.1: encounter for full-term uncomplicated delivery (O80)", start=m.start(), end=m.end(), score=self._top_score() + 0.05)
+            self.add(
+                "O80",
+                "Guideline I.C.15.o.1: encounter for full-term uncomplicated delivery (O80)",
+                start=m.start(),
+                end=m.end(),
+                score=self._top_score() + 0.05,
+            )
             self.first.setdefault("O80", "I.C.15.o.1")
         twins = re.search(r"\b(?:twins?|triplets?)\b", self.note, re.I)
-        outcome = self.find(("twins, both liveborn" if twins else "single live birth") + " outcome of delivery", ("Z37",))
+        outcome = self.find(
+            ("twins, both liveborn" if twins else "single live birth") + " outcome of delivery", ("Z37",)
+        )
         if outcome:
-            self.add(outcome, f"Guideline I.C.15.b.5: outcome of delivery on the mother's record ({outcome})", start=m.start(), end=m.end(), score=0.05)
+            self.add(
+                outcome,
+                f"Guideline I.C.15.b.5: outcome of delivery on the mother's record ({outcome})",
+                start=m.start(),
+                end=m.end(),
+                score=0.05,
+            )
 
     def metastases(self) -> None:
         """I.C.2: a malignancy spread to a site ("metastases to the liver", "a brain metastasis") is coded as a
@@ -791,10 +1012,20 @@ class Coder:
             code = self.find(f"secondary malignant neoplasm of {site}", ("C77", "C78", "C79"))
             if code is None or code.startswith(("C79.9", "C80")):
                 continue
-            self.add(code, f"Guideline I.C.2: metastasis to the {site.lower()} is a secondary malignant neoplasm ({code})", start=m.start(), end=m.end(), score=0.2)
+            self.add(
+                code,
+                f"Guideline I.C.2: metastasis to the {site.lower()} is a secondary malignant neoplasm ({code})",
+                start=m.start(),
+                end=m.end(),
+                score=0.2,
+            )
             for vague in self.has("C79.9", "C80"):
                 self.drop(vague, f"Guideline I.C.2: the site of the metastasis is documented ({code})")
-            directed = re.search(r"\b(?:resect\w*|excis\w*|radiation|radiotherapy|treatment of|for)\b[^.;]{0,30}$", self.note[: m.start()], re.I)
+            directed = re.search(
+                r"\b(?:resect\w*|excis\w*|radiation|radiotherapy|treatment of|for)\b[^.;]{0,30}$",
+                self.note[: m.start()],
+                re.I,
+            )
             if directed and INPATIENT.search(self.note):
                 self.first.setdefault(code, "I.C.2.b")
 
@@ -802,21 +1033,59 @@ class Coder:
         """I.C.5.b.? / Tabular F17 and Z71.6, Z77.22: current tobacco use is nicotine dependence by product;
         counseling is Z71.6; exposure to others' smoke is Z77.22."""
         note = self.note
-        current = re.search(r"\b(?:smokes|current(?:ly)? smok\w+|current smoker|active smoker|\d+(?:\.\d+)? ?(?:ppd|packs? (?:a|per) day))\b", note, re.I)
-        if current and not re.search(r"\b(?:parents?|mother|father|household|spouse|partner)\s+smokes?\b", note[max(0, current.start() - 20) : current.end()], re.I):
-            product = "cigarettes" if re.search(r"\bcigarettes?|ppd|packs?\b", note, re.I) else "cigars" if re.search(r"\bcigars?\b", note, re.I) else ""
+        current = re.search(
+            r"\b(?:smokes|current(?:ly)? smok\w+|current smoker|active smoker|\d+(?:\.\d+)? ?(?:ppd|packs? (?:a|per) day))\b",
+            note,
+            re.I,
+        )
+        if current and not re.search(
+            r"\b(?:parents?|mother|father|household|spouse|partner)\s+smokes?\b",
+            note[max(0, current.start() - 20) : current.end()],
+            re.I,
+        ):
+            product = (
+                "cigarettes"
+                if re.search(r"\bcigarettes?|ppd|packs?\b", note, re.I)
+                else "cigars"
+                if re.search(r"\bcigars?\b", note, re.I)
+                else ""
+            )
             code = self.find(f"nicotine dependence {product or 'unspecified'} uncomplicated", ("F17.2",))
             if code:
-                self.add(code, f"Guideline I.C.5.b / Index (Smoker - see Dependence, drug, nicotine): current tobacco use ({code})", start=current.start(), end=current.end(), score=0.2)
-        counsel = re.search(r"\b(?:smoking|tobacco) cessation\b|\bcounsel\w* (?:on|for|about) (?:smoking|tobacco)\b", note, re.I)
+                self.add(
+                    code,
+                    f"Guideline I.C.5.b / Index (Smoker - see Dependence, drug, nicotine): current tobacco use ({code})",
+                    start=current.start(),
+                    end=current.end(),
+                    score=0.2,
+                )
+        counsel = re.search(
+            r"\b(?:smoking|tobacco) cessation\b|\bcounsel\w* (?:on|for|about) (?:smoking|tobacco)\b", note, re.I
+        )
         if counsel:
             for code in self.has("Z71.9", "Z71.89"):
                 self.drop(code, "Guideline I.C.21.c.10: tobacco counseling has its own code (Z71.6)")
-            self.add("Z71.6", "Guideline I.C.21.c.10: tobacco abuse counseling (Z71.6)", start=counsel.start(), end=counsel.end(), score=self._top_score() + 0.05)
+            self.add(
+                "Z71.6",
+                "Guideline I.C.21.c.10: tobacco abuse counseling (Z71.6)",
+                start=counsel.start(),
+                end=counsel.end(),
+                score=self._top_score() + 0.05,
+            )
             self.first.setdefault("Z71.6", "I.C.21.c.10")
-        exposed = re.search(r"\b(?:parents?|mother|father|household|caregivers?)\s+smokes?\b|\b(?:second-?hand|environmental|passive) (?:tobacco )?smoke\b", note, re.I)
+        exposed = re.search(
+            r"\b(?:parents?|mother|father|household|caregivers?)\s+smokes?\b|\b(?:second-?hand|environmental|passive) (?:tobacco )?smoke\b",
+            note,
+            re.I,
+        )
         if exposed:
-            self.add("Z77.22", "Guideline I.C.21.c.3: exposure to environmental tobacco smoke (Z77.22)", start=exposed.start(), end=exposed.end(), score=0.05)
+            self.add(
+                "Z77.22",
+                "Guideline I.C.21.c.3: exposure to environmental tobacco smoke (Z77.22)",
+                start=exposed.start(),
+                end=exposed.end(),
+                score=0.05,
+            )
 
     def bmi(self) -> None:
         """I.B.14 / I.C.21.c.3: the BMI code of the value documented (Z68), with its weight diagnosis."""
@@ -830,8 +1099,13 @@ class Coder:
             title = self.ix.titles[k]
             r = re.search(r"(\d+(?:\.\d)?)-(\d+(?:\.\d)?)", title)
             top = re.search(r"(\d+(?:\.\d)?) or greater", title)
-            if self.ix.billable[k] and "adult" in title.lower() and (
-                (r and float(r.group(1)) <= value <= float(r.group(2)) + 0.09) or (top and value >= float(top.group(1)))
+            if (
+                self.ix.billable[k]
+                and "adult" in title.lower()
+                and (
+                    (r and float(r.group(1)) <= value <= float(r.group(2)) + 0.09)
+                    or (top and value >= float(top.group(1)))
+                )
             ):
                 adult = self.ix.codes[k]
                 break
@@ -839,13 +1113,27 @@ class Coder:
             if code != adult:
                 self.drop(code, f"Guideline I.B.14: the BMI documented is {value:g}")
         if adult:
-            self.add(adult, f"Guideline I.B.14: BMI {value:g}, reported with the weight diagnosis ({adult})", start=m.start(), end=m.end(), score=0.05)
+            self.add(
+                adult,
+                f"Guideline I.B.14: BMI {value:g}, reported with the weight diagnosis ({adult})",
+                start=m.start(),
+                end=m.end(),
+                score=0.05,
+            )
 
     def infections(self) -> None:
         """Chapter 1: COVID-19 (U07.1) first with its manifestations (I.C.1.g.1.a-b); an exposure to a disease
         (Z20) is no case of it (I.C.1.g.1.e)."""
-        if self.has("J12.82", "J20.8", "J22", "J80", "J98.8", "J96.0") and COVID.search(self.note) and not self.has("Z20"):
-            self.add("U07.1", "Guideline I.C.1.g.1.a: COVID-19 confirmed, U07.1 first, with its manifestations", score=self._top_score() + 0.05)
+        if (
+            self.has("J12.82", "J20.8", "J22", "J80", "J98.8", "J96.0")
+            and COVID.search(self.note)
+            and not self.has("Z20")
+        ):
+            self.add(
+                "U07.1",
+                "Guideline I.C.1.g.1.a: COVID-19 confirmed, U07.1 first, with its manifestations",
+                score=self._top_score() + 0.05,
+            )
         if self.has("U07.1") and not self.has("O98.5"):
             self.first.setdefault("U07.1", "I.C.1.g.1.a")
         for z in self.has("Z20"):
@@ -868,7 +1156,10 @@ class Coder:
                 if cand.code[0] in "Z":
                     continue
                 if cand.evidence and all(a <= e.start < b for e in cand.evidence):
-                    self.drop(cand.code, "Guideline I.C.21.c.2: a vaccine names the disease it prevents, not one the patient has")
+                    self.drop(
+                        cand.code,
+                        "Guideline I.C.21.c.2: a vaccine names the disease it prevents, not one the patient has",
+                    )
 
     def poisoning(self) -> None:
         """I.C.19.e.5: a drug taken in error, in excess or with alcohol is a poisoning (T code first, intent
@@ -906,7 +1197,13 @@ class Coder:
                 dotted = f"{full[:3]}.{full[3:]}"
                 m = re.search(re.escape(word), self.note, re.I)
                 section = "I.C.19.e.5.a" if intent == "adverse effect" else "I.C.19.e.5.b"
-                self.add(dotted, f"Guideline {section}: {intent} ({hit['matched_text']} -> {dotted})", start=m.start() if m else 0, end=m.end() if m else None, score=0.3)
+                self.add(
+                    dotted,
+                    f"Guideline {section}: {intent} ({hit['matched_text']} -> {dotted})",
+                    start=m.start() if m else 0,
+                    end=m.end() if m else None,
+                    score=0.3,
+                )
                 if section == "I.C.19.e.5.b":
                     self.first.setdefault(dotted, section)
                 break
@@ -931,7 +1228,13 @@ class Coder:
             return
         for old in self.has("E08", "E09", "E10", "E11", "E13", "Z79.4", "O24.9"):
             self.drop(old, f"Guideline I.C.15.g: gestational diabetes ({code})")
-        self.add(code, f"Guideline I.C.15.g: gestational diabetes, {control} ({code})", start=m.start(), end=m.end(), score=self._top_score() + 0.03)
+        self.add(
+            code,
+            f"Guideline I.C.15.g: gestational diabetes, {control} ({code})",
+            start=m.start(),
+            end=m.end(),
+            score=self._top_score() + 0.03,
+        )
         self.first.setdefault(code, "I.C.15.g")
 
     def _top_score(self) -> float:

@@ -73,9 +73,7 @@ def _coder(note: str, codes: list[str]) -> guideline_rules.Coder:
         cand = case2code._candidate(ix, concept)
         cand.stated, cand.score = True, 1.0
         found[("icd10cm", code)] = cand
-    return guideline_rules.Coder(
-        note=note, parts=case2code.clauses(note), found=found, excluded={}, ix=ix, as_of=None
-    )
+    return guideline_rules.Coder(note=note, parts=case2code.clauses(note), found=found, excluded={}, ix=ix, as_of=None)
 
 
 def test_excludes1_leaves_out_the_code_whose_note_excludes_the_other() -> None:
