@@ -181,6 +181,13 @@ NOT_DRUGS = frozenset(
 NOT_SITES = frozenset(
     ["with", "and", "of", "multiple", "distant", "widespread", "known", "no", "without", "the", "a", "new", "bone-only"]
 )
+# words of a record of care given now: an injury seen, treated, repaired in this encounter is in active treatment
+ENCOUNTER_DOCUMENTED = re.compile(
+    r"\b(?:initial|ED|ER|emergency|urgent care|seen|visit|presents?|presented|presenting|admitted|repaired|sutured|"
+    r"reduced|splinted|cast|dressed|cleaned|removed|treated|x-ray|radiograph\w*|imaging|CT|MRI|evaluat\w*|"
+    r"diagnosed|found|brought|arrived|today)\b",
+    re.I,
+)
 ADULT_EXAM = "encounter for general adult medical examination"
 CHILD_EXAM = "encounter for routine child health examination"
 # site of a malignancy (C category) -> its personal history code (Z85), by the Tabular's Z85 subcategories
@@ -496,6 +503,13 @@ class Coder:
                 cand.evidence.insert(0, self._evidence(UNCERTAIN_INPATIENT, cand.title, *self._span(cand)))
 
     def seventh_characters(self) -> None:
+        """See `_seventh_characters`; a note that documents no encounter at all (a case summary, a phrase) leaves
+        an injury code without its 7th character for the coder (ADR 0035), unless it says which."""
+        if self.ctx.encounter == "initial" and not ENCOUNTER_DOCUMENTED.search(self.note):
+            return
+        self._seventh_characters()
+
+    def _seventh_characters(self) -> None:
         """I.C.19.a: the 7th character of an injury (and other 7th-character) code from the documented encounter:
         active treatment is the initial encounter; a fracture not said to be open is closed (I.C.19.c.1)."""
         for cand in list(self.suggested()):

@@ -329,14 +329,15 @@ def test_an_injury_code_needs_a_word_of_harm() -> None:
     assert any(c.startswith("S72.0") for c in codes)
 
 
-def test_an_injury_code_takes_the_encounter_of_active_treatment_when_the_note_says_no_other() -> None:
+def test_an_injury_code_waits_for_the_encounter_the_note_does_not_say() -> None:
     note = "He fell and had a head injury with loss of consciousness."
     r = case2code.case_to_code(note=note, use_semantic=False)
     head = next(c for c in r["codes"] if c["code"].startswith("S06.9X9"))
-    # an injury the note documents is being treated: the initial encounter (Guidelines I.C.19.a, ADR 0044)
-    assert head["code"] == "S06.9X9A" and head["suggested"] and not head["incomplete"] and head["billable"]
-    assert "I.C.19.a" in head["evidence"][0]["reason"]
-    assert not any(f["rule"] == "seventh_character" for f in r["validation"])
+    # the 7th character is the encounter: not guessed, left to the coder, and the checks say which to choose
+    assert head["code"] == "S06.9X9" and head["suggested"] and head["incomplete"] and not head["billable"]
+    check = next(f for f in r["validation"] if f["codes"] == ["S06.9X9"] and f["rule"] == "seventh_character")
+    assert "S06.9X9A for initial encounter" in check["message"]
+    assert not any(len(c["code"].replace(".", "")) == 7 and c["code"][0] in "ST" for c in r["codes"])
     # a note that says the encounter gets the complete code
     said = case2code.case_to_code(note="Fracture of the right femur, subsequent encounter for routine healing.")
     assert any(c["code"].startswith("S72.") and c["code"].endswith("D") and c["suggested"] for c in said["codes"])
