@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ MAX_LIMIT = 200
 HIGHLIGHT_TITLES = 8192
 MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
 WORD_SYSTEMS = ("icd10cm", "icd10pcs", "hcpcs", "modifier", "pos")
+# words of a query that choose a 7th character themselves
+ENCOUNTER_SAID = re.compile(
+    r"\b(?:initial|init|subsequent|subseq|sequelae?|late effects?|healing|nonunion|malunion|open|closed|"
+    r"follow[- ]?up)\b",
+    re.I,
+)
 
 _lex_lock = threading.Lock()
 _lexicons: dict[str, lexicon.Lexicon] = {}
@@ -195,46 +202,44 @@ def _word_results(
             for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter, beat=beat)
         ]
     scored.sort(key=lambda p: -p[0])
-    return coder_order([_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]]), corrections
+    return coder_order([_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], raw), corrections
 
 
-def coder_order(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:
     """Word results in the order a coder reads them: a billable code before the header it completes (a header is
-    never what is reported), and the 7th-character variants of one code together, the initial encounter first
-    ("S72.001A", then "S72.001D", ..., the sequela "S72.001S" last; the code without its 7th character after them)."""
+    never what is reported), and, when the query says no encounter, a code's initial-encounter variant before its
+    other 7th characters ("S72.001A" before "S72.001S"). Only those codes move; the rest keep their rank."""
 
     def norm(r: dict[str, Any]) -> str:
         return selectors.normalize(str(r["code"]))
 
-    out: list[dict[str, Any]] = []
-    placed: set[int] = set()
-    for k, r in enumerate(results):
-        if k in placed:
-            continue
-        code = norm(r)
-        # the 7th-character family of a 6-character stem ("S72001"), and any billable completion of a header
-        family = [k] + [
-            j
-            for j in range(k + 1, len(results))
-            if j not in placed
-            and results[j]["system"] == r["system"]
-            and (
-                (len(code) >= 6 and norm(results[j])[:6] == code[:6] and len(norm(results[j])) in (6, 7))
-                or (not r["billable"] and j > k and results[j]["billable"] and norm(results[j]).startswith(code))
+    out = list(results)
+    said = ENCOUNTER_SAID.search(query) is not None
+    k = 0
+    while k < len(out):
+        r, code = out[k], norm(out[k])
+        pick = None
+        if not said and len(code) in (6, 7) and not code.endswith("A"):
+            pick = next(
+                (
+                    j
+                    for j in range(k + 1, len(out))
+                    if norm(out[j]) == code[:6] + "A" and out[j]["system"] == r["system"]
+                ),
+                None,
             )
-        ]
-        if len(family) > 1:
-            members = [results[j] for j in family]
-            seventh = [m for m in members if len(norm(m)) == 7 and norm(m)[:6] == norm(members[0])[:6]]
-            if len(seventh) > 1:
-                members.sort(key=lambda m: (not m["billable"], len(norm(m)) != 7, norm(m)[6:] or "~"))
-            else:
-                members.sort(key=lambda m: not m["billable"])
-            out.extend(members)
-            placed.update(family)
-        else:
-            out.append(r)
-            placed.add(k)
+        if pick is None and not r["billable"]:
+            pick = next(
+                (
+                    j
+                    for j in range(k + 1, len(out))
+                    if out[j]["billable"] and out[j]["system"] == r["system"] and norm(out[j]).startswith(code)
+                ),
+                None,
+            )
+        if pick is not None:
+            out.insert(k, out.pop(pick))
+        k += 1
     return out
 
 
