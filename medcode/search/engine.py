@@ -158,7 +158,15 @@ def best_possible(ix: ReleaseIndex, terms: _Terms) -> float:
         known += weight
     coverage = known / terms.total
     # completions score at most their leading document's score, times the "default-like" nudge
-    return score * coverage * coverage * float(KIND_WEIGHT.max()) * (1 + DEFAULT_LIKE_NUDGE) * (1 + BOUND_SLACK)
+    return (
+        score
+        * coverage
+        * coverage
+        * float(KIND_WEIGHT.max())
+        * NOS_WEIGHT
+        * (1 + DEFAULT_LIKE_NUDGE)
+        * (1 + BOUND_SLACK)
+    )
 
 
 def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery, terms: _Terms | None = None) -> Scored:
