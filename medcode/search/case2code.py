@@ -19,7 +19,7 @@ import numpy as np
 from medcode.codebook import notes, selectors
 from medcode.core.errors import ApplicationError, ReleaseNotFound
 from medcode.rules import classifiers
-from medcode.search import embedding, engine, index, semantic, services, synonyms, text
+from medcode.search import embedding, engine, guideline_rules, index, semantic, services, synonyms, text
 from medcode.search import query as querying
 
 MAX_NOTE_CHARS = 100_000
@@ -72,6 +72,8 @@ CUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
+# negation cues that follow what they deny
+POST_NEGATION = re.compile(r"ruled out|excluded", re.I)
 # words that end a cue's scope inside a clause (NegEx's termination terms): what follows is said of something
 # else ("no abnormalities and an epididymal cyst", "no fever, which ...", "negative for X due to Y")
 SCOPE_END = re.compile(
@@ -145,6 +147,10 @@ ENCOUNTER_WORDS = re.compile(
 CONGENITAL_WORDS = re.compile(
     r"\b(?:congenital(?:ly)?|birth|born|newborn|neonatal|inborn|inherited|hereditary|genetic|malformation)\b", re.I
 )
+ONE_SIDE = re.compile(r"\b(?:right|left|unilateral)\b", re.I)
+BOTH_SIDES = re.compile(r"\b(?:bilateral|both)\b", re.I)
+RECURRENT = re.compile(r"\brecurr", re.I)
+RECURRENT_TITLE = re.compile(r"(?<!specified as )\brecurrent\b", re.I)
 # a clause that says which encounter it is lets the 7th character of an injury code be chosen (ADR 0035)
 ENCOUNTER_STATED = re.compile(
     r"\b(?:initial|subsequent|sequelae?|late effects?|healing|nonunion|malunion|follow[- ]?up)\b", re.I
@@ -275,7 +281,9 @@ def clauses(note: str) -> list[Clause]:
                 out.append(Clause(piece, start, "current"))
                 continue
             if cuts[0][0] > 0 and piece[: cuts[0][0]].strip():
-                out.append(Clause(piece[: cuts[0][0]], start, "current"))
+                # "MI ruled out with serial troponins": a cue that follows what it denies (NegEx's post-negation)
+                before = "negated" if POST_NEGATION.fullmatch(cuts[0][2]) else "current"
+                out.append(Clause(piece[: cuts[0][0]], start, before, cuts[0][2] if before != "current" else ""))
             for k, (at, status, cue) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
                 stop = SCOPE_END.search(piece, at + 1, end)
@@ -289,11 +297,12 @@ def clauses(note: str) -> list[Clause]:
 
 
 def _mentions(
-    ix: index.ReleaseIndex, clause: Clause, lex: Any, *, partial: bool = False
+    ix: index.ReleaseIndex, clause: Clause, lex: Any, *, partial: bool = False, denied: str = ""
 ) -> tuple[list[Mention], list[Mention]]:
     """The official texts a clause mentions, steered to billable codes (or, for a procedure the clause does not
     describe fully, to the partial code its codes share); and, when `partial`, the texts it states only in part
-    (related codes to review)."""
+    (related codes to review). `denied`: what the rest of its sentence says is absent ("migraine without aura,
+    not intractable"): a text that is without it states it."""
     pq = querying.parse(NOT_FINDINGS.sub(" ", AGE.sub(" ", clause.text)), ix.vocab, lex, correct=False)
     if not pq.groups:
         return [], []
@@ -339,7 +348,28 @@ def _mentions(
             core_n[and_docs] = np.maximum(1.0, core_n[and_docs] - 1)
     without = _doc_array(ix, _without_terms)
     if without.size:
-        matched[without[said[without[:, 1]], 0]] = 0.0
+        # what the sentence says is absent (and "uncomplicated" said as such) is stated by a text without it
+        absent = np.zeros(len(ix.idf), dtype=bool)
+        if denied:
+            dq = querying.parse(denied, ix.vocab, lex, correct=False)
+            absent[[ix.vocab[a] for g in dq.groups for a in g.alternatives if a in ix.vocab]] = True
+        # "uncomplicated" said is what ", uncomplicated" is without (it counts as said already)
+        keep = np.zeros(len(ix.idf), dtype=bool)
+        uncomplicated = ix.vocab.get(text.stem("uncomplicated"), -1)
+        if uncomplicated >= 0:
+            keep[uncomplicated] = True
+        agree = without[absent[without[:, 1]] & ~said[without[:, 1]]]
+        matched[without[said[without[:, 1]] & ~absent[without[:, 1]] & ~keep[without[:, 1]], 0]] = 0.0
+        kept = without[said[without[:, 1]] & keep[without[:, 1]]]
+        if kept.size:  # ... but it is no word of what the text is: a text is not stated by it alone
+            np.subtract.at(matched, kept[:, 0], ix.idf[kept[:, 1]])
+            np.maximum(matched, 0.0, out=matched)
+        if agree.size:
+            agreed = np.unique(agree[:, 0])
+            agreed = agreed[matched[agreed] > 0]
+            np.add.at(
+                matched, agree[np.isin(agree[:, 0], agreed)][:, 0], ix.idf[agree[np.isin(agree[:, 0], agreed)][:, 1]]
+            )
     bilateral = _doc_array(ix, _imaging_bilateral)
     bilateral = bilateral[said[bilateral[:, 1]]]
     if bilateral.size:
@@ -459,6 +489,12 @@ def _pick(
                 own = matched[docs] / np.maximum(core[docs], 1e-6)
                 # with nothing more said, the "without complications" or "unspecified" code
                 own += 0.1 * ix.default_like[span]
+                # one side said ("right inguinal hernia") is no bilateral code
+                if ONE_SIDE.search(clause_text) and not BOTH_SIDES.search(clause_text):
+                    own -= 0.5 * _bilateral_titles(ix)[span]
+                # a recurrence not said is none ("..., not specified as recurrent" is the default)
+                if not RECURRENT.search(clause_text):
+                    own -= 0.2 * _recurrent_titles(ix)[span]
                 # among equals, the completion that states more of what the clause says ("nausea and vomiting":
                 # "Nausea with vomiting, unspecified", not "Vomiting, unspecified")
                 own += 0.05 * np.minimum(matched[docs] / max(float(matched[d]), 1e-6), 1.0)
@@ -479,6 +515,24 @@ def _pick(
         if len(out) >= PER_CLAUSE:
             break
     return out
+
+
+def _bilateral_titles(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which concepts' titles are of both sides ("Bilateral inguinal hernia ...", "... of bilateral knees")."""
+    cache = _cache(ix)
+    if "bilateral titles" not in cache:
+        cache["bilateral titles"] = np.array([bool(BOTH_SIDES.search(t)) for t in ix.titles], dtype=bool)
+    found: np.ndarray = cache["bilateral titles"]
+    return found
+
+
+def _recurrent_titles(ix: index.ReleaseIndex) -> np.ndarray:
+    """Which concepts' titles say the condition is recurrent (not "not specified as recurrent")."""
+    cache = _cache(ix)
+    if "recurrent titles" not in cache:
+        cache["recurrent titles"] = np.array([bool(RECURRENT_TITLE.search(t)) for t in ix.titles], dtype=bool)
+    found: np.ndarray = cache["recurrent titles"]
+    return found
 
 
 def _without_encounter(ix: index.ReleaseIndex, concept: int) -> int:
@@ -866,7 +920,7 @@ def case_to_code(
             if ix.system in PROCEDURE_SYSTEMS and clause.status != "current":
                 continue
             wanted = clause.status == "current" and ix.system not in PROCEDURE_SYSTEMS
-            mentions, partial = _mentions(ix, clause, lex, partial=wanted)
+            mentions, partial = _mentions(ix, clause, lex, partial=wanted, denied=_denied(note, parts, clause))
             if clause.status in HISTORY_CODES and ix.system == "icd10cm":
                 had = _had_terms(ix, clause)
                 z = _history_code(clause, ix, had)
@@ -907,8 +961,16 @@ def case_to_code(
     # the suggested set first: codes an official text of which the note states; then the codes whose text a
     # clause states in part, or that only the embedding finds near a clause, for the coder to review (ADRs 0023,
     # 0034)
+    # the coder's stage: the setting, 7th characters, the "with" convention, Tabular notes, guideline rules
+    icd = next((ix for ix in indexes if ix.system == "icd10cm"), None)
+    first = (
+        guideline_rules.apply(note=note, parts=parts, found=found, excluded=excluded, ix=icd, as_of=as_of)
+        if icd is not None
+        else {}
+    )
     ranked = sorted(found.values(), key=lambda c: (not c.stated, -c.score * _placed(c, len(note))))[:MAX_CODES]
-    suggested = [c for c in ranked if c.stated]
+    suggested = guideline_rules.sequence([c for c in ranked if c.stated], first, as_of=as_of)
+    ranked = suggested + [c for c in ranked if not c.stated]
     # a condition coded as current is not also listed as excluded
     current = {(c.system, c.code) for c in ranked}
     excluded_list = [c for k, c in sorted(excluded.items(), key=lambda kv: -kv[1].score) if k not in current]
@@ -919,6 +981,24 @@ def case_to_code(
         ],
         "validation": validate_set(codes=[(c.system, c.code) for c in suggested[:25]], as_of=as_of),
     }
+
+
+def _denied(note: str, parts: list[Clause], clause: Clause) -> str:
+    """What the negated clauses that follow a current one in its sentence say is absent ("Migraine without aura,
+    not intractable": "without aura, not intractable")."""
+    if clause.status != "current":
+        return ""
+    out = []
+    for other in parts:
+        if other.start <= clause.start:
+            continue
+        if other.status == "current" or re.search(
+            r"[.;!?\n]", note[clause.start + len(clause.text.rstrip()) - 1 : other.start]
+        ):
+            break
+        if other.status == "negated":
+            out.append(other.text)
+    return " ".join(out)
 
 
 def _placed(cand: Candidate, length: int) -> float:
@@ -936,7 +1016,7 @@ def _superseded(found: dict[tuple[str, str], Candidate]) -> dict[tuple[str, str]
     """
     stated = sorted(c.code for c in found.values() if c.stated and c.system == "icd10cm")
     behavior = next((c for c in stated if c[0] == "C" or "D00" <= c[:3] <= "D48"), None)
-    site = next((c for c in stated if c[0] == "C" and not c.startswith("C80")), None)
+    site = next((c for c in stated if (c[0] == "C" and not c.startswith("C80")) or "D00" <= c[:3] <= "D09"), None)
     neoplasm = next((c for c in stated if c.startswith("D49") and not c.startswith("D49.9")), behavior)
     injury = any("S00" <= c[:3] <= "T88" for c in stated)
     out: dict[tuple[str, str], str] = {}

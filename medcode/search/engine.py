@@ -52,6 +52,8 @@ class Scored:
         # how much of the document's essential text the query says ((parenthesised) words, NOS, unspecified are optional)
         dcov = np.minimum(1.0, matched / np.maximum(self.ix.doc_idf_core[docs], 1e-6))
         kind_weight = KIND_WEIGHT.take(self.ix.doc_kind[docs])  # take: int8 kinds as indexes skip numpy's slow path
+        # "Congestive heart failure NOS": the text a classification gives for the condition with nothing more said
+        kind_weight = kind_weight * nos_weight(self.ix).take(docs)
         final: np.ndarray = self.score[at] * qcov * qcov * (0.6 + 0.4 * dcov) * kind_weight
         return final
 
@@ -63,6 +65,23 @@ class Scored:
             return np.zeros(doc_ids.shape, dtype=np.float64)
         hit = self.docs[pos] == doc_ids
         return np.where(hit, self.final_at(pos), 0.0)
+
+
+NOS_WEIGHT = 1.1  # an inclusion term or index entry "... NOS" against the texts that share its words
+_nos: dict[int, tuple[ReleaseIndex, np.ndarray]] = {}
+
+
+def nos_weight(ix: ReleaseIndex) -> np.ndarray:
+    """Per document, NOS_WEIGHT for a text ending in "NOS" (not otherwise specified), else 1 (once per index)."""
+    got = _nos.get(id(ix))
+    if got is None or got[0] is not ix:
+        if len(_nos) >= 8:
+            _nos.clear()
+        nos = np.array([t.endswith(" NOS") for t in ix.doc_text], dtype=bool)
+        # ... of a code to report (an "NOS" under a header is steered among its completions like any other text)
+        weights = np.where(nos & ix.billable[ix.doc_concept], NOS_WEIGHT, 1.0) if nos.size else nos.astype(float)
+        got = _nos[id(ix)] = (ix, weights)
+    return got[1]
 
 
 def _group_vector(
@@ -139,7 +158,15 @@ def best_possible(ix: ReleaseIndex, terms: _Terms) -> float:
         known += weight
     coverage = known / terms.total
     # completions score at most their leading document's score, times the "default-like" nudge
-    return score * coverage * coverage * float(KIND_WEIGHT.max()) * (1 + DEFAULT_LIKE_NUDGE) * (1 + BOUND_SLACK)
+    return (
+        score
+        * coverage
+        * coverage
+        * float(KIND_WEIGHT.max())
+        * NOS_WEIGHT
+        * (1 + DEFAULT_LIKE_NUDGE)
+        * (1 + BOUND_SLACK)
+    )
 
 
 def score_docs(ix: ReleaseIndex, pq: querying.ParsedQuery, terms: _Terms | None = None) -> Scored:

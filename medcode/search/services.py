@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ MAX_LIMIT = 200
 HIGHLIGHT_TITLES = 8192
 MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
 WORD_SYSTEMS = ("icd10cm", "icd10pcs", "hcpcs", "modifier", "pos")
+# words of a query that choose a 7th character themselves
+ENCOUNTER_SAID = re.compile(
+    r"\b(?:initial|init|subsequent|subseq|sequelae?|late effects?|healing|nonunion|malunion|open|closed|"
+    r"follow[- ]?up)\b",
+    re.I,
+)
 
 _lex_lock = threading.Lock()
 _lexicons: dict[str, lexicon.Lexicon] = {}
@@ -195,7 +202,45 @@ def _word_results(
             for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter, beat=beat)
         ]
     scored.sort(key=lambda p: -p[0])
-    return [_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], corrections
+    return coder_order([_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], raw), corrections
+
+
+def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:
+    """Word results in the order a coder reads them: a billable code before the header it completes (a header is
+    never what is reported), and, when the query says no encounter, a code's initial-encounter variant before its
+    other 7th characters ("S72.001A" before "S72.001S"). Only those codes move; the rest keep their rank."""
+
+    def norm(r: dict[str, Any]) -> str:
+        return selectors.normalize(str(r["code"]))
+
+    out = list(results)
+    said = ENCOUNTER_SAID.search(query) is not None
+    k = 0
+    while k < len(out):
+        r, code = out[k], norm(out[k])
+        pick = None
+        if not said and len(code) in (6, 7) and not code.endswith("A"):
+            pick = next(
+                (
+                    j
+                    for j in range(k + 1, len(out))
+                    if norm(out[j]) == code[:6] + "A" and out[j]["system"] == r["system"]
+                ),
+                None,
+            )
+        if pick is None and not r["billable"]:
+            pick = next(
+                (
+                    j
+                    for j in range(k + 1, len(out))
+                    if out[j]["billable"] and out[j]["system"] == r["system"] and norm(out[j]).startswith(code)
+                ),
+                None,
+            )
+        if pick is not None:
+            out.insert(k, out.pop(pick))
+        k += 1
+    return out
 
 
 def _word_result(ix: index.ReleaseIndex, hit: engine.Hit, stems: set[str]) -> dict[str, Any]:
