@@ -32,6 +32,7 @@ BENCHMARKS = (
     "autocomplete_http",
     "assistant_eval",
     "guidance_eval",
+    "coder_eval",
 )
 
 
