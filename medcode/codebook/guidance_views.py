@@ -20,9 +20,11 @@ def _document(document: str) -> guidance.Document:
         raise Http404(exc.message) from None
 
 
-def _not_imported(request: HttpRequest, doc: guidance.Document, exc: ApplicationError) -> HttpResponse:
+def _not_imported(
+    request: HttpRequest, doc: guidance.Document, exc: ApplicationError, *, status: int = 404
+) -> HttpResponse:
     context = {"doc": doc, "message": exc.message, "documents": guidance.DOCUMENTS.values()}
-    return render(request, "codebook/guidance_missing.html", context, status=404)
+    return render(request, "codebook/guidance_missing.html", context, status=status)
 
 
 def guidance_root(request: HttpRequest) -> HttpResponse:
@@ -36,7 +38,7 @@ def guidance_contents(request: HttpRequest, document: str) -> HttpResponse:
     try:
         sections = guidance.section_list(document=document)
     except guidance.GuidanceNotImported as exc:
-        return _not_imported(request, doc, exc)
+        return _not_imported(request, doc, exc, status=200)  # the navigation's page: it says what to import
     context = {
         "doc": doc,
         "release": sections[0].release if sections else None,
