@@ -101,3 +101,27 @@ def browser() -> Iterator[Any]:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         yield launched
         launched.close()
+
+
+# --- the second pass on PostgreSQL (scripts/test.sh) --------------------------------------------------
+# Tests that never open the operational database behave the same whatever DATABASE_URL says, so the
+# PostgreSQL pass runs only the tests that use it (directly, through a live server, or via the marker).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a collected test opens the operational database."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(DATABASE_FIXTURES & fixtures) or item.get_closest_marker("django_db") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("MEDCODE_TEST_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if uses_database(item)]
+    skipped = [item for item in items if not uses_database(item)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = kept

@@ -20,8 +20,11 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]
   for _ in 1 2 3 4 5 6 7 8 9 10; do pg_up && break; sleep 1; done
 fi
 if pg_up; then
-  echo "== test suite on PostgreSQL ==" >&2
-  DATABASE_URL="${MEDCODE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/medcode}" .venv/bin/pytest "$@"
+  # Only the tests that open the operational database run again: the rest cannot see the difference
+  # (conftest.py, uses_database).
+  echo "== tests that use the database, on PostgreSQL ==" >&2
+  DATABASE_URL="${MEDCODE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/medcode}" MEDCODE_TEST_DATABASE_ONLY=1 \
+    .venv/bin/pytest "$@"
 else
   echo "PostgreSQL is not reachable and could not be started: ran on SQLite only" >&2
 fi
