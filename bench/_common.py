@@ -6,6 +6,7 @@ Not a benchmark itself. Every benchmark writes bench/results/<name>.json with th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -217,3 +218,41 @@ def ensure_codebook(data_dir: Path = DATA_DIR, *, rebuild: bool = False) -> Path
             old.chmod(0o644)
             old.unlink(missing_ok=True)
     return path
+
+
+def official_codebook(
+    data_dir: Path, official: Sequence[tuple[str, Path]], *, rebuild: bool
+) -> tuple[Path, list[str], list[str]]:
+    """A data directory whose codebook is the default plus the named official files, built once and reused.
+
+    ``official`` lists (source name, path) in build order; a file that is absent, or that this version cannot
+    import, is skipped and said so. Returns the data directory, what was imported and what was skipped.
+    """
+    state = data_dir / "imported.json"
+    if not rebuild and (data_dir / "codebooks" / "ACTIVE").exists() and state.exists():
+        saved = json.loads(state.read_text())
+        return data_dir, saved["imported"], saved["skipped"]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = bench_env(data_dir)
+    env.pop("MEDCODE_LLM_BASE_URL", None)
+    medcode = str(VENV_BIN / "medcode")
+    print(f"building the codebook in {data_dir.relative_to(REPO)} ...", file=sys.stderr, flush=True)
+    subprocess.run([medcode, "build", "--default", "--fresh", "--json"], env=env, check=True, capture_output=True)
+    imported: list[str] = []
+    skipped: list[str] = []
+    for name, path in official:
+        if not path.exists():
+            skipped.append(f"{name}: {path} absent")
+            continue
+        done = subprocess.run(
+            [medcode, "build", "--source", name, str(path), "--json"], env=env, capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            imported.append(f"{name} ({path.name})")
+        else:
+            last = ((done.stderr or done.stdout).strip().splitlines() or ["failed"])[-1]
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                last = json.loads(last)["error"]
+            skipped.append(f"{name}: {last[:160]}")
+    state.write_text(json.dumps({"imported": imported, "skipped": skipped}))
+    return data_dir, imported, skipped

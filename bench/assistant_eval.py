@@ -18,11 +18,9 @@ do not exist must be 0.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -66,32 +64,7 @@ DEPENDS = {
 
 def build_codebook(*, rebuild: bool) -> tuple[Path, list[str], list[str]]:
     """The evaluation codebook: default + every official file whose importer this version has."""
-    marker = WORK_DIR / "codebooks" / "ACTIVE"
-    state = WORK_DIR / "imported.json"
-    if not rebuild and marker.exists() and state.exists():
-        saved = json.loads(state.read_text())
-        return WORK_DIR, saved["imported"], saved["skipped"]
-    env = c.bench_env(WORK_DIR)
-    env.pop("MEDCODE_LLM_BASE_URL", None)
-    medcode = str(c.VENV_BIN / "medcode")
-    subprocess.run([medcode, "build", "--default", "--fresh", "--json"], env=env, check=True, capture_output=True)
-    imported, skipped = [], []
-    for name, path in OFFICIAL:
-        if not path.exists():
-            skipped.append(f"{name}: {path} absent")
-            continue
-        done = subprocess.run(
-            [medcode, "build", "--source", name, str(path), "--json"], env=env, capture_output=True, text=True
-        )
-        if done.returncode == 0:
-            imported.append(f"{name} ({path.name})")
-        else:
-            last = ((done.stderr or done.stdout).strip().splitlines() or ["failed"])[-1]
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                last = json.loads(last)["error"]
-            skipped.append(f"{name}: {last[:160]}")
-    state.write_text(json.dumps({"imported": imported, "skipped": skipped}))
-    return WORK_DIR, imported, skipped
+    return c.official_codebook(WORK_DIR, OFFICIAL, rebuild=rebuild)
 
 
 def _norm_text(text: str) -> str:

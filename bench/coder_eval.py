@@ -66,37 +66,8 @@ def load(name: str) -> list[dict[str, Any]]:
 
 # --- codebooks -----------------------------------------------------------------------------------------
 def build_codebook(config: str, *, rebuild: bool) -> tuple[Path, list[str], list[str]]:
-    """The data directory of one configuration, built once and reused."""
-    data_dir = WORK_DIR / config
-    state = data_dir / "imported.json"
-    if not rebuild and (data_dir / "codebooks" / "ACTIVE").exists() and state.exists():
-        saved = json.loads(state.read_text())
-        return data_dir, saved["imported"], saved["skipped"]
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = c.bench_env(data_dir)
-    env.pop("MEDCODE_LLM_BASE_URL", None)
-    medcode = str(c.VENV_BIN / "medcode")
-    print(f"building the {config} codebook in {data_dir.relative_to(c.REPO)} ...", file=sys.stderr, flush=True)
-    subprocess.run([medcode, "build", "--default", "--fresh", "--json"], env=env, check=True, capture_output=True)
-    imported: list[str] = []
-    skipped: list[str] = []
-    if config == "index":
-        for name, path in OFFICIAL:
-            if not path.exists():
-                skipped.append(f"{name}: {path} absent")
-                continue
-            done = subprocess.run(
-                [medcode, "build", "--source", name, str(path), "--json"], env=env, capture_output=True, text=True
-            )
-            if done.returncode == 0:
-                imported.append(f"{name} ({path.name})")
-            else:
-                last = ((done.stderr or done.stdout).strip().splitlines() or ["failed"])[-1]
-                with contextlib.suppress(ValueError, KeyError, TypeError):
-                    last = json.loads(last)["error"]
-                skipped.append(f"{name}: {last[:160]}")
-    state.write_text(json.dumps({"imported": imported, "skipped": skipped}))
-    return data_dir, imported, skipped
+    """The data directory of one configuration (the "index" one adds the official files), built once and reused."""
+    return c.official_codebook(WORK_DIR / config, OFFICIAL if config == "index" else (), rebuild=rebuild)
 
 
 # --- grading (../shared/bench/coder/README.md) ---------------------------------------------------------

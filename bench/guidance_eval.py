@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -49,20 +48,11 @@ CODE = re.compile(r"\b[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
 
 
 def build_codebook(*, rebuild: bool) -> Path:
-    marker = WORK_DIR / "codebooks" / "ACTIVE"
-    if marker.exists() and not rebuild:
-        return WORK_DIR
-    env = c.bench_env(WORK_DIR)
-    env.pop("MEDCODE_LLM_BASE_URL", None)
-    medcode = str(c.VENV_BIN / "medcode")
-    subprocess.run([medcode, "build", "--default", "--fresh", "--json"], env=env, check=True, capture_output=True)
-    sources = []
-    for name, path in OFFICIAL:
-        if not path.exists():
-            sys.exit(f"{path} is absent: the guidance questions need it")
-        sources += ["--source", name, str(path)]
-    subprocess.run([medcode, "build", *sources, "--json"], env=env, check=True, capture_output=True)
-    return WORK_DIR
+    """The default codebook with both guidance documents; the questions need both."""
+    data_dir, _, skipped = c.official_codebook(WORK_DIR, OFFICIAL, rebuild=rebuild)
+    if skipped:
+        sys.exit("the guidance questions need both documents: " + "; ".join(skipped))
+    return data_dir
 
 
 def _norm(code: str) -> str:

@@ -13,6 +13,7 @@ from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words
 from medcode.assistant.tools import scenario
 from medcode.codebook import selectors
+from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
 from medcode.search import case2code
 
@@ -54,12 +55,12 @@ def _title_fit(stem_words: set[str], stem_numbers: set[str], title: str) -> floa
 def _weigh_codes(stem: str, options: list[Option], as_of: dt.date | None) -> None:
     """Score options that name codes: case-to-code's codes for the stem, then the fit of the official titles."""
     found = scenario.scenario_codes(question=stem, as_of=as_of)
-    suggested = [selectors.normalize(c.code) for c in found.codes]
+    suggested = [code_normalize(c.code) for c in found.codes]
     first_asked = FIRST_ASKED.search(stem) is not None
     stem_words = scenario.expanded_words(stem)
     stem_numbers = {n.lower() for n in NUMBER.findall(stem)}
     for option in options:
-        norms = [selectors.normalize(m.code) for m in option.codes]
+        norms = [code_normalize(m.code) for m in option.codes]
         inside = [n for n in norms if n in suggested]
         if first_asked and len(norms) == 1:
             if suggested and norms[0] == suggested[0]:

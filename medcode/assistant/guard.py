@@ -8,19 +8,10 @@ import re
 
 from medcode.assistant.answer import Answer, CodeRef
 from medcode.codebook import selectors
+from medcode.codebook.codes import CODE_IN_TEXT, code_normalize, code_tokens, looks_like_code
+from medcode.codebook.systems import SYSTEMS
 from medcode.core.errors import ApplicationError, ReleaseNotFound
-from medcode.ingest.records import SYSTEMS
 
-# Code-shaped tokens in free text. Guideline references are written with a section sign (§B3.1a) and skipped.
-CODE_IN_TEXT = re.compile(
-    r"(?<![§\w.])("
-    r"[A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4}"  # ICD-10-CM with its dot
-    r"|[A-TV-Z][0-9]{2}[0-9A-Z]{1,4}"  # ICD-10-CM without the dot, or HCPCS Level II
-    r"|[A-TV-Z][0-9]{2}"  # ICD-10-CM category
-    r"|[0-9]{4}[0-9FTUM]"  # CPT
-    r"|[0-9A-HJ-NP-Z]{7}"  # ICD-10-PCS
-    r")(?![\w])"
-)
 REMOVED = "[code removed: not in the active release]"
 
 
@@ -45,15 +36,9 @@ def exists_anywhere(token: str, *, as_of: dt.date | None = None) -> bool:
     return False
 
 
-def _looks_like_code(token: str) -> bool:
-    if token.isdigit() and len(token) == 5:
-        return True
-    return any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token)
-
-
 def codes_in_text(text: str) -> set[str]:
     """The normalized code-shaped tokens of a text."""
-    return {selectors.normalize(m.group(1)) for m in CODE_IN_TEXT.finditer(text) if _looks_like_code(m.group(1))}
+    return {code_normalize(token) for token in code_tokens(text)}
 
 
 def scrub(text: str, *, allowed: set[str]) -> tuple[str, int]:
@@ -67,9 +52,9 @@ def scrub(text: str, *, allowed: set[str]) -> tuple[str, int]:
     def replace(match: re.Match[str]) -> str:
         nonlocal removed
         token = match.group(1)
-        if not _looks_like_code(token):
+        if not looks_like_code(token):
             return token
-        if selectors.normalize(token) in allowed:
+        if code_normalize(token) in allowed:
             return token
         removed += 1
         return REMOVED

@@ -6,14 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from medcode.codebook import selectors
+from medcode.codebook import codes, selectors
 from medcode.core.errors import ReleaseNotFound
 
-# Code shapes as people type them (any case, with or without the dot).
-ICD_CM = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
-HCPCS = re.compile(r"^[A-V][0-9]{4}$")
-CPT = re.compile(r"^[0-9]{4}[0-9FTUM]$")
-PCS = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.]*[A-Za-z0-9]|[A-Za-z0-9]")
 MODIFIER_NAMED = (
     re.compile(r"\bmodifiers?\s*[-:#]?\s*([A-Za-z0-9]{2})\b", re.IGNORECASE),
@@ -146,13 +141,17 @@ def _system_hint(question: str) -> str | None:
 def _shapes(token: str) -> list[str]:
     upper = token.upper()
     systems = []
-    if ICD_CM.match(upper) and any(ch.isdigit() for ch in upper[1:3]):
+    if codes.ICD10CM_CODE.match(upper) and any(ch.isdigit() for ch in upper[1:3]):
         systems.append("icd10cm")
-    if HCPCS.match(upper):
+    if codes.HCPCS_CODE.match(upper):
         systems.append("hcpcs")
-    if CPT.match(upper):
+    if codes.CPT_CODE.match(upper):
         systems.append("cpt")
-    if PCS.match(upper) and sum(ch.isdigit() for ch in upper) >= 1 and sum(ch.isalpha() for ch in upper) >= 2:
+    if (
+        codes.PCS_CODE.match(upper)
+        and sum(ch.isdigit() for ch in upper) >= 1
+        and sum(ch.isalpha() for ch in upper) >= 2
+    ):
         systems.append("icd10pcs")
     return systems
 

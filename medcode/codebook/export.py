@@ -9,18 +9,10 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from medcode.codebook import selectors, store
+from medcode.codebook.systems import FHIR_URIS
 from medcode.core.errors import ApplicationError
 
 MSG_BAD_FORMAT = "Unknown export format '{fmt}'; expected jsonl, csv or fhir"
-
-FHIR_URIS = {
-    "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
-    "icd10pcs": "http://www.cms.gov/Medicare/Coding/ICD10",
-    "hcpcs": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-    "modifier": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-    "cpt": "http://www.ama-assn.org/go/cpt",
-    "pos": "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set",
-}
 
 
 def _concepts(release: selectors.ReleaseInfo) -> Iterator[dict[str, Any]]:

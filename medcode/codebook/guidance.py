@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from medcode.codebook import selectors, store
+from medcode.codebook.codes import code_normalize
 from medcode.codebook.selectors import ReleaseInfo
 from medcode.core.errors import ApplicationError
 
@@ -259,7 +260,7 @@ def sections_for_code(*, code: str, limit: int = 8) -> list[Section]:
         return []
     path = str(store.connected_path())
     by_category, chapters = _category_index(path, release.id)
-    category = selectors.normalize(code)[:3]
+    category = code_normalize(code)[:3]
     by_ref = {s.ref: s for s in _sections(path, release.id, "icd10cm")}
     refs: list[str] = [ref for first, last, ref in chapters if first <= category <= last]
     for ref in by_category.get(category, ()):

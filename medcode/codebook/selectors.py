@@ -12,8 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from medcode.codebook import store
+from medcode.codebook.codes import ICD10CM_IN_TEXT, code_normalize
+from medcode.codebook.systems import SYSTEM_LABELS, SYSTEMS
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS, SYSTEMS
 
 MSG_UNKNOWN_SYSTEM = "Unknown code system '{system}'; expected one of: {systems}"
 MSG_NO_RELEASE = "No {label} release is loaded{hint}"
@@ -152,8 +153,7 @@ def parse_date(value: str | None) -> dt.date | None:
         raise ApplicationError(MSG_BAD_DATE.format(value=value)) from None
 
 
-def normalize(code: str) -> str:
-    return re.sub(r"[\s.]", "", code).upper()
+normalize = code_normalize  # the name older callers use; the normaliser lives in medcode.codebook.codes (ADR 0051)
 
 
 @lru_cache(maxsize=64)
@@ -238,7 +238,7 @@ def concept_find(*, system: str, code: str, release: ReleaseInfo) -> ConceptRow 
         _db()
         .execute(
             f"SELECT {CONCEPT_COLUMNS} FROM concept WHERE norm = ? AND release_id = ?",
-            (normalize(code), release.id),
+            (code_normalize(code), release.id),
         )
         .fetchone()
     )
@@ -309,11 +309,8 @@ def concept_ancestors(*, concept: ConceptRow) -> list[ConceptRow]:
     return chain
 
 
-CODE_IN_TEXT = re.compile(r"\b([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)(?:-|\b)")
-
-
 def _codes_in(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m.group(1) for m in CODE_IN_TEXT.finditer(text)))
+    return tuple(dict.fromkeys(m.group(1) for m in ICD10CM_IN_TEXT.finditer(text)))
 
 
 def concept_notes(*, concept: ConceptRow, ancestors: list[ConceptRow]) -> list[NoteRow]:
@@ -375,7 +372,7 @@ def seventh_character_meanings(*, release: ReleaseInfo) -> tuple[SeventhMeaning,
 def index_paths(*, system: str, code: str, limit: int = 25) -> list[IndexPath]:
     """Index entries (any index release of the system) that lead to the code, as full term paths."""
     db = _db()
-    norm = normalize(code)
+    norm = code_normalize(code)
     # PCS index entries lead to a table or a partial code (0DTJ): they lead to every code that starts so
     keys = [norm[:cut] for cut in range(3, len(norm) + 1)] if system == "icd10pcs" else [norm]
     marks = ",".join("?" * len(keys))
@@ -471,7 +468,7 @@ def pcs_partial(
     *, code: str, release: ReleaseInfo | None = None, as_of: dt.date | None = None, limit: int = 200
 ) -> PcsPartial | None:
     """An incomplete ICD-10-PCS code (4 to 6 characters, within one table) that valid codes complete, or None."""
-    norm = normalize(code)
+    norm = code_normalize(code)
     if not 4 <= len(norm) <= 6:
         return None
     release = release or release_for(system="icd10pcs", as_of=as_of)
@@ -511,7 +508,7 @@ def concept_history(*, system: str, code: str) -> list[dict[str, object]]:
             _db()
             .execute(
                 "SELECT title, billable FROM concept WHERE release_id = ? AND norm = ?",
-                (release.id, normalize(code)),
+                (release.id, code_normalize(code)),
             )
             .fetchone()
         )
@@ -549,7 +546,7 @@ def concept_suggest(
     *, system: str | None, code: str, as_of: dt.date | None = None, limit: int = 10
 ) -> list[ConceptRow]:
     """Closest valid codes for a code that does not exist: completions, a missing 7th character, a typo."""
-    norm = normalize(code)
+    norm = code_normalize(code)
     systems = [system_normalize(system)] if system else list(SYSTEMS)
     found: list[ConceptRow] = []
     for name in systems:
@@ -692,7 +689,7 @@ def concept_filter(*, release: ReleaseInfo, text: str, offset: int, limit: int) 
     text = text.strip()
     db = _db()
     if CODE_PREFIX.fullmatch(text) and any(ch.isdigit() for ch in text):
-        norm = normalize(text)
+        norm = code_normalize(text)
         where, args = "release_id = ? AND norm >= ? AND norm < ?", (release.id, norm, norm + "\uffff")
         total = db.execute(f"SELECT count(*) FROM concept INDEXED BY concept_norm WHERE {where}", args).fetchone()[0]
         rows = db.execute(

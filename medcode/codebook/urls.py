@@ -3,7 +3,7 @@
 from django.urls import path
 
 from medcode.codebook import guidance_views, views
-from medcode.ingest.records import SYSTEMS
+from medcode.codebook.systems import SYSTEMS
 
 app_name = "codebook"
 

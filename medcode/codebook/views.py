@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from medcode.codebook import explain, fields, guidance, lookup, selectors
+from medcode.codebook.systems import SYSTEM_LABELS, NoteKind
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS, NoteKind
 from medcode.rules import facts as rules_facts
 
 NOTE_ORDER = list(get_args(NoteKind))

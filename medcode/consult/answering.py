@@ -7,7 +7,6 @@ a code, and a low confidence sends the consult to staff review instead of answer
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +15,6 @@ from medcode.core.errors import ApplicationError
 FALLBACK_LABEL = (
     "[Fallback answer: the coding assistant is not installed on this site. This lists, from the official code "
     "sets, the codes your question names; a coder will follow up on anything else.]"
-)
-CODE_PATTERN = re.compile(
-    r"\b([A-TV-Z][0-9][0-9AB](?:\.?[0-9A-Z]{1,4})?|[A-HJ-NP-Z0-9]{7}|[A-V][0-9]{4}|[0-9]{4}[0-9FTU])\b"
 )
 
 
@@ -91,15 +87,15 @@ def from_assistant_answer(answer: Any) -> Answer:
 def fallback_answer(text: str) -> Answer:
     """Look up each code the question names in the active codebook; nothing else is claimed."""
     from medcode.codebook import selectors
+    from medcode.codebook.codes import code_tokens
 
     lines: list[str] = []
     codes: list[dict[str, str]] = []
     citations: list[str] = []
     unknown: list[str] = []
     seen: set[str] = set()
-    for match in CODE_PATTERN.finditer(text.upper()):
-        token = match.group(1)
-        if token in seen or not any(ch.isdigit() for ch in token) or (token.isdigit() and len(token) != 5):
+    for token in code_tokens(text.upper()):
+        if token in seen:
             continue
         seen.add(token)
         try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from medcode.codebook import store
+from medcode.codebook.codes import code_normalize
 from medcode.core.errors import IngestError, ReleaseNotFound
 from medcode.ingest import fetch as fetching
 from medcode.ingest import release_checks, validate, workspace
@@ -331,17 +332,13 @@ def _delete_release(conn: sqlite3.Connection, release_id: int) -> None:
     conn.execute("DELETE FROM release WHERE id = ?", (release_id,))
 
 
-def normalize(code: str) -> str:
-    return code.strip().upper().replace(".", "")
-
-
 def _row(record: Record, release_id: int, seq: int) -> tuple[str, tuple[object, ...]]:
     match record:
         case Concept():
             return "concept", (
                 release_id,
                 record.code,
-                normalize(record.code),
+                code_normalize(record.code),
                 record.title,
                 record.short_title,
                 record.kind,
@@ -519,7 +516,9 @@ def _rebuild_fts(conn: sqlite3.Connection) -> None:
         if cells:
             pairs += list(json.loads(cells).items())
         rows += [
-            (term_id, normalize(value).rstrip("-"), role) for role, value in pairs if value and INDEX_CODE.match(value)
+            (term_id, code_normalize(value).rstrip("-"), role)
+            for role, value in pairs
+            if value and INDEX_CODE.match(value)
         ]
     conn.executemany("INSERT INTO index_code(index_term_id, norm, role) VALUES (?,?,?)", rows)
     conn.execute("DELETE FROM concept_fts")

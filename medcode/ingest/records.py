@@ -12,33 +12,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-System = Literal["icd10cm", "icd10pcs", "hcpcs", "cpt", "pos", "modifier"]
-SYSTEMS: tuple[System, ...] = ("icd10cm", "icd10pcs", "hcpcs", "cpt", "pos", "modifier")
+# rule-table rows: one type for ingest and the rules engine
+from medcode.codebook.rows import MueValue as MueValue
+from medcode.codebook.rows import PtpEdit as PtpEdit
 
-SYSTEM_LABELS: dict[str, str] = {
-    "icd10cm": "ICD-10-CM",
-    "icd10pcs": "ICD-10-PCS",
-    "hcpcs": "HCPCS Level II",
-    "cpt": "CPT",
-    "pos": "Place of Service",
-    "modifier": "HCPCS modifier",
-}
+# re-exported for older imports: their home is medcode.codebook.systems
+from medcode.codebook.systems import SYSTEM_LABELS as SYSTEM_LABELS
+from medcode.codebook.systems import SYSTEMS as SYSTEMS
+from medcode.codebook.systems import NoteKind as NoteKind
+from medcode.codebook.systems import System as System
 
 ConceptKind = Literal["chapter", "section", "category", "code", "table", "range", "modifier"]
-
-# In the order a code page shows them.
-NoteKind = Literal[
-    "note",
-    "includes",
-    "inclusion_term",
-    "excludes1",
-    "excludes2",
-    "code_first",
-    "use_additional",
-    "code_also",
-    "seven_chr_note",
-    "definition",
-]
 
 IndexName = Literal["main", "eindex", "drug", "neoplasm", "pcs"]
 
@@ -191,32 +175,6 @@ RULE_SYSTEM_LABELS: dict[str, str] = {
     "anes-cf": "Anesthesia conversion factors by locality",
     "anes-base": "Anesthesia base units",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PtpEdit:
-    """One NCCI procedure-to-procedure edit in effect over a date range (column 2 is bundled into column 1).
-
-    ``modifier`` is the CMS modifier indicator: 0 no modifier bypasses the edit, 1 an NCCI-associated
-    modifier may, 9 not applicable (the edit was deleted). ``effective_to`` is the last day in effect.
-    """
-
-    column1: str
-    column2: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-    modifier: int
-    rationale: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MueValue:
-    """One Medically Unlikely Edit: the most units of a code per line (MAI 1) or per day (MAI 2, 3)."""
-
-    code: str
-    value: int
-    mai: int
-    rationale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

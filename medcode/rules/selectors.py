@@ -14,7 +14,7 @@ from medcode.codebook import selectors as codebook
 from medcode.codebook import store
 from medcode.core.errors import ReleaseNotFound
 from medcode.rules.engine import fees
-from medcode.rules.engine.types import AddOnRow, CodeStatus, DiagnosisStatus, MueRow, PtpRow
+from medcode.rules.engine.types import AddOnRow, CodeStatus, DiagnosisStatus, MueValue, PtpEdit
 
 CPT_CODE = re.compile(r"\d{4}[0-9FTUMA]")
 HCPCS_CODE = re.compile(r"[A-V]\d{4}")
@@ -67,13 +67,13 @@ def ptp_release(*, setting: str, as_of: dt.date | None) -> tuple[codebook.Releas
     return release, False
 
 
-def _ptp(row: tuple[str, str, int, int | None, int, str | None]) -> PtpRow:
+def _ptp(row: tuple[str, str, int, int | None, int, str | None]) -> PtpEdit:
     start = _date(row[2])
     assert start is not None
-    return PtpRow(row[0], row[1], start, _date(row[3]), row[4], row[5])
+    return PtpEdit(row[0], row[1], start, _date(row[3]), row[4], row[5])
 
 
-def ptp_edits_among(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> tuple[PtpRow, ...]:
+def ptp_edits_among(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> tuple[PtpEdit, ...]:
     """Every edit of the release whose two codes are both among ``codes`` (all dates)."""
     unique = sorted(set(codes))
     if len(unique) < 2:
@@ -93,7 +93,7 @@ def ptp_edits_among(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> t
 
 def ptp_edits_for(
     *, code: str, release: codebook.ReleaseInfo, as_of: dt.date, limit: int = PTP_LIMIT
-) -> tuple[list[PtpRow], list[PtpRow], int, int]:
+) -> tuple[list[PtpEdit], list[PtpEdit], int, int]:
     """Edits in effect on a date where the code is column 1, and where it is column 2, with total counts."""
     day = _ymd(as_of)
     where = "release_id = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to >= ?)"
@@ -119,7 +119,7 @@ def ptp_edits_for(
 # --- MUE, add-on codes -----------------------------------------------------------------------------
 
 
-def mue_values(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[str, MueRow]:
+def mue_values(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[str, MueValue]:
     unique = sorted(set(codes))
     if not unique:
         return {}
@@ -131,7 +131,7 @@ def mue_values(*, codes: Iterable[str], release: codebook.ReleaseInfo) -> dict[s
         )
         .fetchall()
     )
-    return {r[0]: MueRow(r[0], r[1], r[2], r[3]) for r in rows}
+    return {r[0]: MueValue(r[0], r[1], r[2], r[3]) for r in rows}
 
 
 def addons_for(

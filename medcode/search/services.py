@@ -14,8 +14,9 @@ from typing import Any
 from django.utils.html import escape
 
 from medcode.codebook import selectors, store
+from medcode.codebook.codes import code_normalize
+from medcode.codebook.systems import SYSTEMS
 from medcode.core.errors import ApplicationError, ReleaseNotFound
-from medcode.ingest.records import SYSTEMS
 from medcode.search import codes, engine, index, lexicon, text
 from medcode.search import query as querying
 
@@ -211,7 +212,7 @@ def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str
     other 7th characters ("S72.001A" before "S72.001S"). Only those codes move; the rest keep their rank."""
 
     def norm(r: dict[str, Any]) -> str:
-        return selectors.normalize(str(r["code"]))
+        return code_normalize(str(r["code"]))
 
     out = list(results)
     said = ENCOUNTER_SAID.search(query) is not None

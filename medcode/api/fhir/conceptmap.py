@@ -13,9 +13,9 @@ from typing import Any
 
 from medcode.api.fhir.resources import FhirError, Params, param, parameters, part
 from medcode.codebook import selectors
-from medcode.codebook.export import FHIR_URIS
+from medcode.codebook.codes import code_normalize
+from medcode.codebook.systems import FHIR_URIS, SYSTEM_LABELS
 from medcode.core.errors import ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS
 from medcode.rules import classifiers
 
 GEM_VERSION = "2018"
@@ -79,7 +79,7 @@ MAP_BY_URL = {m.url: m for m in MAPS}
 
 def dotted(system: str, code: str) -> str:
     """The code as written in its code system: E1142 -> E11.42, 25060 -> 250.60, E8490 -> E849.0."""
-    code = selectors.normalize(code)
+    code = code_normalize(code)
     cut = 4 if system == "icd9cm" and code.startswith("E") else 3
     return code if len(code) <= cut else f"{code[:cut]}.{code[cut:]}"
 
@@ -191,7 +191,7 @@ class _Display:
                 self.releases[system] = None
         release = self.releases[system]
         found = selectors.concept_find(system=system, code=code, release=release) if release else None
-        if found is None or selectors.normalize(found.code) != selectors.normalize(code):
+        if found is None or code_normalize(found.code) != code_normalize(code):
             self.missing.append(dotted(system, code))
             return {"system": URIS[system], "code": dotted(system, code)}
         return {"system": URIS[system], "code": found.code, "display": found.title or found.short_title or found.code}

@@ -15,9 +15,8 @@ from typing import Any
 
 from medcode.api.fhir.resources import FHIR_VERSION, FhirError, Params, param, parameters, part
 from medcode.codebook import selectors
-from medcode.codebook.export import FHIR_URIS
+from medcode.codebook.systems import FHIR_URIS, SYSTEM_LABELS
 from medcode.core.errors import CodebookMissing, ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS
 
 # The code systems served, by canonical URI and by resource id (for /CodeSystem/<id>/$op).
 SERVED = ("icd10cm", "icd10pcs", "hcpcs")

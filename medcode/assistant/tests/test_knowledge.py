@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medcode.assistant import guard, knowledge
+from medcode.codebook import codes
 
 
 def test_every_article_names_its_public_source() -> None:
@@ -23,10 +24,8 @@ def test_topics_cover_the_issue() -> None:
 def test_every_code_an_article_states_exists() -> None:
     for article in knowledge.article_list():
         for paragraph in article.paragraphs:
-            for match in guard.CODE_IN_TEXT.finditer(paragraph):
-                token = match.group(1)
-                if guard._looks_like_code(token):
-                    assert guard.exists_anywhere(token), f"{article.slug}: {token}"
+            for token in codes.code_tokens(paragraph):
+                assert guard.exists_anywhere(token), f"{article.slug}: {token}"
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import re
 from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
 from medcode.codebook import lookup, notes, selectors
+from medcode.codebook.systems import SYSTEM_LABELS
 from medcode.core.errors import CodeNotFound, ReleaseNotFound
-from medcode.ingest.records import SYSTEM_LABELS
 
 MAX_NOTES = 6
 NOTE_LABELS = {

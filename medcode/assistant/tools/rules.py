@@ -14,7 +14,7 @@ from medcode.rules import selectors as rule_selectors
 from medcode.rules import services as rule_services
 from medcode.rules.engine import fees, ncci
 from medcode.rules.engine.mue import MAI_MEANING
-from medcode.rules.engine.types import Line, PtpRow
+from medcode.rules.engine.types import Line, PtpEdit
 
 MSG_RULES_MISSING = (
     "This medcode instance has no {what} loaded, so I cannot answer that from official data. {how}"
@@ -135,7 +135,7 @@ PTP_SHOWN = 12
 MODIFIER_INDICATOR = {0: "no modifier allowed", 1: "a modifier may allow both", 9: "not applicable"}
 
 
-def _pairs(rows: list[PtpRow], *, other: str) -> str:
+def _pairs(rows: list[PtpEdit], *, other: str) -> str:
     shown = [
         f"{getattr(r, other)} (indicator {r.modifier}: {MODIFIER_INDICATOR.get(r.modifier, 'see the file')})"
         for r in rows[:PTP_SHOWN]

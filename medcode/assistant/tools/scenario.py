@@ -13,6 +13,7 @@ from medcode.assistant.text import content_words, match_score
 from medcode.assistant.tools import search
 from medcode.assistant.tools.codebook import ref
 from medcode.codebook import notes, selectors
+from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
 from medcode.search import case2code
 from medcode.search import synonyms as search_synonyms
@@ -125,7 +126,7 @@ def code_complete(code: str, encounter: Encounter | None, as_of: dt.date | None)
     picked = seventh_pick(chars, encounter)
     if picked is None:
         return code, None
-    norm = selectors.normalize(code)
+    norm = code_normalize(code)
     stem = norm[:6] if len(norm) >= 7 else norm.ljust(6, "X")
     full = stem + picked[0]
     complete = _concept(f"{full[:3]}.{full[3:]}", as_of)
@@ -155,12 +156,12 @@ def side_refine(code: str, question: str, as_of: dt.date | None) -> str:
     concept = _concept(code, as_of)
     if concept is None or "unspecified" not in concept.title.lower() or side in concept.title.lower():
         return code
-    norm = selectors.normalize(code)
+    norm = code_normalize(code)
     seventh = ""
     target = concept
     if len(norm) == 7 and concept.parent:
         parent = _concept(concept.parent, as_of)
-        if parent is not None and not parent.billable and selectors.normalize(parent.code) == norm[:6].rstrip("X"):
+        if parent is not None and not parent.billable and code_normalize(parent.code) == norm[:6].rstrip("X"):
             target, seventh = parent, norm[6]
     if not target.parent:
         return code
@@ -185,7 +186,7 @@ def side_refine(code: str, question: str, as_of: dt.date | None) -> str:
         return code
     refined = best[1]
     if seventh:
-        full = selectors.normalize(refined.code).ljust(6, "X") + seventh
+        full = code_normalize(refined.code).ljust(6, "X") + seventh
         completed = _concept(f"{full[:3]}.{full[3:]}", as_of)
         return completed.code if completed is not None else code
     return refined.code
@@ -297,8 +298,8 @@ def partners_add(
             if note.kind not in {"use_additional", "code_first"} or note.code.isdigit():
                 continue
             # a code the note names as such (not a category or range it opens) that case-to-code found
-            exact = {selectors.normalize(r) for r in notes.note_references(note.text) if "-" not in r}
-            found = [o for o in others if selectors.normalize(o) in exact]
+            exact = {code_normalize(r) for r in notes.note_references(note.text) if "-" not in r}
+            found = [o for o in others if code_normalize(o) in exact]
             references = notes.note_references(note.text)
             found += [c for _, c, _ in out if any(notes.reference_covers(r, c) for r in references)]
             for named in note.codes:
@@ -307,11 +308,7 @@ def partners_add(
                     found.append(partner.code)
             for partner_code in found:
                 at = next(
-                    (
-                        k
-                        for k, (_, c, _) in enumerate(out)
-                        if selectors.normalize(c) == selectors.normalize(partner_code)
-                    ),
+                    (k for k, (_, c, _) in enumerate(out) if code_normalize(c) == code_normalize(partner_code)),
                     None,
                 )
                 if at is not None:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from medcode.codebook.systems import NoteKind
 from medcode.core.errors import IngestError
-from medcode.ingest.records import Concept, Note, NoteKind, Record, Release, SeventhCharacter
+from medcode.ingest.records import Concept, Note, Record, Release, SeventhCharacter
 
 MSG_MALFORMED_XML = "{file}: malformed XML at line {line}: {reason}"
 MSG_WRONG_ROOT = "{file}: expected root element <ICD10CM.tabular>, found <{root}>"

@@ -14,8 +14,8 @@ from medcode.rules.engine.types import (
     DiagnosisStatus,
     Finding,
     Line,
-    MueRow,
-    PtpRow,
+    MueValue,
+    PtpEdit,
 )
 
 
@@ -36,9 +36,9 @@ class Claim:
 class RuleData:
     """The rule rows a claim needs, selected for its codes and dates, with the release each came from."""
 
-    ptp: tuple[PtpRow, ...] = ()
+    ptp: tuple[PtpEdit, ...] = ()
     ptp_release: str | None = None
-    mue: Mapping[str, MueRow] = field(default_factory=dict)
+    mue: Mapping[str, MueValue] = field(default_factory=dict)
     mue_release: str | None = None
     addons: Mapping[str, tuple[AddOnRow, ...]] = field(default_factory=dict)
     addon_release: str | None = None

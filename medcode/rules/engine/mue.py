@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from medcode.rules.engine.types import Finding, Line, MueRow
+from medcode.rules.engine.types import Finding, Line, MueValue
 
 MAI_MEANING = {
     1: "line edit (MAI 1): units are counted per claim line; a line above the value is denied",
@@ -17,7 +17,7 @@ MSG_OVER = "{code}: {units} units {where} is more than the MUE of {value}; {mean
 MSG_ZERO = "{code} has an MUE of 0 in this setting: it is not payable for this provider type"
 
 
-def mue_check(*, lines: Sequence[Line], values: Mapping[str, MueRow], release: str | None) -> list[Finding]:
+def mue_check(*, lines: Sequence[Line], values: Mapping[str, MueValue], release: str | None) -> list[Finding]:
     """Units per line (MAI 1) or per code and date of service (MAI 2 and 3) above the MUE value."""
     findings: list[Finding] = []
     per_day: dict[tuple[str, object], list[Line]] = {}
@@ -44,7 +44,7 @@ def mue_check(*, lines: Sequence[Line], values: Mapping[str, MueRow], release: s
     return findings
 
 
-def _over(row: MueRow, units: int, where: str, lines: tuple[int, ...], release: str | None) -> Finding:
+def _over(row: MueValue, units: int, where: str, lines: tuple[int, ...], release: str | None) -> Finding:
     meaning = MAI_MEANING.get(row.mai, f"MAI {row.mai}")
     if row.rationale:
         meaning += f" (CMS rationale: {row.rationale})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from medcode.rules.engine.types import Finding, Line, PtpRow
+from medcode.rules.engine.types import Finding, Line, PtpEdit
 
 # Modifiers CMS accepts to bypass an edit with indicator 1 (NCCI Policy Manual, chapter I).
 ANATOMIC = frozenset(
@@ -30,7 +30,7 @@ MSG_BYPASSED = (
 )
 
 
-def ptp_check(*, lines: Sequence[Line], edits: Iterable[PtpRow], release: str | None) -> list[Finding]:
+def ptp_check(*, lines: Sequence[Line], edits: Iterable[PtpEdit], release: str | None) -> list[Finding]:
     """One finding per edit whose two codes are billed on the same date of service.
 
     ``edits`` may hold rows for other dates; only rows in effect on the lines' date count.
@@ -56,7 +56,7 @@ def ptp_check(*, lines: Sequence[Line], edits: Iterable[PtpRow], release: str | 
     return findings
 
 
-def _finding(edit: PtpRow, first: Line, second: Line, release: str | None) -> Finding:
+def _finding(edit: PtpEdit, first: Line, second: Line, release: str | None) -> Finding:
     why = f" (CMS rationale: {edit.rationale})" if edit.rationale else ""
     values = {"c1": edit.column1, "c2": edit.column2, "dos": first.dos.isoformat(), "why": why}
     details = (

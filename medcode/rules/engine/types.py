@@ -6,6 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+# the rule-table rows ingest writes: one type each, in medcode.codebook.rows
+from medcode.codebook.rows import MueValue as MueValue
+from medcode.codebook.rows import PtpEdit as PtpEdit
+
 Severity = Literal["error", "warning", "info"]
 Rule = Literal["ncci_ptp", "mue", "addon", "code_validity", "dx_billable", "excludes1", "status", "fee"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -48,29 +52,6 @@ class Finding:
             "release": self.release,
             **({"details": dict(self.details)} if self.details else {}),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class PtpRow:
-    """An NCCI edit as the engine needs it: column 2 is bundled into column 1 between the dates."""
-
-    column1: str
-    column2: str
-    effective_from: dt.date
-    effective_to: dt.date | None
-    modifier: int
-    rationale: str | None = None
-
-    def in_effect(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
-
-
-@dataclass(frozen=True, slots=True)
-class MueRow:
-    code: str
-    value: int
-    mai: int
-    rationale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from medcode.rules.engine import addon, anesthesia, codes, fees, mue, ncci
 from medcode.rules.engine.claim import Claim, RuleData, claim_check
-from medcode.rules.engine.types import AddOnRow, CodeStatus, DiagnosisStatus, Line, MueRow, PtpRow
+from medcode.rules.engine.types import AddOnRow, CodeStatus, DiagnosisStatus, Line, MueValue, PtpEdit
 
 DOS = dt.date(2026, 1, 15)
 
@@ -16,8 +16,8 @@ def line(number: int, code: str, *modifiers: str, units: int = 1, dos: dt.date =
     return Line(number, code, tuple(modifiers), units, dos)
 
 
-EDIT1 = PtpRow("27447", "20610", dt.date(2019, 7, 1), None, 1, "Misuse of column two code with column one code")
-EDIT0 = PtpRow("99213", "99211", dt.date(2020, 1, 1), None, 0)
+EDIT1 = PtpEdit("27447", "20610", dt.date(2019, 7, 1), None, 1, "Misuse of column two code with column one code")
+EDIT0 = PtpEdit("99213", "99211", dt.date(2020, 1, 1), None, 0)
 
 
 def test_ptp_indicator_1_without_modifier_is_an_error() -> None:
@@ -49,8 +49,8 @@ def test_ptp_indicator_0_cannot_be_bypassed() -> None:
 
 
 def test_ptp_dates_and_indicator_9() -> None:
-    old = PtpRow("36415", "36416", dt.date(2019, 1, 1), dt.date(2019, 12, 31), 1)
-    deleted = PtpRow("27447", "20610", dt.date(2019, 1, 1), None, 9)
+    old = PtpEdit("36415", "36416", dt.date(2019, 1, 1), dt.date(2019, 12, 31), 1)
+    deleted = PtpEdit("27447", "20610", dt.date(2019, 1, 1), None, 9)
     lines = [line(1, "36415"), line(2, "36416"), line(3, "27447"), line(4, "20610")]
     assert ncci.ptp_check(lines=lines, edits=[old, deleted], release="r") == []
     # different dates of service never conflict
@@ -63,7 +63,7 @@ def test_ptp_dates_and_indicator_9() -> None:
 
 
 def test_mue_line_and_date_of_service_indicators() -> None:
-    values = {"A": MueRow("A", 2, 1), "B": MueRow("B", 2, 2), "C": MueRow("C", 2, 3), "Z": MueRow("Z", 0, 3)}
+    values = {"A": MueValue("A", 2, 1), "B": MueValue("B", 2, 2), "C": MueValue("C", 2, 3), "Z": MueValue("Z", 0, 3)}
     lines = [
         line(1, "A", units=2),
         line(2, "A", units=2),

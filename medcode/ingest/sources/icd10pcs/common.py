@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from medcode.ingest.records import System
+from medcode.codebook.systems import System
 
 MSG_UNREADABLE = "{file}: cannot be read: {reason}"
 MSG_EMPTY = "{file}: the file is empty; expected ICD-10-PCS tables XML, an order file or a code file"
