@@ -9,6 +9,7 @@ from medcode.api.v1 import api
 urlpatterns = [
     path("fhir/", include("medcode.api.fhir.urls")),
     path("api/v1/", api.urls),
+    path("", include("medcode.api.nlm")),  # the NLM-compatible search service (/api/icd10cm/v3/search)
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),

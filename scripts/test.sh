@@ -12,6 +12,7 @@ export MEDCODE_DATA_DIR="${MEDCODE_TEST_DATA_DIR:-$PWD/var/test}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy .
+.venv/bin/lint-imports --no-logo
 echo "== test suite on SQLite ==" >&2
 env -u DATABASE_URL .venv/bin/pytest "$@"
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }

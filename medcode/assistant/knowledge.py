@@ -145,13 +145,7 @@ def article_search(*, query: str, limit: int = 3, topic: str | None = None) -> T
 
 @lru_cache(maxsize=4)
 def _guidelines(path: str) -> tuple[tuple[tuple[int, str, str, str], ...], Bm25]:
-    rows = tuple(
-        (r[0], r[1], r[2], r[3])
-        for r in store.connection().execute(
-            "SELECT g.release_id, g.section, g.ref, g.text FROM guideline g JOIN release r ON r.id = g.release_id "
-            "ORDER BY r.effective_from DESC, g.id"
-        )
-    )
+    rows = tuple(selectors.guideline_paragraphs())
     return rows, Bm25([content_words(f"{section} {text}") for _, section, _, text in rows])
 
 

@@ -719,3 +719,112 @@ def source_checksums(path: Path | None = None) -> set[str]:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             rows = conn.execute("SELECT sha256 FROM source").fetchall()
     return {r[0] for r in rows if r[0]}
+
+
+# --- whole-table reads for the structures search and the assistant build once per release ------------------
+
+
+def index_release_name(*, release: ReleaseInfo) -> str | None:
+    """The index an index release holds ("main", "eindex", "drug", "neoplasm", "pcs"), or None when it is empty."""
+    row = _db().execute("SELECT idx FROM index_term WHERE release_id = ? LIMIT 1", (release.id,)).fetchone()
+    return None if row is None else str(row["idx"])
+
+
+def index_main_terms(*, release_id: int, idx: str, letter: str) -> list[tuple[int, str]]:
+    """(term id, title) of the main terms of one index that start with a letter, in index order."""
+    rows = _db().execute(
+        "SELECT term_id, title FROM index_term WHERE release_id = ? AND idx = ? AND level = 0"
+        " AND upper(substr(title, 1, 1)) = ? ORDER BY term_id",
+        (release_id, idx, letter),
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def index_term_row(*, release_id: int, idx: str, term_id: int) -> sqlite3.Row | None:
+    """One index entry as stored."""
+    row: sqlite3.Row | None = (
+        _db()
+        .execute(
+            "SELECT * FROM index_term WHERE release_id = ? AND idx = ? AND term_id = ?", (release_id, idx, term_id)
+        )
+        .fetchone()
+    )
+    return row
+
+
+def index_terms_after(*, release_id: int, idx: str, term_id: int, limit: int = 5000) -> list[sqlite3.Row]:
+    """The entries that follow one in file order (its subterms come first)."""
+    return (
+        _db()
+        .execute(
+            "SELECT * FROM index_term WHERE release_id = ? AND idx = ? AND term_id > ? ORDER BY term_id LIMIT ?",
+            (release_id, idx, term_id, limit),
+        )
+        .fetchall()
+    )
+
+
+def index_term_find(*, release_id: int, idx: str, parent_id: int | None, title: str, like: str) -> int | None:
+    """The entry under a parent (a main term when ``parent_id`` is None) titled ``title``, else the shortest whose
+    title matches the SQL pattern ``like`` (both without regard to case)."""
+    db = _db()
+    under = "level = 0" if parent_id is None else "parent_id = ?"
+    args: tuple[object, ...] = (release_id, idx) if parent_id is None else (release_id, idx, parent_id)
+    row = db.execute(
+        f"SELECT term_id FROM index_term WHERE release_id = ? AND idx = ? AND {under} AND lower(title) = lower(?)"
+        " ORDER BY length(title) LIMIT 1",
+        (*args, title),
+    ).fetchone()
+    if row is None:
+        row = db.execute(
+            f"SELECT term_id FROM index_term WHERE release_id = ? AND idx = ? AND {under} AND lower(title) LIKE lower(?)"
+            " ORDER BY length(title) LIMIT 1",
+            (*args, like),
+        ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def index_term_rows(*, release_id: int) -> list[sqlite3.Row]:
+    """Every entry of an index release in file order, with what the search index reads of it."""
+    return (
+        _db()
+        .execute(
+            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod, see, see_also FROM index_term"
+            " WHERE release_id = ? ORDER BY term_id",
+            (release_id,),
+        )
+        .fetchall()
+    )
+
+
+def concept_rows(*, release_id: int, order: str = "norm") -> list[sqlite3.Row]:
+    """Every concept of a release as stored, ordered by normalised code ("norm") or in publisher order ("seq")."""
+    if order not in ("norm", "seq"):
+        raise ValueError(order)
+    return (
+        _db()
+        .execute(
+            "SELECT code, norm, title, short_title, kind, parent, billable, seq, attrs FROM concept WHERE release_id = ?"
+            f" ORDER BY {order}",
+            (release_id,),
+        )
+        .fetchall()
+    )
+
+
+def inclusion_texts(*, release_id: int) -> list[tuple[str, str]]:
+    """(code, text) of every inclusion term and Includes note of a release, in publisher order."""
+    rows = _db().execute(
+        "SELECT code, text FROM note WHERE release_id = ? AND kind IN ('inclusion_term', 'includes') ORDER BY id",
+        (release_id,),
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def guideline_paragraphs() -> list[tuple[int, str, str, str]]:
+    """(release id, section, reference, text) of every official guideline paragraph, newest release first."""
+    rows = _db().execute(
+        "SELECT g.release_id, g.section, g.ref, g.text FROM guideline g JOIN release r ON r.id = g.release_id "
+        "ORDER BY r.effective_from DESC, g.id"
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from medcode.codebook import selectors, store
+from medcode.codebook import selectors
 
 INDEX_LABELS = {
     "main": "Index to Diseases and Injuries",
@@ -36,17 +36,13 @@ class Entry:
     see_also_link: int | None = None
 
 
-def _db() -> sqlite3.Connection:
-    return store.connection()
-
-
 def index_list(*, system: str = "icd10cm") -> list[tuple[str, selectors.ReleaseInfo]]:
     """(index name, release) of every index loaded for the system, newest release of each name."""
     found: dict[str, selectors.ReleaseInfo] = {}
     for r in selectors.release_list(system=system, content="index"):
-        row = _db().execute("SELECT idx FROM index_term WHERE release_id = ? LIMIT 1", (r.id,)).fetchone()
-        if row is not None:
-            found[row["idx"]] = r
+        name = selectors.index_release_name(release=r)
+        if name is not None:
+            found[name] = r
     order = list(INDEX_LABELS)
     return sorted(found.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
 
@@ -65,12 +61,7 @@ def main_terms(*, idx: str, letter: str) -> tuple[selectors.ReleaseInfo | None, 
     if release is None:
         return None, []
     letter = (letter or "A")[:1].upper()
-    rows = _db().execute(
-        "SELECT term_id, title FROM index_term WHERE release_id = ? AND idx = ? AND level = 0"
-        " AND upper(substr(title, 1, 1)) = ? ORDER BY term_id",
-        (release.id, idx, letter),
-    )
-    return release, [(r[0], r[1]) for r in rows]
+    return release, selectors.index_main_terms(release_id=release.id, idx=idx, letter=letter)
 
 
 def _entry(row: sqlite3.Row) -> Entry:
@@ -92,29 +83,17 @@ def resolve_reference(*, release_id: int, idx: str, reference: str) -> int | Non
     parts = [p.strip() for p in reference.split(",") if p.strip()]
     if not parts:
         return None
-    db = _db()
-    row = db.execute(
-        "SELECT term_id FROM index_term WHERE release_id = ? AND idx = ? AND level = 0 AND lower(title) = lower(?)",
-        (release_id, idx, parts[0]),
-    ).fetchone()
-    if row is None:
-        row = db.execute(
-            "SELECT term_id FROM index_term WHERE release_id = ? AND idx = ? AND level = 0 AND lower(title) LIKE lower(?)"
-            " ORDER BY length(title) LIMIT 1",
-            (release_id, idx, parts[0].split(" ")[0] + "%"),
-        ).fetchone()
-    if row is None:
+    found = selectors.index_term_find(
+        release_id=release_id, idx=idx, parent_id=None, title=parts[0], like=parts[0].split(" ")[0] + "%"
+    )
+    if found is None:
         return None
-    current = int(row[0])
+    current = found
     for part in parts[1:]:
-        nxt = db.execute(
-            "SELECT term_id FROM index_term WHERE release_id = ? AND idx = ? AND parent_id = ?"
-            " AND (lower(title) = lower(?) OR lower(title) LIKE lower(?)) ORDER BY length(title) LIMIT 1",
-            (release_id, idx, current, part, part + "%"),
-        ).fetchone()
+        nxt = selectors.index_term_find(release_id=release_id, idx=idx, parent_id=current, title=part, like=part + "%")
         if nxt is None:
             break
-        current = int(nxt[0])
+        current = nxt
     return current
 
 
@@ -123,28 +102,20 @@ def term_detail(*, idx: str, term_id: int) -> tuple[selectors.ReleaseInfo | None
     release = _release(idx)
     if release is None:
         return None, [], None
-    db = _db()
-    row = db.execute(
-        "SELECT * FROM index_term WHERE release_id = ? AND idx = ? AND term_id = ?", (release.id, idx, term_id)
-    ).fetchone()
+    row = selectors.index_term_row(release_id=release.id, idx=idx, term_id=term_id)
     if row is None:
         return release, [], None
     entry = _entry(row)
     path: list[Entry] = []
     parent = row["parent_id"]
     while parent is not None:
-        p = db.execute(
-            "SELECT * FROM index_term WHERE release_id = ? AND idx = ? AND term_id = ?", (release.id, idx, parent)
-        ).fetchone()
+        p = selectors.index_term_row(release_id=release.id, idx=idx, term_id=parent)
         if p is None:
             break
         path.append(_entry(p))
         parent = p["parent_id"]
     path.reverse()
-    rows = db.execute(
-        "SELECT * FROM index_term WHERE release_id = ? AND idx = ? AND term_id > ? ORDER BY term_id LIMIT 5000",
-        (release.id, idx, term_id),
-    ).fetchall()
+    rows = selectors.index_terms_after(release_id=release.id, idx=idx, term_id=term_id)
     # descendants follow their ancestor in file order: take rows while they are deeper than the entry
     stack = [entry]
     for r in rows:

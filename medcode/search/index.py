@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from medcode.codebook import selectors, store
+from medcode.codebook.codes import code_normalize
 from medcode.search import synonyms, text
 
 # document kinds and how much a match through each counts
@@ -161,7 +162,6 @@ def _chapters(rows: list[sqlite3.Row]) -> dict[str, str]:
 
 
 def _index_docs(
-    db: sqlite3.Connection,
     release: selectors.ReleaseInfo,
     find_prefix: dict[str, tuple[int, int, int]],
     norms: list[str],
@@ -176,7 +176,7 @@ def _index_docs(
     out: list[tuple[int, int, int, int, str]] = []
 
     def resolve(value: str) -> tuple[int, int, int] | None:
-        norm = value.strip().upper().replace(".", "").rstrip("-")
+        norm = code_normalize(value).rstrip("-")
         if not norm or len(norm) < 3:
             return None
         if norm in find_prefix:
@@ -192,11 +192,7 @@ def _index_docs(
         return None
 
     for r in newest.values():
-        rows = db.execute(
-            "SELECT idx, term_id, parent_id, title, code, manifestation, cells, nemod, see, see_also FROM index_term"
-            " WHERE release_id = ? ORDER BY term_id",
-            (r.id,),
-        ).fetchall()
+        rows = selectors.index_term_rows(release_id=r.id)
         seen_code = _see_codes(rows)
         paths: dict[int, str] = {}
         for row in rows:
@@ -298,12 +294,7 @@ def _see_codes(rows: list[sqlite3.Row]) -> dict[tuple[str, int], tuple[str, str]
 
 def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
     """Read one code release (and the index releases of its system) into search structures."""
-    db = store.connection()
-    rows = db.execute(
-        "SELECT code, norm, title, short_title, kind, parent, billable, seq, attrs FROM concept WHERE release_id = ?"
-        " ORDER BY norm",
-        (release.id,),
-    ).fetchall()
+    rows = selectors.concept_rows(release_id=release.id)
     top = _chapters(rows)
     norms = [r["norm"] for r in rows]
     n = len(rows)
@@ -338,14 +329,11 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
         title_doc[i] = len(doc_text)
         add(TITLE, i, i, int(hi[i]), body)
     code_of = {r["code"]: i for i, r in enumerate(rows)}
-    for code, note in db.execute(
-        "SELECT code, text FROM note WHERE release_id = ? AND kind IN ('inclusion_term', 'includes') ORDER BY id",
-        (release.id,),
-    ):
+    for code, note in selectors.inclusion_texts(release_id=release.id):
         found = code_of.get(code)
         if found is not None:
             add(INCLUSION, found, found, int(hi[found]), note)
-    for kind, concept, lo, hi_, path in _index_docs(db, release, find_prefix, norms):
+    for kind, concept, lo, hi_, path in _index_docs(release, find_prefix, norms):
         add(kind, concept, lo, hi_, path)
     # inverted index
     vocab: dict[str, int] = {}

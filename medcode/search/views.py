@@ -1,4 +1,7 @@
-"""Pages and typing-time endpoints of search: autocomplete, the NLM-compatible service, the index, case-to-code."""
+"""Pages and typing-time endpoints of search: the search page, autocomplete, the Alphabetic Index, case-to-code.
+
+The NLM-compatible search service is an API: medcode/api/nlm.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,45 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from medcode.api.auth import api_gate
+from medcode.codebook import selectors
+from medcode.codebook.systems import SYSTEM_LABELS
 from medcode.core.errors import ApplicationError
-from medcode.search import alphabetic, autocomplete, case2code
+from medcode.search import alphabetic, autocomplete, case2code, services
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Search results with filters and highlights; an exact code goes straight to its page."""
+    query = request.GET.get("q", "").strip()[:500]
+    system = request.GET.get("system") or None
+    if system:
+        system = selectors.system_normalize(system)
+    billable = request.GET.get("billable") == "1"
+    chapter = (request.GET.get("chapter") or "").strip()[:20] or None
+    date = (request.GET.get("date") or "").strip() or None
+    results: list[dict[str, object]] = []
+    corrections: dict[str, str] = {}
+    if query:
+        exact = [c for c in selectors.concept_locate(code=query) if system in (None, c.system)]
+        if len(exact) == 1 and request.GET.get("go") != "0" and not (billable or chapter or date):
+            return redirect(reverse("codebook:code", args=[exact[0].system, exact[0].code]))
+        found = services.search(query=query, system=system, limit=50, billable=billable, chapter=chapter, date=date)
+        results, corrections = found["results"], found["corrections"]
+    return render(
+        request,
+        "web/search.html",  # the template stays with the site shell's (web/templates)
+        {
+            "query": query,
+            "system": system,
+            "billable": billable,
+            "chapter": chapter or "",
+            "date": date or "",
+            "results": results,
+            "corrections": corrections,
+            "labels": SYSTEM_LABELS,
+        },
+    )
 
 
 @require_GET
@@ -24,31 +61,6 @@ def autocomplete_json(request: HttpRequest) -> JsonResponse:
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message}, status=exc.status)
     return JsonResponse(result)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        raise ApplicationError(f"'{value}' is not a number") from None
-
-
-@require_GET
-@api_gate(scope="read")
-def ctss(request: HttpRequest, system: str) -> JsonResponse:
-    """[total, codes, extra, display] like the NLM Clinical Table Search Service (icd10cm and hcpcs)."""
-    try:
-        result = autocomplete.ctss_search(
-            system=system,
-            terms=request.GET.get("terms", ""),
-            max_list=_int(request.GET.get("maxList"), 7),
-            sf=request.GET.get("sf", "code,name"),
-            df=request.GET.get("df"),
-            ef=request.GET.get("ef"),
-        )
-    except ApplicationError as exc:
-        return JsonResponse({"error": exc.message}, status=exc.status)
-    return JsonResponse(result, safe=False)
 
 
 def index_home(request: HttpRequest) -> HttpResponse:

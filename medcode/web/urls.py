@@ -2,11 +2,12 @@
 
 from django.urls import path
 
+from medcode.search import views as search_views
 from medcode.web import views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
+    path("search/", search_views.search_page, name="search"),  # the view lives in search/; the name stays
 ]

@@ -29,12 +29,8 @@ CPT_MODIFIER_HINT = (
 
 @lru_cache(maxsize=8)
 def _catalogue(path: str, release_id: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    rows = (
-        store.connection()
-        .execute("SELECT code, title, short_title FROM concept WHERE release_id = ? ORDER BY seq", (release_id,))
-        .fetchall()
-    )
-    return tuple((r[0], tuple(content_words(f"{r[1]} {r[2] or ''}"))) for r in rows)
+    rows = selectors.concept_rows(release_id=release_id, order="seq")
+    return tuple((r["code"], tuple(content_words(f"{r['title']} {r['short_title'] or ''}"))) for r in rows)
 
 
 def rank(*, system: str, description: str, as_of: dt.date | None = None, limit: int = 3) -> list[selectors.ConceptRow]:
