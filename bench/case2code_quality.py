@@ -159,13 +159,13 @@ def coder_rank(conn: sqlite3.Connection, note: str) -> list[str]:
 def child(data_dir: Path) -> dict[str, Any]:
     c.django_setup(data_dir)
     from medcode.codebook import store
-    from medcode.search import case2code, services
+    from medcode.search import casecode, services
 
     services.warm_up()
     from medcode.codebook import selectors
 
     # what case-to-code reads off each release's texts is worked out once per process, before the first note
-    case2code.warm([selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")])
+    casecode.warm([selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")])
     from medcode.search import embedding, semantic
 
     has_semantic = embedding.available()
@@ -179,7 +179,7 @@ def child(data_dir: Path) -> dict[str, Any]:
     times: list[float] = []
     for case in cases:
         t = time.perf_counter()
-        r = case2code.case_to_code(note=case["text"], use_semantic=False)
+        r = casecode.case_to_code(note=case["text"], use_semantic=False)
         times.append((time.perf_counter() - t) * 1000)
         ranked = [norm(x["code"]) for x in r["codes"]]
         ours.append(ranked)
@@ -192,7 +192,7 @@ def child(data_dir: Path) -> dict[str, Any]:
     sem_times: list[float] = []
     for case in cases if has_semantic else []:
         t = time.perf_counter()
-        r = case2code.case_to_code(note=case["text"])
+        r = casecode.case_to_code(note=case["text"])
         sem_times.append((time.perf_counter() - t) * 1000)
         sem.append([norm(x["code"]) for x in r["codes"]])
         sem_suggested.append([norm(x["code"]) for x in r["codes"] if x["suggested"]])

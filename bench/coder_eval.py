@@ -127,14 +127,14 @@ def child(data_dir: Path, sets: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     services.warm_up()
     if "scenarios" in sets:
-        from medcode.search import case2code
+        from medcode.search import casecode
 
         with contextlib.suppress(Exception):
-            case2code.warm([selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")])
+            casecode.warm([selectors.release_for(system=name) for name in ("icd10cm", "icd10pcs")])
         rows, times = [], []
         for item in load("scenarios"):
             t = time.perf_counter()
-            result = case2code.case_to_code(note=item["text"], use_semantic=False)
+            result = casecode.case_to_code(note=item["text"], use_semantic=False)
             times.append((time.perf_counter() - t) * 1000)
             rows.append({"id": item["id"], "kind": item["kind"], "gold": item["codes"], **grade_scenario(item, result)})
         out["scenarios"] = {"rows": rows, "ms": times}

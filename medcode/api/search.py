@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from medcode.search import autocomplete, case2code
+from medcode.search import autocomplete, casecode
 
 router = Router(tags=["search"])
 
@@ -49,6 +49,11 @@ class Evidence(Schema):
     reason: str
     matched: str
     status: str
+    source: str = Field(
+        default="",
+        description='where the evidence comes from, as a coder cites it: "Index: Fracture, femur, neck → S72.00-", '
+        '"Tabular title: ...", or the guideline section or Tabular note of the rule that added the code',
+    )
 
 
 class CaseCode(Schema):
@@ -94,4 +99,4 @@ def case_to_code(request: HttpRequest, payload: CaseIn) -> dict[str, Any]:
     supersedes ("superseded by C64.1", "external cause without an injury"). An uncertain diagnosis is a code to
     review ("suggested": false).
     """
-    return case2code.case_to_code(note=payload.text, date=payload.date)
+    return casecode.code_case(note=payload.text, date=payload.date).as_dict()

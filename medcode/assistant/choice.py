@@ -15,7 +15,7 @@ from medcode.assistant.tools import scenario
 from medcode.codebook import selectors
 from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
-from medcode.search import case2code
+from medcode.search import casecode
 
 FIRST_ASKED = re.compile(
     r"\b(?:listed first|first[- ]listed|sequenced first|principal|primary diagnosis|first)\b", re.IGNORECASE
@@ -75,7 +75,7 @@ def _weigh_codes(stem: str, options: list[Option], as_of: dt.date | None) -> Non
         fits = [_title_fit(stem_words, stem_numbers, _title(m)) for m in option.codes]
         if fits:
             option.score += sum(fits) / len(fits)
-        checks = case2code.validate_set(codes=[(m.system, m.code) for m in option.codes])
+        checks = casecode.validate_set(codes=[(m.system, m.code) for m in option.codes])
         blocking = [c for c in checks if c["rule"] in {"excludes1", "billable", "seventh_character"}]
         if blocking:
             option.score -= 2.0

@@ -55,9 +55,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _case_one(item: dict[str, Any]) -> dict[str, Any]:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
-    return case2code.case_to_code(note=str(item["text"]), date=item.get("date"))
+    return casecode.code_case(note=str(item["text"]), date=item.get("date")).as_dict()
 
 
 def cmd_case2code(args: argparse.Namespace) -> int:

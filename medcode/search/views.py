@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from medcode.codebook import selectors
 from medcode.codebook.systems import SYSTEM_LABELS
 from medcode.core.errors import ApplicationError
-from medcode.search import alphabetic, autocomplete, case2code, services
+from medcode.search import alphabetic, autocomplete, casecode, services
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -113,15 +113,14 @@ def case_to_code(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            result = case2code.case_to_code(note=note)
+            result = casecode.code_case(note=note)
         except ApplicationError as exc:
             error = exc.message
-    codes = result["codes"] if result else []
     context = {
         "note": note,
         "result": result,
         "error": error,
-        "suggested": [c for c in codes if c["suggested"]],
-        "related": [c for c in codes if not c["suggested"]],
+        "suggested": result.suggested if result else (),
+        "related": result.related if result else (),
     }
     return render(request, "search/case2code.html", context, status=400 if error else 200)

@@ -15,7 +15,7 @@ from medcode.assistant.tools.codebook import ref
 from medcode.codebook import notes, selectors
 from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
-from medcode.search import case2code
+from medcode.search import casecode
 from medcode.search import synonyms as search_synonyms
 
 MAX_CODES = 8
@@ -359,7 +359,7 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
     result = ToolResult(tool="case_to_code")
     note = description_of(question)
     try:
-        found = case2code.case_to_code(note=note, date=as_of.isoformat() if as_of else None, use_semantic=False)
+        found = casecode.case_to_code(note=note, date=as_of.isoformat() if as_of else None, use_semantic=False)
     except ApplicationError as exc:
         result.found = False
         result.direct = exc.message
@@ -400,7 +400,7 @@ def scenario_codes(*, question: str, as_of: dt.date | None = None) -> ToolResult
     if not result.codes:
         result.found = False
         return result
-    checks = case2code.validate_set(codes=[(c.system, c.code) for c in result.codes], as_of=as_of)
+    checks = casecode.validate_set(codes=[(c.system, c.code) for c in result.codes], as_of=as_of)
     cite = result.facts[0].citation
     for check in checks[:MAX_CHECKS]:
         result.facts.append(Fact(f"Check: {check['message']}.", cite))

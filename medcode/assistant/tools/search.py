@@ -10,7 +10,7 @@ from medcode.assistant.answer import Citation, Fact, ToolResult
 from medcode.assistant.tools.codebook import ref
 from medcode.codebook import selectors
 from medcode.core.errors import ApplicationError
-from medcode.search import case2code
+from medcode.search import casecode
 from medcode.search import services as search_services
 
 MAX_RESULTS = 5
@@ -92,7 +92,7 @@ def case_codes(*, note: str, as_of: dt.date | None = None) -> ToolResult:
     """Suggested codes for a pasted case, each with the words of the note that support it."""
     result = ToolResult(tool="case_to_code")
     try:
-        found = case2code.case_to_code(note=note, date=as_of.isoformat() if as_of else None)
+        found = casecode.case_to_code(note=note, date=as_of.isoformat() if as_of else None)
     except ApplicationError as exc:
         result.found = False
         result.direct = exc.message

@@ -199,13 +199,13 @@ def test_index_paths_in_results(with_index: Path) -> None:
 
 @pytest.mark.shared_data
 def test_case_to_code_reads_the_index_with_care(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = (
         "A 58-year-old woman. Physical examination revealed a mass. She consulted a urologist. "
         "Metformin 850 mg/8h. She is dependent for basic activities. Hyperphagia since May."
     )
-    found = case2code.case_to_code(note=note, use_semantic=False)["codes"]
+    found = casecode.case_to_code(note=note, use_semantic=False)["codes"]
     codes = [c["code"] for c in found if c["suggested"]]
     # "Old (previous)" (I25.2), "Examination" (Z00.00), "Consultation, without complaint" (Z71.9), "H (Hartnup's)"
     # (E72.02) and "Dependence (on)" (F19.20) are index terms, but not what these sentences say
@@ -215,10 +215,10 @@ def test_case_to_code_reads_the_index_with_care(with_index: Path) -> None:
 
 @pytest.mark.shared_data
 def test_case_to_code_needs_the_kind_a_specified_nec_entry_asks_for(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = "He was admitted with pneumonia. He had a transient ischemic attack last week."
-    found = case2code.case_to_code(note=note, use_semantic=False)["codes"]
+    found = casecode.case_to_code(note=note, use_semantic=False)["codes"]
     codes = [c["code"] for c in found if c["suggested"]]
     # "Pneumonia, specified NEC" (J18.8) and "Attack, transient ischemic, specified NEC" (G45.8) are for kinds
     # the note would have to name
@@ -228,31 +228,31 @@ def test_case_to_code_needs_the_kind_a_specified_nec_entry_asks_for(with_index: 
 
 @pytest.mark.shared_data
 def test_case_to_code_reads_examinations_ages_and_nec_with_care(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = (
         "A ten-year-old boy. Physical examination of the eye was normal. Laboratory tests were normal. "
         "He had mild voiding symptoms."
     )
-    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    codes = [c["code"] for c in casecode.case_to_code(note=note, use_semantic=False)["codes"]]
     # a spelled age is no "Old (previous)" (I25.2); an examination's findings are no encounter for an examination
     # ("Examination, eye" Z01.00, "Test, laboratory" Z00.00); "Symptoms NEC" (R68.89) is for a kind the index lists
     # nowhere else, not what one word says
     assert not {"I25.2", "Z01.00", "Z00.00", "Z01.89", "R68.89"} & set(codes), codes
-    routine = case2code.case_to_code(note="Routine eye examination.", use_semantic=False)["codes"]
+    routine = casecode.case_to_code(note="Routine eye examination.", use_semantic=False)["codes"]
     assert routine[0]["code"] == "Z01.00" and routine[0]["suggested"]
 
 
 @pytest.mark.shared_data
 def test_case_to_code_needs_congenital_words_and_whole_words(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = "The resulting bone defect was repaired with a graft. She was referred for cancer treatment."
-    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"]]
+    codes = [c["code"] for c in casecode.case_to_code(note=note, use_semantic=False)["codes"]]
     # "Defect, defective" leads to "Congenital malformation, unspecified" (Q89.9): a bone defect is not said to be
     # congenital; "Cancer (o)" (F45.29) is the CSV's cut of "Cancer(o)phobia", no word of its own
     assert not {"Q89.9", "F45.29"} & set(codes), codes
-    congenital = case2code.case_to_code(note="A congenital defect was found.", use_semantic=False)["codes"]
+    congenital = casecode.case_to_code(note="A congenital defect was found.", use_semantic=False)["codes"]
     assert "Q89.9" in [c["code"] for c in congenital]
 
 
@@ -269,30 +269,30 @@ def test_main_term_forms_are_ways_of_saying_it() -> None:
 
 @pytest.mark.shared_data
 def test_case_to_code_follows_the_index_references_of_entries_without_a_code(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = "Granulomatous inflammation with extensive caseous necrosis. The biopsy showed a glomerulopathy."
-    found = {c["code"]: c for c in case2code.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]}
+    found = {c["code"]: c for c in casecode.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]}
     # "Necrosis, necrotic (ischemic)" has no code and says "see also Gangrene" (I96); "Glomerulopathy" says "see
     # Glomerulonephritis" (N05.9)
     assert found["I96"]["evidence"][0]["matched"] == "Necrosis, necrotic (ischemic) (see also Gangrene)"
     assert found["N05.9"]["evidence"][0]["matched"] == "Glomerulopathy (see Glomerulonephritis)"
     # "Condition (see also Disease)" leads to "Disease, diseased", which has no code: nothing to follow
-    assert not case2code.case_to_code(note="Her condition improved.", use_semantic=False)["codes"]
+    assert not casecode.case_to_code(note="Her condition improved.", use_semantic=False)["codes"]
 
 
 @pytest.mark.shared_data
 def test_case_to_code_reads_tests_named_after_a_finding_with_care(with_index: Path) -> None:
-    from medcode.search import case2code
+    from medcode.search import casecode
 
     note = (
         "Arterial gas showed a pH of 7.2. Analgesia with paracetamol. The ECG showed sinus rhythm. "
         "Dobutamine stress echocardiography was normal."
     )
-    codes = [c["code"] for c in case2code.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]]
+    codes = [c["code"] for c in casecode.case_to_code(note=note, use_semantic=False)["codes"] if c["suggested"]]
     # not "Gas" (R14.3), "Analgesia (see also Anesthesia)" (R20.0), "Sinus (see also Fistula)" (L98.8) or "Stress"
     # (F43.9)
     assert not {"R14.3", "R20.0", "L98.8", "F43.9"} & set(codes), codes
     assert "R14.3" in [
-        c["code"] for c in case2code.case_to_code(note="She complains of gas.", use_semantic=False)["codes"]
+        c["code"] for c in casecode.case_to_code(note="She complains of gas.", use_semantic=False)["codes"]
     ]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from medcode.codebook import selectors
-from medcode.search import case2code, embedding, index, semantic
+from medcode.search import casecode, embedding, index, semantic
 
 pytestmark = pytest.mark.skipif(not embedding.available(), reason="the semantic extra is not installed")
 
@@ -53,8 +53,8 @@ def test_vectors_find_a_code_by_meaning(vectors: semantic.CodebookVectors) -> No
 
 
 def test_case_to_code_adds_semantic_candidates_after_the_lexical_ones(vectors: semantic.CodebookVectors) -> None:
-    plain = case2code.case_to_code(note=NOTE, use_semantic=False)
-    with_semantic = case2code.case_to_code(note=NOTE)
+    plain = casecode.case_to_code(note=NOTE, use_semantic=False)
+    with_semantic = casecode.case_to_code(note=NOTE)
     plain_codes = [c["code"] for c in plain["codes"]]  # suggested, then partial matches to review
     codes = [c["code"] for c in with_semantic["codes"]]
     assert "E11.9" in plain_codes and codes[0] == plain_codes[0]  # the named condition stays first
@@ -91,8 +91,8 @@ def test_saved_vectors_are_loaded_by_the_next_process(
 def test_without_vectors_case_to_code_is_unchanged(ix: index.ReleaseIndex) -> None:
     semantic._cache.clear()
     assert semantic.release_vectors(ix.release) is None  # never computed at request time
-    first = case2code.case_to_code(note=NOTE)
-    assert first == case2code.case_to_code(note=NOTE, use_semantic=False)
+    first = casecode.case_to_code(note=NOTE)
+    assert first == casecode.case_to_code(note=NOTE, use_semantic=False)
 
 
 def test_a_worker_picks_up_vectors_saved_after_it_started(
@@ -119,9 +119,9 @@ def test_the_page_lists_embedding_neighbours_apart_as_generated(vectors: semanti
 
 
 def test_no_injury_neighbour_without_a_word_of_harm(vectors: semantic.CodebookVectors) -> None:
-    calm = case2code.case_to_code(note="Imaging of the neck of the right femur was normal.")
+    calm = casecode.case_to_code(note="Imaging of the neck of the right femur was normal.")
     assert not any(c["code"].startswith("S72") for c in calm["codes"]), [c["code"] for c in calm["codes"]]
-    hurt = case2code.case_to_code(note="He fell at home and broke the neck of the right femur.")
+    hurt = casecode.case_to_code(note="He fell at home and broke the neck of the right femur.")
     assert any(c["code"].startswith("S72") for c in hurt["codes"]), [c["code"] for c in hurt["codes"]]
     # a neighbour, like a stated code, waits for the encounter the note does not say (ADR 0035)
     injuries = [c for c in hurt["codes"] if c["code"].startswith("S72")]
@@ -129,7 +129,7 @@ def test_no_injury_neighbour_without_a_word_of_harm(vectors: semantic.CodebookVe
 
 
 def test_no_examination_encounter_neighbour_for_an_examination_finding(vectors: semantic.CodebookVectors) -> None:
-    finding = case2code.case_to_code(note="Physical examination of the eye was normal.")
+    finding = casecode.case_to_code(note="Physical examination of the eye was normal.")
     assert not any(c["code"].startswith("Z01") for c in finding["codes"]), [c["code"] for c in finding["codes"]]
-    routine = case2code.case_to_code(note="She came for a routine eye examination.")
+    routine = casecode.case_to_code(note="She came for a routine eye examination.")
     assert any(c["code"].startswith("Z01.0") for c in routine["codes"]), [c["code"] for c in routine["codes"]]

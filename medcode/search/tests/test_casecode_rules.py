@@ -8,21 +8,24 @@ from typing import Any
 import pytest
 
 from medcode.codebook import selectors
-from medcode.search import case2code, guideline_rules, index, services
+from medcode.search import casecode, index, services
+from medcode.search.casecode import candidates, clauses, sequencing
+from medcode.search.casecode.rules import context, conventions, statuses
+from medcode.search.casecode.rules.sheet import RuleSheet
 
 
 def _suggested(note: str) -> list[str]:
-    found = case2code.case_to_code(note=note, use_semantic=False)
+    found = casecode.case_to_code(note=note, use_semantic=False)
     return [c["code"] for c in found["codes"] if c["suggested"] and c["system"] == "icd10cm"]
 
 
 def _code(note: str, code: str) -> dict[str, Any]:
-    found = case2code.case_to_code(note=note, use_semantic=False)
+    found = casecode.case_to_code(note=note, use_semantic=False)
     return next(c for c in found["codes"] if c["code"] == code)
 
 
 def _excluded(note: str) -> dict[str, list[str]]:
-    found = case2code.case_to_code(note=note, use_semantic=False)
+    found = casecode.case_to_code(note=note, use_semantic=False)
     return {c["code"]: c["status"] for c in found["excluded"]}
 
 
@@ -67,37 +70,37 @@ def test_search_gives_the_initial_encounter_first_and_the_type_named() -> None:
 
 
 # --- Tabular verification ---------------------------------------------------------------------------------------
-def _coder(note: str, codes: list[str]) -> guideline_rules.Coder:
+def _coder(note: str, codes: list[str]) -> RuleSheet:
     ix = index.release_index(selectors.release_for(system="icd10cm"))
-    found: dict[tuple[str, str], case2code.Candidate] = {}
+    found: dict[tuple[str, str], candidates.Candidate] = {}
     for code in codes:
         concept = ix.find(selectors.normalize(code))
         assert concept is not None, code
-        cand = case2code._candidate(ix, concept)
+        cand = candidates.new_candidate(ix, concept)
         cand.stated, cand.score = True, 1.0
         found[("icd10cm", code)] = cand
-    return guideline_rules.Coder(note=note, parts=case2code.clauses(note), found=found, excluded={}, ix=ix, as_of=None)
+    return RuleSheet(note=note, parts=clauses.clauses(note), found=found, excluded={}, ix=ix, as_of=None)
 
 
 def test_excludes1_leaves_out_the_code_whose_note_excludes_the_other() -> None:
     coder = _coder("Type 2 diabetic polyneuropathy.", ["E11.42", "G63"])
-    coder.tabular_pairs()
+    conventions.tabular_pairs(coder)
     assert coder.codes() == {"E11.42"}
     assert any("Excludes1 at G63" in s for s in coder.excluded[("icd10cm", "G63")].statuses)
     coder = _coder("PAD with claudication.", ["I70.212", "I73.9"])
-    coder.tabular_pairs()
+    conventions.tabular_pairs(coder)
     assert coder.codes() == {"I70.212"}
 
 
 def test_an_unspecified_code_is_not_reported_beside_a_specific_one_of_its_category() -> None:
     coder = _coder("Diabetic foot ulcer; type 2 DM.", ["E11.9", "E11.621"])
-    coder.tabular_pairs()
+    conventions.tabular_pairs(coder)
     assert coder.codes() == {"E11.621"}
 
 
 def test_code_first_and_use_additional_notes_order_the_set() -> None:
     coder = _coder("Diabetic gastroparesis.", ["K31.84", "E11.43"])
-    ordered = guideline_rules.sequence(coder.suggested(), {}, as_of=None)
+    ordered = sequencing.sequence(coder.suggested(), {}, as_of=None)
     assert [c.code for c in ordered] == ["E11.43", "K31.84"]  # K31.84: code first diabetes (E11.43)
 
 
@@ -114,7 +117,7 @@ def test_the_setting_decides_uncertain_diagnoses() -> None:
     outpatient = "Office visit: fatigue, suspected hypothyroidism; TSH ordered."
     codes = _suggested(outpatient)
     assert codes == ["R53.83"] and "E03.9" not in codes
-    ctx = guideline_rules.context_read("Admitted for chest pain.")
+    ctx = context.context_read("Admitted for chest pain.")
     assert ctx.inpatient and ctx.encounter == "initial"
 
 
@@ -150,7 +153,7 @@ def test_seventh_characters_follow_the_documented_encounter() -> None:
 def test_long_term_drug_use_is_coded_when_the_patient_is_on_it() -> None:
     assert _suggested("Atrial fibrillation, rate controlled, on apixaban.") == ["I48.91", "Z79.01"]
     assert "Z79.01" not in _suggested("Atrial fibrillation; start apixaban today.")
-    assert guideline_rules.drug_table()["metformin"][0] == "Z79.84"
+    assert statuses.drug_table()["metformin"][0] == "Z79.84"
 
 
 def test_bmi_only_with_a_weight_diagnosis_and_by_its_value() -> None:
