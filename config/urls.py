@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("medcode.web.urls")),
     path("", include("medcode.codebook.urls")),
     path("rules/", include("medcode.rules.urls")),
+    path("drg/", include("medcode.rules.drg_urls")),
     path("", include("medcode.search.urls")),
     path("", include("medcode.assistant.urls")),
     path("account/", include("medcode.accounts.urls")),

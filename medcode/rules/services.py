@@ -54,10 +54,17 @@ MSG_PROBLEMS = "The claim cannot be checked: {problems}"
 MSG_CSV_EMPTY = "The CSV has no header line; expected columns such as claim_id, date_of_service, code, units"
 MSG_CSV_NO_CODE = "The CSV header has no 'code' column; found: {found}"
 MSG_LOCALITY = "No locality '{value}' in {release}; give MAC-locality (e.g. 01112-05) or state-locality (e.g. CA-05)"
-MSG_NO_PFS = (
-    "No Physician Fee Schedule is loaded: import the CMS RVU file (medcode build --source pfs RVU25A.zip) "
-    "to compute allowed amounts"
+# Said once wherever amounts would be shown: which official file adds them, and how to import it.
+MSG_AMOUNTS_NEED = (
+    "Allowed amounts need the CMS Physician Fee Schedule relative value file (PPRRVU, in the RVU zip CMS publishes "
+    "each quarter, e.g. RVU26B for CY2026), which is not imported: run `medcode update`, or "
+    "`medcode build --source pfs RVU26B.zip` (the zip also brings the GPCIs of every locality)"
 )
+MSG_LOCALITIES_NEED = (
+    "Only the national rate (every GPCI 1.000) is available: the CMS GPCI file (GPCI2026.csv, in the RVU zip) is "
+    "not imported; `medcode build --source gpci GPCI2026.csv` adds all Medicare localities"
+)
+MSG_NO_PFS = "No Physician Fee Schedule is loaded. " + MSG_AMOUNTS_NEED
 MSG_NO_PFS_CODE = "{code} has no row in {release}"
 MSG_PROVIDER = "provider_type '{value}' must be one of: physician, npp (nurse practitioner, physician assistant, CNS)"
 MSG_MINUTES = "{where}: minutes '{value}' must be a whole number of anesthesia minutes from 1 to {limit}"
@@ -520,6 +527,17 @@ def csv_text_check(text: str) -> list[dict[str, Any]]:
 # --- fee calculator ------------------------------------------------------------------------------------
 
 
+def amounts_missing(*, as_of: dt.date | None = None) -> dict[str, str | None]:
+    """What the fee and claim pages say once when an official file they need is not imported (None: it is)."""
+    day = as_of or dt.date.today()
+    pfs = selectors.rule_release(system="pfs", as_of=day)
+    gpci = selectors.rule_release(system="gpci", as_of=day)
+    return {
+        "amounts": None if pfs is not None else MSG_AMOUNTS_NEED,
+        "localities": None if gpci is not None or pfs is None else MSG_LOCALITIES_NEED,
+    }
+
+
 def fee_calculate(
     *,
     code: str,
@@ -586,3 +604,58 @@ def fee_calculate(
         "rvu_rows": selectors.pfs_detail(code=line.code, release=release),
         "release": selectors.release_label(release),
     }
+
+
+def fee_compare(
+    *,
+    code: str,
+    modifiers: list[str] | str | None = None,
+    units: int = 1,
+    date: str | None = None,
+    provider_type: str | None = None,
+    minutes: int | str | None = None,
+    base_units: float | str | None = None,
+    all_localities: bool = False,
+    locality: str | None = None,
+) -> list[dict[str, Any]]:
+    """Non-facility and facility amounts of one code at a locality, or at every locality of the GPCI file.
+
+    Each row: locality key, state and name, the two amounts (None where CMS gives none). Input problems raise as
+    fee_calculate's do.
+    """
+    day = codebook.parse_date(date) or dt.date.today()
+    places: list[dict[str, Any]] = []
+    if all_localities:
+        gpci = selectors.rule_release(system="gpci", as_of=day)
+        places = selectors.locality_list(release=gpci) if gpci is not None else []
+    if not places:
+        places = [{"key": locality or "", "state": "", "name": ""}]
+    rows = []
+    for place in places:
+        amounts = {}
+        for facility in (False, True):
+            result = fee_calculate(
+                code=code,
+                modifiers=modifiers,
+                locality=place["key"] or None,
+                facility=facility,
+                units=units,
+                date=day.isoformat(),
+                provider_type=provider_type,
+                minutes=minutes,
+                base_units=base_units,
+            )
+            used: dict[str, Any] = next(
+                (r for r in result["rvu_rows"] if result["rvu_row"] == code_with(result["code"], r["modifier"])), {}
+            )
+            # CMS lists NA where the service is not paid in that setting; the amount computed anyway is not shown
+            na = used.get("facility_na" if facility else "nonfacility_na")
+            amounts["facility" if facility else "non-facility"] = None if na else result["amount"]
+            name = place["name"] or result["locality"]["name"]
+        rows.append({"key": place["key"] or "national", "state": place["state"], "name": name, **amounts})
+    return rows
+
+
+def code_with(code: str, modifier: str | None) -> str:
+    """'27258' or '71046-26', as fee results name the RVU row they used."""
+    return code + (f"-{modifier}" if modifier else "")

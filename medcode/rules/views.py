@@ -79,6 +79,7 @@ def check(request: HttpRequest) -> HttpResponseBase:
         "localities": _localities(),
         "upload_limit": settings.MEDCODE_CLAIM_UPLOAD_MAX_BYTES,
         "sync_claims": settings.MEDCODE_CLAIM_SYNC_MAX_CLAIMS,
+        "missing": services.amounts_missing(),
     }
     status = 200
     if request.method == "POST":
@@ -135,13 +136,22 @@ def _localities() -> list[dict[str, object]]:
     return selectors.locality_list(release=release) if release else []
 
 
+def _form_date(value: str) -> dt.date | None:
+    """The date typed in the fee form, or None when it is blank or not a date (the calculation then says why)."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def fee(request: HttpRequest) -> HttpResponse:
     """The fee calculator: one code, modifiers, locality and place of service, step by step."""
-    keys = ("code", "modifiers", "locality", "pos", "date", "units", "provider_type", "minutes", "base_units")
+    keys = ("code", "modifiers", "locality", "pos", "date", "units", "provider_type", "minutes", "base_units", "all")
     params = {k: request.GET.get(k, "").strip() for k in keys}
-    context: dict[str, Any] = {"params": params, "localities": _localities()}
+    missing = services.amounts_missing(as_of=_form_date(params["date"]))
+    context: dict[str, Any] = {"params": params, "localities": _localities(), "missing": missing}
     status = 200
-    if params["code"]:
+    if params["code"] and not missing["amounts"]:  # without the RVU file the page says so once, above the form
         try:
             context["result"] = services.fee_calculate(
                 code=params["code"][:12],
@@ -153,6 +163,18 @@ def fee(request: HttpRequest) -> HttpResponse:
                 provider_type=params["provider_type"][:20] or None,
                 minutes=params["minutes"][:6] or None,
                 base_units=params["base_units"][:6] or None,
+            )
+            # both settings side by side, at the locality chosen or, on request, at every locality
+            context["compare"] = services.fee_compare(
+                code=params["code"][:12],
+                modifiers=params["modifiers"][:40],
+                locality=params["locality"] or None,
+                units=int(params["units"]) if params["units"].isdigit() else 1,
+                date=params["date"] or None,
+                provider_type=params["provider_type"][:20] or None,
+                minutes=params["minutes"][:6] or None,
+                base_units=params["base_units"][:6] or None,
+                all_localities=params["all"] == "1",
             )
         except (ApplicationError, ValueError) as exc:
             context["error"] = getattr(exc, "message", str(exc))
@@ -178,6 +200,7 @@ def batch(request: HttpRequest, token: str) -> HttpResponse:
         "results": list(batches.claim_batch_results(found)),
         "preview": batches.PREVIEW_CLAIMS,
         "interrupted_message": batches.MSG_BATCH_INTERRUPTED,
+        "missing": services.amounts_missing(),
     }
     return render(request, "rules/batch.html", context)
 

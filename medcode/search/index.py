@@ -27,6 +27,7 @@ import numpy as np
 
 from medcode.codebook import selectors, store
 from medcode.codebook.codes import code_normalize
+from medcode.core import labels
 from medcode.search import synonyms, text
 
 # document kinds and how much a match through each counts
@@ -35,20 +36,7 @@ TITLE, INCLUSION, INDEX, DRUG, NEOPLASM, EINDEX, PCS_INDEX, REFERENCE = range(8)
 KIND_NAMES = ("title", "inclusion", "index", "drug", "neoplasm", "eindex", "index", "index")
 KIND_WEIGHT = np.array([1.0, 0.97, 1.0, 0.9, 0.9, 0.8, 0.75, 0.9], dtype=np.float32)
 INDEX_KIND = {"main": INDEX, "drug": DRUG, "neoplasm": NEOPLASM, "eindex": EINDEX, "pcs": PCS_INDEX}
-TABLE_LABELS = {
-    "poisoning_accidental": "poisoning accidental (unintentional)",
-    "poisoning_intentional": "poisoning intentional self-harm",
-    "poisoning_assault": "poisoning assault",
-    "poisoning_undetermined": "poisoning undetermined",
-    "adverse_effect": "adverse effect",
-    "underdosing": "underdosing",
-    "malignant_primary": "malignant primary",
-    "malignant_secondary": "malignant secondary",
-    "ca_in_situ": "carcinoma in situ",
-    "benign": "benign",
-    "uncertain_behavior": "uncertain behavior",
-    "unspecified_behavior": "unspecified behavior",
-}
+TABLE_LABELS = {k: v for k, v in labels.INDEX_ROLES.items() if k != "manifestation"}  # table columns
 K1, B = 1.2, 0.5
 DEFAULT_LIKE = re.compile(
     r"\bwithout complications?\b|, uncomplicated\b|, unspecified$|^unspecified\b|, not otherwise specified$"

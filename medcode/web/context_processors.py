@@ -17,6 +17,7 @@ NAVIGATION = (
     ("POS", "codebook:browse-pos"),
     ("Guidelines", "codebook:guidelines"),
     ("Claim check", "rules:check"),
+    ("DRG", "drg:page"),
     ("Releases", "codebook:releases"),
     ("Jobs", "careers:list"),
     ("Consult", "consult:ask"),

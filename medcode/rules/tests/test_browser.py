@@ -38,7 +38,7 @@ def test_code_page_pair_opens_prefilled_checker_and_finds_the_edit(page) -> None
     page.click("#check-submit")
     page.wait_for_selector("table.findings")
     text = page.inner_text("table.findings")
-    assert "ncci_ptp" in text and "20610 is bundled into 27447" in text
+    assert "NCCI procedure-to-procedure edit" in text and "20610 is bundled into 27447" in text
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "claim-checker.png"), full_page=True)
 

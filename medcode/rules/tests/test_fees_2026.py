@@ -6,15 +6,11 @@ Every expected amount below is worked by hand from the rows of PPRRVU2026_Apr_no
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from conftest import SHARED_DATA
-from medcode.codebook import store
 from medcode.rules import services
 
 pytestmark = pytest.mark.django_db
@@ -25,33 +21,6 @@ DOS = "2026-05-04"
 ALABAMA = ("10112-00", 0.988, 0.875, 0.566)
 ALASKA = ("02102-01", 1.500, 1.065, 0.551)
 MANHATTAN = ("13202-01", 1.064, 1.162, 1.586)
-
-
-@pytest.fixture(scope="module")
-def cy2026_dir(default_codebook: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not RVU26B.exists():
-        pytest.skip(f"official files under {RVU26B} are not present (the CY2026 fee tests need them)")
-    from medcode.ingest import build
-
-    directory = tmp_path_factory.mktemp("cy2026-codebooks")
-    shutil.copy(default_codebook, directory / default_codebook.name)
-    build.release_activate(build_id=default_codebook.stem, directory=directory)
-    specs = [
-        build.SourceSpec("pfs", str(RVU26B / "PPRRVU2026_Apr_nonQPP.txt")),
-        build.SourceSpec("gpci", str(RVU26B / "GPCI2026.csv")),
-    ]
-    build.release_build(sources=specs, directory=directory, show_progress=False)
-    return directory
-
-
-@pytest.fixture
-def cy2026(cy2026_dir: Path) -> Iterator[Path]:
-    previous = settings.MEDCODE_CODEBOOK_DIR
-    settings.MEDCODE_CODEBOOK_DIR = cy2026_dir
-    store.forget()
-    yield cy2026_dir
-    settings.MEDCODE_CODEBOOK_DIR = previous
-    store.forget()
 
 
 def by_hand(work: float, pe: float, mp: float, locality: tuple[str, float, float, float]) -> float:

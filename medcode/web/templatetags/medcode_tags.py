@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from medcode.codebook import selectors
+from medcode.core import labels
 
 register = template.Library()
 
@@ -52,15 +53,22 @@ def link_codes(text: str, release: selectors.ReleaseInfo) -> SafeString:
 
 @register.filter
 def note_label(kind: str) -> str:
-    return {
-        "includes": "Includes",
-        "inclusion_term": "Inclusion terms",
-        "excludes1": "Excludes1",
-        "excludes2": "Excludes2",
-        "code_first": "Code first",
-        "use_additional": "Use additional code",
-        "code_also": "Code also",
-        "note": "Note",
-        "seven_chr_note": "7th character note",
-        "definition": "Definition",
-    }.get(kind, kind)
+    return labels.label(kind, "note")
+
+
+@register.filter
+def label(value: object, kind: str) -> str:
+    """The human label of a machine identifier: ``{{ finding.rule|label:"rule" }}`` (see medcode.core.labels)."""
+    return labels.label(value, kind)
+
+
+@register.simple_tag
+def count(number: int, singular: str, plural: str = "") -> str:
+    """``{% count summary.errors "error" %}`` -> '1 error', '2 errors'."""
+    return labels.count(int(number or 0), singular, plural or None)
+
+
+@register.filter
+def get(mapping: dict[str, object], key: str) -> object:
+    """A dictionary value whose key is not a template name (``row|get:"non-facility"``)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
