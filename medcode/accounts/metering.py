@@ -178,13 +178,16 @@ def _count(
     primary = (
         counters[0] if guest is False else next((c for c in counters if c.subject.startswith("device:")), counters[0])
     )
+    # Where the subject stands is its fullest counter: a guest's new device cookie (count 0) must not read as
+    # "0 of 1" on a page the IP already opened (a new code is counted only when every counter is below its limit).
+    used = max(c.count for c in counters)
     if MeterView.objects.filter(counter__in=counters, system=system, code=code).exists():
         return Access(
             allowed=True,
             reason="repeat",
             guest=guest,
             plan_name=plan.name,
-            used=primary.count,
+            used=used,
             limit=limits[primary.subject],
         )
     if all(c.count < limits[c.subject] for c in counters):
@@ -195,7 +198,7 @@ def _count(
             reason="counted",
             guest=guest,
             plan_name=plan.name,
-            used=primary.count + 1,
+            used=used + 1,
             limit=limits[primary.subject],
         )
     return Access(
@@ -203,7 +206,7 @@ def _count(
         reason="exhausted",
         guest=guest,
         plan_name=plan.name,
-        used=max(c.count for c in counters),
+        used=used,
         limit=limits[primary.subject],
         locked=_locked(plan),
     )

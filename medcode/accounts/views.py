@@ -291,7 +291,7 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 @login_required
 def favorites(request: HttpRequest) -> HttpResponse:
     """Your favorite codes."""
-    return render(request, "accounts/favorites.html", {"items": selectors.favorite_list(user_id=_uid(request))})
+    return render(request, "accounts/favorites.html", {"items": selectors.favorite_list_titled(user_id=_uid(request))})
 
 
 @login_required
@@ -310,7 +310,7 @@ def favorite_toggle(request: HttpRequest, system: str, code: str) -> HttpRespons
 @login_required
 def notes(request: HttpRequest) -> HttpResponse:
     """Your notes on codes."""
-    return render(request, "accounts/notes.html", {"items": selectors.note_list(user_id=_uid(request))})
+    return render(request, "accounts/notes.html", {"items": selectors.note_list_titled(user_id=_uid(request))})
 
 
 @login_required
@@ -339,4 +339,4 @@ def history(request: HttpRequest) -> HttpResponse:
         count = services.history_clear(user_id=_uid(request))
         messages.success(request, f"{count} search{'es' if count != 1 else ''} removed from your history.")
         return redirect("accounts:history")
-    return render(request, "accounts/history.html", {"items": selectors.history_list(user_id=_uid(request))})
+    return render(request, "accounts/history.html", {"items": selectors.history_list_titled(user_id=_uid(request))})

@@ -42,6 +42,11 @@ MSG_INVITE = (
     "your question again. Your message was not stored."
 )
 MSG_EMPTY = "Write your question in the message: it has no text we could read"
+MSG_FOLLOWUP_EMPTY = "Write your follow-up in the box: it is empty"
+MSG_FOLLOWUP_RATE = (
+    "You have sent {limit} messages to the consult desk in the last hour; wait a little and send this one again"
+)
+MSG_CONSULT_NOT_YOURS = "No such consult among yours"
 MSG_STATE = "Unknown state {state}; use one of: {states}"
 MSG_REPLY_EMPTY = "The reply is empty"
 MSG_NOT_FOUND = "No consult {consult_id}"
@@ -312,6 +317,35 @@ def consult_create_web(*, user: User, subject: str, text: str) -> Consult:
     message = _store_question(consult=consult, inbound=inbound, now=now)
     _answer_on_commit(message.pk)
     return consult
+
+
+@transaction.atomic
+def consult_followup_web(*, user: User, token: str, text: str) -> ConsultMessage:
+    """A follow-up written on the consult's page by its signed-in asker: it joins the same thread, as a reply by
+    e-mail does (not counted as a new consult; the sender's hourly rate applies), and is answered the same way."""
+    text = text.strip()
+    if not text:
+        raise ConsultError(MSG_FOLLOWUP_EMPTY)
+    consult = Consult.objects.select_for_update().filter(token=token, user=user).first()
+    if consult is None:
+        raise ConsultNotFound(MSG_CONSULT_NOT_YOURS)
+    now = timezone.now()
+    limit = settings.MEDCODE_CONSULT_SENDER_RATE_PER_HOUR
+    recent = ConsultMessage.objects.filter(
+        inbound=True, consult__user=user, created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= limit:
+        raise ConsultError(MSG_FOLLOWUP_RATE.format(limit=limit))
+    last = consult.messages.exclude(kind__in=("auto_reply", "bounce")).order_by("-created_at", "-id").first()
+    references = [*last.references.split(), last.message_id][-20:] if last is not None else []
+    inbound = mail.Inbound(
+        sender=consult.sender, message_id=new_message_id(), in_reply_to=last.message_id if last else "",
+        references=references, subject=consult.subject or "Coding question", text=text[:20_000], recipients=[],
+        kind="person",
+    )  # fmt: skip
+    message = _store_question(consult=consult, inbound=inbound, now=now)
+    _answer_on_commit(message.pk)
+    return message
 
 
 def consult_answer(*, message_pk: int) -> str:

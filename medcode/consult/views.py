@@ -24,6 +24,10 @@ class AskForm(forms.Form):
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000)
 
 
+class FollowUpForm(forms.Form):
+    text = forms.CharField(label="Add to this consult", widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
+
+
 class ReplyForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), max_length=20_000)
 
@@ -56,12 +60,28 @@ def ask(request: HttpRequest) -> HttpResponseBase:
 
 
 @login_required
-def mine_detail(request: HttpRequest, token: str) -> HttpResponse:
-    """One of my consults with its thread."""
+def mine_detail(request: HttpRequest, token: str) -> HttpResponseBase:
+    """One of my consults with its thread; POST adds a follow-up to the same thread."""
     consult = selectors.consult_for_owner(token=token, user_id=_uid(request))
     if consult is None:
         raise Http404("No such consult among yours")
-    return render(request, "consult/mine.html", {"consult": consult, "thread": consult.messages.all()})
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consult_followup_web(
+                user=request.user,  # type: ignore[arg-type]
+                token=consult.token,
+                text=form.cleaned_data["text"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"Your follow-up is added to the consult; the answer also goes to {consult.sender}."
+            )
+            return redirect("consult:mine-detail", consult.token)
+    context = {"consult": consult, "thread": consult.messages.all(), "form": form}
+    return render(request, "consult/mine.html", context, status=400 if form.errors else 200)
 
 
 @staff_member_required

@@ -10,4 +10,8 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search_views.search_page, name="search"),  # the view lives in search/; the name stays
+    path("about/", views.about, name="about"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("contact/", views.contact, name="contact"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

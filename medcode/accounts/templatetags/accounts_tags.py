@@ -46,8 +46,13 @@ def locked(parser: Parser, token: Token) -> LockedNode:
 
 @register.inclusion_tag("accounts/meter_banner.html", takes_context=True)
 def meter_banner(context: Context) -> dict[str, Any]:
+    """Where the viewer stands this month, and what a free account adds (for guests)."""
     request = context.get("request")
-    return {"access": getattr(request, "code_access", None), "request": request}
+    access = getattr(request, "code_access", None)
+    register_limit = None
+    if access is not None and access.guest and access.limit is not None:
+        register_limit = selectors.plan_register_limit()
+    return {"access": access, "request": request, "register_limit": register_limit}
 
 
 @register.inclusion_tag("accounts/code_tools.html", takes_context=True)

@@ -44,7 +44,8 @@ def test_clearing_cookies_does_not_help_a_guest_the_ip_is_counted_too() -> None:
     assert view(guest, "E11.42", device="d1", ip="192.0.2.1").allowed
     fresh_cookie = view(guest, "I10", device="d2", ip="192.0.2.1")
     assert not fresh_cookie.allowed
-    assert view(guest, "E11.42", device="d2", ip="192.0.2.1").reason == "repeat"  # the page the IP already opened
+    repeat = view(guest, "E11.42", device="d2", ip="192.0.2.1")  # the page the IP already opened
+    assert repeat.reason == "repeat" and (repeat.used, repeat.remaining) == (1, 0)  # not "0 of 1" for a new cookie
     other_network_same_device = view(guest, "I10", device="d1", ip="198.51.100.9")
     assert not other_network_same_device.allowed
     assert view(guest, "I10", device="d3", ip="198.51.100.9").allowed

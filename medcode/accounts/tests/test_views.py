@@ -42,13 +42,19 @@ def test_a_guest_sees_one_code_page_then_register_to_view_content(client: Client
     first = client.get(PAGES[0])
     html = first.content.decode()
     assert first.status_code == 200 and "Excludes1" in html and "Register to view content" not in html
-    assert "1 of 1 code page" in html and "medcode_device" in first.cookies
+    assert "medcode_device" in first.cookies
+    banner = " ".join(html.split('data-testid="meter-banner"')[1].split("</p>")[0].split())
+    assert "this is your free code page this month" in banner and " of 1" not in banner
+    assert "Register a free account</a> to get 5 more views each month" in banner
     second = client.get(PAGES[1]).content.decode()
     assert 'data-locked="explanation"' in second
     assert second.count("Register to view content") >= 2 and "In plain language" in second
     assert "History across releases" in second  # not locked by default
     assert "generated" not in second.split("In plain language")[1][:200]  # the explanation itself is hidden
-    assert client.get(PAGES[0]).content.decode().count("Register to view content") == 0  # the page already seen
+    again = client.get(PAGES[0]).content.decode()
+    assert again.count("Register to view content") == 0  # the page already seen
+    banner = " ".join(again.split('data-testid="meter-banner"')[1].split("</p>")[0].split())
+    assert "pages you already opened stay open" in banner and "0 of 1" not in banner, banner
 
 
 @pytest.mark.usefixtures("metering_on")
@@ -191,6 +197,29 @@ def test_favorites_notes_and_history_from_pages(client: Client) -> None:
     client.post("/account/notes/icd10cm/E11.42/", {"action": "delete"})
     client.post("/account/favorites/icd10cm/E11.42/", {"action": "remove"})
     assert not Favorite.objects.exists() and not CodeNote.objects.exists()
+
+
+def _titles(html: str) -> list[str]:
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r'data-testid="title">(.*?)</td>', html, re.S)
+    ]
+
+
+def test_favorites_notes_and_history_show_titles_beside_codes(client: Client) -> None:
+    _logged_in(client)
+    client.post("/account/favorites/icd10cm/E11.42/", {"action": "add"})
+    client.post("/account/favorites/hcpcs/J2680/", {"action": "add"})
+    client.post("/account/notes/icd10cm/I10/", {"text": "Check the blood pressure log"})
+    client.get("/search/", {"q": "e11.42", "go": "0"})  # a code searched without going to its page
+    client.get("/search/", {"q": "diabetes neuropathy"})
+    favorites = _titles(client.get("/account/favorites/").content.decode())
+    assert len(favorites) == 2 and "Type 2 diabetes mellitus with diabetic polyneuropathy" in favorites, favorites
+    assert any("fluphenazine decanoate" in title.lower() for title in favorites), favorites  # HCPCS J2680
+    notes = _titles(client.get("/account/notes/").content.decode())
+    assert notes == ["Essential (primary) hypertension ICD-10-CM"], notes
+    history = _titles(client.get("/account/history/").content.decode())
+    assert history == ["words, not one code", "E11.42 Type 2 diabetes mellitus with diabetic polyneuropathy"], history
 
 
 def test_guests_searches_are_not_recorded(client: Client) -> None:

@@ -178,3 +178,35 @@ def test_the_worker_polls_imap_on_its_schedule(imap_server: ImapServer, outbox: 
     tasks.worker_run(once=True)
     outbox.wait_for("coder@clinic.example")
     assert imap_server.seen == {1}
+
+
+def test_a_web_follow_up_joins_the_thread_and_is_answered_by_email_in_it(outbox: Mailbox) -> None:
+    user = make_account().user
+    consult = services.consult_create_web(user=user, subject="Hypertension", text="Is I10 billable?")
+    [first] = outbox.wait_for(user.email)
+    follow_up = services.consult_followup_web(user=user, token=consult.token, text="And E11.9?")
+    second = outbox.wait_for(user.email, count=2)[1]
+    assert "E11.9" in second.get_content()
+    assert second["In-Reply-To"] == follow_up.message_id
+    assert first["Message-ID"] in str(second["References"])  # the same thread in the asker's mail client
+    assert follow_up.in_reply_to == first["Message-ID"]
+    assert Consult.objects.count() == 1 and consult.messages.filter(inbound=True).count() == 2
+    assert Consult.objects.get().state == "answered"
+
+
+def test_a_web_follow_up_on_an_escalated_consult_waits_for_staff(outbox: Mailbox, settings: Any) -> None:
+    user, staff = make_account().user, make_account().user
+    consult = services.consult_create_web(user=user, subject="", text="What about E11.9?")
+    outbox.wait_for(user.email)
+    services.consult_state_set(consult_id=consult.pk, state="escalated", by=staff)
+    services.consult_followup_web(user=user, token=consult.token, text="Still waiting on the sequencing")
+    consult.refresh_from_db()
+    assert consult.state == "escalated" and consult.messages.filter(inbound=True).count() == 2
+    with pytest.raises(services.ConsultError, match="empty"):
+        services.consult_followup_web(user=user, token=consult.token, text="  ")
+    with pytest.raises(services.ConsultNotFound):
+        services.consult_followup_web(user=staff, token=consult.token, text="Not my consult")
+    settings.MEDCODE_CONSULT_SENDER_RATE_PER_HOUR = 2
+    with pytest.raises(services.ConsultError, match="in the last hour"):
+        services.consult_followup_web(user=user, token=consult.token, text="A third message this hour")
+    assert len(outbox.messages) == 1  # nothing more was mailed: staff answer from the queue
