@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from medcode.accounts.models import Account, ApiKey, AuditEvent, CodeNote, Favorite, Plan, SearchEntry
 from medcode.codebook import selectors as codebook
+from medcode.codebook.systems import SYSTEM_LABELS
 from medcode.core.errors import ApplicationError
-from medcode.ingest.records import SYSTEM_LABELS
 
 
 @dataclass(frozen=True)

@@ -44,3 +44,32 @@ NoteKind = Literal[
     "definition",
 ]
 NOTE_KINDS: tuple[NoteKind, ...] = get_args(NoteKind)
+
+
+# Billing-rule tables. A rule release names its table and setting in its system (content "rules").
+RuleSystem = Literal[
+    "ncci-ptp-practitioner",
+    "ncci-ptp-hospital",
+    "mue-practitioner",
+    "mue-hospital",
+    "mue-dme",
+    "addon",
+    "pfs",
+    "gpci",
+    "oppscap",
+    "anes-cf",
+    "anes-base",
+]
+RULE_SYSTEM_LABELS: dict[str, str] = {
+    "ncci-ptp-practitioner": "NCCI PTP edits, practitioner",
+    "ncci-ptp-hospital": "NCCI PTP edits, hospital outpatient",
+    "mue-practitioner": "MUE, practitioner services",
+    "mue-hospital": "MUE, facility outpatient hospital services",
+    "mue-dme": "MUE, DME supplier services",
+    "addon": "Add-on codes and their primaries",
+    "pfs": "Physician Fee Schedule RVUs",
+    "gpci": "Physician Fee Schedule GPCIs and localities",
+    "oppscap": "Physician Fee Schedule OPPS imaging cap amounts",
+    "anes-cf": "Anesthesia conversion factors by locality",
+    "anes-base": "Anesthesia base units",
+}

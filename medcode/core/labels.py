@@ -8,7 +8,7 @@ its table is shown as words ("some_field" -> "Some field"), never with underscor
 
 from __future__ import annotations
 
-from medcode.ingest.records import RULE_SYSTEM_LABELS, SYSTEM_LABELS
+from medcode.codebook.systems import RULE_SYSTEM_LABELS, SYSTEM_LABELS
 
 RULES: dict[str, str] = {
     "ncci_ptp": "NCCI procedure-to-procedure edit",

@@ -17,9 +17,11 @@ from medcode.codebook.rows import MueValue as MueValue
 from medcode.codebook.rows import PtpEdit as PtpEdit
 
 # re-exported for older imports: their home is medcode.codebook.systems
+from medcode.codebook.systems import RULE_SYSTEM_LABELS as RULE_SYSTEM_LABELS
 from medcode.codebook.systems import SYSTEM_LABELS as SYSTEM_LABELS
 from medcode.codebook.systems import SYSTEMS as SYSTEMS
 from medcode.codebook.systems import NoteKind as NoteKind
+from medcode.codebook.systems import RuleSystem as RuleSystem
 from medcode.codebook.systems import System as System
 
 ConceptKind = Literal["chapter", "section", "category", "code", "table", "range", "modifier"]
@@ -148,33 +150,7 @@ class GuidanceSection:
     page: str
 
 
-# Billing-rule tables. A rule release names its table and setting in its system (content "rules").
-RuleSystem = Literal[
-    "ncci-ptp-practitioner",
-    "ncci-ptp-hospital",
-    "mue-practitioner",
-    "mue-hospital",
-    "mue-dme",
-    "addon",
-    "pfs",
-    "gpci",
-    "oppscap",
-    "anes-cf",
-    "anes-base",
-]
-RULE_SYSTEM_LABELS: dict[str, str] = {
-    "ncci-ptp-practitioner": "NCCI PTP edits, practitioner",
-    "ncci-ptp-hospital": "NCCI PTP edits, hospital outpatient",
-    "mue-practitioner": "MUE, practitioner services",
-    "mue-hospital": "MUE, facility outpatient hospital services",
-    "mue-dme": "MUE, DME supplier services",
-    "addon": "Add-on codes and their primaries",
-    "pfs": "Physician Fee Schedule RVUs",
-    "gpci": "Physician Fee Schedule GPCIs and localities",
-    "oppscap": "Physician Fee Schedule OPPS imaging cap amounts",
-    "anes-cf": "Anesthesia conversion factors by locality",
-    "anes-base": "Anesthesia base units",
-}
+# Billing-rule tables: their systems and labels live in medcode.codebook.systems (re-exported above).
 
 
 @dataclass(frozen=True, slots=True)
