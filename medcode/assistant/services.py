@@ -14,6 +14,7 @@ from medcode.accounts import metering
 from medcode.assistant import compose, llm, router
 from medcode.assistant.answer import Answer, CodeRef, Fact
 from medcode.assistant.models import Conversation, Message
+from medcode.core import labels
 from medcode.core.errors import ApplicationError
 
 MAX_QUESTION_CHARS = 4000
@@ -95,7 +96,13 @@ def assistant_ask(
 def answer_stream(answer: Answer) -> Iterator[dict[str, object]]:
     """The answer in the order a reader wants it: the direct answer, then each fact, then the citations."""
     numbers = {c: i for i, c in enumerate(answer.citations, start=1)}
-    yield {"event": "answer", "text": answer.answer, "verdict": answer.verdict}
+    yield {
+        "event": "answer",
+        "text": answer.answer,
+        "verdict": answer.verdict,
+        # the page shows the verdict in words; the identifier stays for clients of the stream
+        "verdict_label": labels.label(answer.verdict, "verdict") if answer.verdict else None,
+    }
     for fact in answer.facts:
         yield {"event": "fact", "text": fact.text, "citation": numbers[fact.citation]}
     yield {

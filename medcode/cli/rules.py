@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from medcode.cli.common import add_command, emit, run_batch
+from medcode.core import labels
 from medcode.core.errors import ApplicationError
 
 MSG_EMPTY_INPUT = "check reads a claim as JSON (or claims as CSV) on stdin; stdin was empty"
@@ -20,17 +21,21 @@ MSG_BAD_JSON = "stdin is not a JSON claim: {problem} (line {line}, column {colum
 def _human_check(result: dict[str, Any]) -> str:
     s = result["summary"]
     lines = [
-        f"Claim of {result['date_of_service']} ({result['setting']}): {s['errors']} errors, {s['warnings']} warnings,"
-        f" {s['info']} notes"
+        f"Claim of {result['date_of_service']} ({labels.label(result['setting'], 'setting')}): "
+        f"{labels.count(s['errors'], 'error')}, {labels.count(s['warnings'], 'warning')}, "
+        f"{labels.count(s['info'], 'note')}"
     ]
     for f in result["findings"]:
         where = f" [line {', '.join(map(str, f['lines']))}]" if f["lines"] else ""
-        lines.append(f"  {f['severity']:<7} {f['rule']:<13}{where} {f['message']}")
+        # the rule's label for people, its identifier (as in --json) for scripts that grep
+        rule = f"{labels.label(f['rule'], 'rule')} ({f['rule']})"
+        lines.append(f"  {labels.label(f['severity'], 'severity'):<7} {rule}{where}: {f['message']}")
     for line in result["lines"]:
         fee = line.get("fee")
         if fee and fee.get("amount") is not None:
             lines.append(
-                f"  line {line['line']} {line['code']}: expected allowed ${fee['amount']:.2f} ({fee['setting']})"
+                f"  line {line['line']} {line['code']}: expected allowed ${fee['amount']:.2f}"
+                f" ({labels.label(fee['setting'], 'setting').lower()})"
             )
     if s.get("allowed_total") is not None:
         lines.append(f"  expected allowed total ${s['allowed_total']:.2f}")

@@ -18,7 +18,7 @@ NOTE_ORDER = list(get_args(NoteKind))
 HCPCS_FILE_HINT = (
     "This is CMS's short descriptor. The long descriptor and the pricing, coverage, BETOS, type-of-service and "
     "action fields come with the CMS Alpha-Numeric HCPCS file (HCPC2026_JAN_ANWEB.txt or .xlsx in the quarterly "
-    "HCPCS zip): run `medcode update`, or `medcode build --source hcpcs HCPC2026_JAN_ANWEB_01122026.txt`."
+    "HCPCS zip): run 'medcode update', or 'medcode build --source hcpcs HCPC2026_JAN_ANWEB_01122026.txt'."
 )
 
 

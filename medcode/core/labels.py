@@ -109,6 +109,46 @@ DRG_IMPACT: dict[str, str] = {
     "NONE": "not used",
 }
 DRG_TYPES: dict[str, str] = {"MED": "Medical", "SURG": "Surgical"}
+# Physician Fee Schedule (PPRRVU) values, in the words of the RVU file documentation (RVU26B.pdf, Attachment A)
+PFS_STATUS: dict[str, str] = {
+    "A": "Active Code",
+    "B": "Bundled Code",
+    "C": "Contractors price the code",
+    "D": "Deleted Codes",
+    "E": "Excluded from Physician Fee Schedule by regulation",
+    "F": "Deleted/Discontinued Codes",
+    "G": "Not valid for Medicare purposes (code subject to a 90 day grace period)",
+    "H": "Deleted Modifier",
+    "I": "Not valid for Medicare purposes (code NOT subject to a 90 day grace period)",
+    "J": "Anesthesia Services",
+    "M": "Measurement codes",
+    "N": "Non-covered Services",
+    "P": "Bundled/Excluded Codes",
+    "R": "Restricted Coverage",
+    "T": "Injections",
+    "X": "Statutory Exclusion",
+}
+PFS_PCTC: dict[str, str] = {
+    "0": "Physician Service Codes",
+    "1": "Diagnostic Tests for Radiology Services",
+    "2": "Professional Component Only Codes",
+    "3": "Technical Component Only Codes",
+    "4": "Global Test Only Codes",
+    "5": "Incident To Codes",
+    "6": "Laboratory Physician Interpretation Codes",
+    "7": "Physical therapy service, for which payment may not be made",
+    "8": "Physician interpretation codes",
+    "9": "Not Applicable",
+}
+PFS_GLOBAL: dict[str, str] = {
+    "000": "Endoscopic or minor procedure, related preoperative and postoperative RVUs on the day of the procedure",
+    "010": "Minor procedure with a 10 day postoperative period",
+    "090": "Major surgery with a 1-day preoperative period and 90-day postoperative period",
+    "MMM": "Maternity codes; usual global period does not apply",
+    "XXX": "The global concept does not apply to the code",
+    "YYY": "The carrier is to determine whether the global concept applies",
+    "ZZZ": "The code is related to another service and is always included in the global period of the other service",
+}
 INDEXES: dict[str, str] = {
     "main": "Alphabetic Index",
     "eindex": "External Cause Index",
@@ -157,6 +197,9 @@ TABLES: dict[str, dict[str, str]] = {
     "field": FIELDS,
     "note": NOTES,
     "index": INDEXES,
+    "pfs_status": PFS_STATUS,
+    "pfs_pctc": PFS_PCTC,
+    "pfs_global": PFS_GLOBAL,
     "index_role": INDEX_ROLES,
     "cc_level": CC_LEVELS,
     "drg_impact": DRG_IMPACT,

@@ -57,12 +57,12 @@ MSG_LOCALITY = "No locality '{value}' in {release}; give MAC-locality (e.g. 0111
 # Said once wherever amounts would be shown: which official file adds them, and how to import it.
 MSG_AMOUNTS_NEED = (
     "Allowed amounts need the CMS Physician Fee Schedule relative value file (PPRRVU, in the RVU zip CMS publishes "
-    "each quarter, e.g. RVU26B for CY2026), which is not imported: run `medcode update`, or "
-    "`medcode build --source pfs RVU26B.zip` (the zip also brings the GPCIs of every locality)"
+    "each quarter, e.g. RVU26B for CY2026), which is not imported: run 'medcode update', or "
+    "'medcode build --source pfs RVU26B.zip' (the zip also brings the GPCIs of every locality)"
 )
 MSG_LOCALITIES_NEED = (
     "Only the national rate (every GPCI 1.000) is available: the CMS GPCI file (GPCI2026.csv, in the RVU zip) is "
-    "not imported; `medcode build --source gpci GPCI2026.csv` adds all Medicare localities"
+    "not imported; 'medcode build --source gpci GPCI2026.csv' adds all Medicare localities"
 )
 MSG_NO_PFS = "No Physician Fee Schedule is loaded. " + MSG_AMOUNTS_NEED
 MSG_NO_PFS_CODE = "{code} has no row in {release}"

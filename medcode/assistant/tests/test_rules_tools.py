@@ -98,3 +98,21 @@ class TestWithOfficialFiles:
     def test_mue_for_a_setting_that_is_not_loaded_says_so(self) -> None:
         answer = ask("What is the outpatient hospital MUE for 97761?")
         assert answer.answer.startswith("No hospital outpatient MUE table is loaded. The practitioner MUE")
+
+
+def test_field_and_grouper_facts_read_in_words() -> None:
+    from medcode.assistant.tools import codebook as codebook_tools
+    from medcode.assistant.tools import rules as rules_tools
+
+    cpt = codebook_tools.code_define(code="27258", system="cpt")
+    texts = [f.text for f in cpt.facts]
+    assert any(t.startswith("APC (Ambulatory Payment Classification): ") for t in texts), texts
+    assert not any(t.startswith("Apc:") or "_" in t.split(":")[0] for t in texts)
+    drg = rules_tools.drg_case(diagnoses=["I50.21", "N17.9"], procedures=[])
+    assert drg.direct is not None
+    assert (
+        drg.direct.startswith("MS-DRG 292: ")
+        and "MS-DRG v43.1 (FY2026)" in drg.direct
+        and "grouper v" not in drg.direct
+    )
+    assert "Diagnosis N17.9: CC, used for the initial and final MS-DRG." in [f.text for f in drg.facts]

@@ -47,7 +47,11 @@ def test_cli_check_json_csv_batch_and_errors(rules_codebook_dir: Path, tmp_path:
     data = json.loads(result.stdout)
     assert data["findings"][0]["rule"] == "ncci_ptp" and data["findings"][0]["severity"] == "error"
     human = _run(rules_codebook_dir, tmp_path, "check", stdin=json.dumps(CLAIM))
-    assert "ncci_ptp" in human.stdout and "20610 is bundled into 27447" in human.stdout
+    assert (
+        "NCCI procedure-to-procedure edit (ncci_ptp)" in human.stdout and "20610 is bundled into 27447" in human.stdout
+    )
+    first = human.stdout.splitlines()[0]
+    assert "(Outpatient hospital): 1 error, 0 warnings" in first, first
     batch = _run(
         rules_codebook_dir, tmp_path, "check", "--batch", stdin=json.dumps(CLAIM) + "\nnot json\n" + '{"lines": []}\n'
     )

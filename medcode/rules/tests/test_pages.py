@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from medcode.codebook import store
 from medcode.rules import services
@@ -32,7 +33,7 @@ def test_fee_page_without_the_rvu_file_says_once_which_file_adds_amounts(default
     page = client.get("/rules/fees/?code=27258&pos=11")
     body = page.content.decode()
     assert page.status_code == 200  # the input is fine; the data is what is missing
-    assert body.count(services.MSG_AMOUNTS_NEED) == 1
+    assert body.count(escape(services.MSG_AMOUNTS_NEED)) == 1
     assert "PPRRVU" in services.MSG_AMOUNTS_NEED and "medcode update" in services.MSG_AMOUNTS_NEED
     assert 'role="alert"' not in body  # no error box besides the one notice
 
@@ -46,7 +47,7 @@ def test_claim_page_without_the_rvu_file_says_it_once_and_labels_rules(default_o
         "diagnoses": "S72.001",
     }
     body = client.post("/rules/check/", form).content.decode()
-    assert body.count(services.MSG_AMOUNTS_NEED) == 1
+    assert body.count(escape(services.MSG_AMOUNTS_NEED)) == 1
     assert "Expected allowed" not in body  # no column of dashes: the notice says why once
     # rules, severities, settings and counts in words (the JSON keeps the identifiers)
     assert "NCCI procedure-to-procedure edit" in body and ">ncci_ptp<" not in body
@@ -69,7 +70,7 @@ def test_claim_page_without_the_rvu_file_says_it_once_and_labels_rules(default_o
 def test_fee_page_with_cy2026_files_gives_both_settings_and_every_locality(cy2026: Path, client: Client) -> None:
     # 99213 in PPRRVU2026_Apr_nonQPP.txt: work 1.30, non-facility PE 1.46, facility PE 0.33, MP 0.09
     body = client.get(f"/rules/fees/?code=99213&pos=11&locality={MANHATTAN[0]}&date=2026-05-04").content.decode()
-    assert services.MSG_AMOUNTS_NEED not in body and "amounts-missing" not in body
+    assert escape(services.MSG_AMOUNTS_NEED) not in body and "amounts-missing" not in body
     assert "Non-facility rate" in body and "How the amount is reached" in body
     assert "x conversion factor 33.4009" in body
     compare = body[body.index("fee-compare") :]
@@ -118,3 +119,14 @@ def test_ncci_pair_lists_are_complete_paged_and_filtered_without_javascript(defa
     assert "<script>alert" not in hostile and "none matching" in hostile
     past_the_end = client.get(f"/codes/cpt/27258/?{date}&c1=99").content.decode()
     assert len(_column1_pairs(past_the_end)) == 22  # the last page
+
+
+def test_code_page_fee_schedule_values_read_in_words(cy2026: Path, client: Client) -> None:
+    body = client.get("/codes/cpt/27258/?date=2026-05-04").content.decode()
+    facts = body[body.index('id="billing-h"') :]
+    assert '<span class="mono">A</span> <span class="small">Active Code</span>' in facts
+    assert "Major surgery with a 1-day preoperative period and 90-day postoperative period" in facts
+    assert "Physician Service Codes" in facts  # PC/TC indicator 0
+    radiology = client.get("/codes/cpt/71046/?date=2026-05-04").content.decode()
+    assert "Diagnostic Tests for Radiology Services" in radiology
+    assert "The global concept does not apply to the code" in radiology

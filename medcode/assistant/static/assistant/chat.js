@@ -47,7 +47,7 @@
         direct.textContent = payload.text;
         if (payload.verdict) {
           var v = el("p");
-          v.appendChild(el("span", "badge verdict", "verdict: " + payload.verdict));
+          v.appendChild(el("span", "badge verdict", "Verdict: " + (payload.verdict_label || payload.verdict)));
           bot.insertBefore(v, facts);
         }
       } else if (payload.event === "fact") {
