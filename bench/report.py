@@ -20,6 +20,7 @@ import _common as c
 
 README = c.BENCH_DIR / "README.md"
 BENCHMARKS = (
+    "serving",
     "build_default",
     "lookup_latency",
     "page_throughput",
