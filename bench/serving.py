@@ -141,6 +141,7 @@ def check(base: str, key: str, codes: list[tuple[str, str, str]]) -> dict[str, A
 def served(repo: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = c.bench_env()
     env["PYTHONPATH"] = str(repo)
+    env["MEDCODE_EMBEDDING_MODEL_DIR"] = str(c.WORK / "no-model")  # the semantic extra off on both sides
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [c.PYTHON, "-m", "medcode.cli.main", "serve", "--port", str(port)],

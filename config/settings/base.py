@@ -244,5 +244,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MEDCODE_LOG_LEVEL", "WARNING")},
     # aiosmtpd logs every DATA line at DEBUG: consult mail may hold patient data, so never below WARNING.
-    "loggers": {"mail.log": {"level": "WARNING"}},
+    # Django logs every 4xx ("Not Found: ...") as a warning, on the hot path of the helpful 404 page; 5xx stay
+    # logged. MEDCODE_ACCESS_LOG shows every request with its status instead.
+    "loggers": {
+        "mail.log": {"level": "WARNING"},
+        "django.request": {"level": env_str("MEDCODE_REQUEST_LOG_LEVEL", "ERROR")},
+    },
 }

@@ -33,7 +33,7 @@ from medcode.accounts.errors import (
     RateLimited,
     ScopeDenied,
 )
-from medcode.accounts.models import SCOPE_KEYS, Account, ApiKey
+from medcode.accounts.models import SCOPE_KEYS, Account, ApiKey, Plan
 from medcode.accounts.services import Client, audit_record
 
 KEY_PREFIX = "mc_"
@@ -194,6 +194,22 @@ def api_key_forget(*, key_hash: str) -> None:
     and the shared cache, within KEY_LOCAL_SECONDS in the other processes."""
     _local_keys.pop(key_hash, None)
     cache.delete(_key_cache_key(key_hash))
+
+
+_local_plans: dict[str, tuple[float, Plan]] = {}
+
+
+def key_owner_plan(principal: Principal) -> Plan:
+    """The plan of a key's owner, kept in this process for KEY_LOCAL_SECONDS per key (as the key's own facts):
+    metering still counts every view in the database against this plan's limit."""
+    assert principal.user_id is not None
+    now = time.monotonic()
+    local = _local_plans.get(principal.key_prefix)
+    if local is not None and now - local[0] < KEY_LOCAL_SECONDS:
+        return local[1]
+    plan = selectors.plan_of_user(user_id=principal.user_id)
+    _local_plans[principal.key_prefix] = (now, plan)
+    return plan
 
 
 def _touch(key: _KeyFacts) -> None:

@@ -31,6 +31,9 @@ WARM_PATHS = (
 )
 
 
+WARM_NOTE = "Type 2 diabetes mellitus with hypertension and chronic kidney disease. Chest pain. Fracture of femur."
+
+
 def warm_host() -> str:
     """A host name the settings accept, for the warm-up requests."""
     from django.conf import settings
@@ -53,6 +56,7 @@ def worker_warm() -> float:
     index.warm(releases)
     case2code.warm(releases)
     guidance.guidance_warm()
+    case2code.case_to_code(note=WARM_NOTE)  # loads the coder stage's tables (about 3 s on the first note)
     client = Client(REMOTE_ADDR="", HTTP_HOST=warm_host(), raise_request_exception=False)
     for path in WARM_PATHS:
         client.get(path, secure=True)  # secure: production settings redirect plain HTTP
