@@ -20,6 +20,8 @@ import _common as c
 
 README = c.BENCH_DIR / "README.md"
 BENCHMARKS = (
+    "serving",
+    "profile_lookup",
     "build_default",
     "lookup_latency",
     "page_throughput",

@@ -1,8 +1,12 @@
-"""WSGI entry point used by gunicorn."""
+"""WSGI entry point used by gunicorn: pages and API calls each through their own middleware chain."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from medcode.core.handlers import Application  # noqa: E402 - needs the settings configured above
+
+application = Application()

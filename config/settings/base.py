@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -113,7 +114,16 @@ MEDCODE_CODEBOOK_DIR = Path(env_str("MEDCODE_CODEBOOK_DIR", str(DATA_DIR / "code
 MEDCODE_SITE_NAME = env_str("MEDCODE_SITE_NAME", "medcode")
 # The site's public address, for links in e-mail (job alerts, consult replies).
 MEDCODE_BASE_URL = env_str("MEDCODE_BASE_URL", "http://localhost:8000").rstrip("/")
-MEDCODE_WORKERS = env_int("MEDCODE_WORKERS", 2)
+# `medcode serve` (docs/adr/0045-serving-stack.md): gunicorn worker processes (default: one per usable core),
+# threads per worker, worker class (gthread keeps connections alive; sync is the old one), keep-alive seconds,
+# and an access log on standard output (off by default: formatting it costs about a tenth of an API request).
+MEDCODE_WORKERS = env_int(
+    "MEDCODE_WORKERS", len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+)
+MEDCODE_THREADS = env_int("MEDCODE_THREADS", 8)
+MEDCODE_WORKER_CLASS = env_str("MEDCODE_WORKER_CLASS", "gthread")
+MEDCODE_KEEPALIVE_SECONDS = env_int("MEDCODE_KEEPALIVE_SECONDS", 5)
+MEDCODE_ACCESS_LOG = env_bool("MEDCODE_ACCESS_LOG", False)
 MEDCODE_AUTOCOMPLETE_CACHE = env_int("MEDCODE_AUTOCOMPLETE_CACHE", 10_000)
 MEDCODE_EMBEDDING_MODEL_DIR = env_str("MEDCODE_EMBEDDING_MODEL_DIR", "")  # empty: the model package's own files
 MEDCODE_ASSISTANT_RETENTION_DAYS = env_int("MEDCODE_ASSISTANT_RETENTION_DAYS", 30)
@@ -234,5 +244,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("MEDCODE_LOG_LEVEL", "WARNING")},
     # aiosmtpd logs every DATA line at DEBUG: consult mail may hold patient data, so never below WARNING.
-    "loggers": {"mail.log": {"level": "WARNING"}},
+    # Django logs every 4xx ("Not Found: ...") as a warning, on the hot path of the helpful 404 page; 5xx stay
+    # logged. MEDCODE_ACCESS_LOG shows every request with its status instead.
+    "loggers": {
+        "mail.log": {"level": "WARNING"},
+        "django.request": {"level": env_str("MEDCODE_REQUEST_LOG_LEVEL", "ERROR")},
+    },
 }

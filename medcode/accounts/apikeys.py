@@ -33,7 +33,7 @@ from medcode.accounts.errors import (
     RateLimited,
     ScopeDenied,
 )
-from medcode.accounts.models import SCOPE_KEYS, Account, ApiKey
+from medcode.accounts.models import SCOPE_KEYS, Account, ApiKey, Plan
 from medcode.accounts.services import Client, audit_record
 
 KEY_PREFIX = "mc_"
@@ -153,10 +153,23 @@ def _key_cache_key(key_hash: str) -> str:
     return f"medcode:apikey:{key_hash}"
 
 
+# In front of the shared cache, each process keeps the facts of the keys it saw for a few seconds (issue 24):
+# a revoked key or a changed rate reaches every process within KEY_LOCAL_SECONDS. The request counts (rate
+# limits) are never kept here: they are counted in the shared cache (Redis when configured) on every request.
+KEY_LOCAL_SECONDS = 5.0
+_local_keys: dict[str, tuple[float, _KeyFacts]] = {}
+_local_touched: dict[tuple[int, str], float] = {}
+
+
 def _key_lookup(raw_key: str) -> _KeyFacts:
     key_hash = _hash(raw_key.strip())
+    now = time.monotonic()
+    local = _local_keys.get(key_hash)
+    if local is not None and now - local[0] < KEY_LOCAL_SECONDS:
+        return local[1]
     cached: _KeyFacts | None = cache.get(_key_cache_key(key_hash))
     if cached is not None:
+        _local_keys[key_hash] = (now, cached)
         return cached
     key = (
         ApiKey.objects.select_related("user")
@@ -172,16 +185,40 @@ def _key_lookup(raw_key: str) -> _KeyFacts:
         rate = (account.plan if account is not None else selectors.plan_default()).api_rate_per_minute
     facts = _KeyFacts(key.id, key.user_id, key.prefix, tuple(key.scopes), rate, key.last_used_at)
     cache.set(_key_cache_key(key_hash), facts, timeout=KEY_CACHE_SECONDS)
+    _local_keys[key_hash] = (now, facts)
     return facts
 
 
 def api_key_forget(*, key_hash: str) -> None:
-    """Drop a key's cached facts (after revoking it, or a change of its plan or rate)."""
+    """Drop a key's cached facts (after revoking it, or a change of its plan or rate): at once in this process
+    and the shared cache, within KEY_LOCAL_SECONDS in the other processes."""
+    _local_keys.pop(key_hash, None)
     cache.delete(_key_cache_key(key_hash))
 
 
+_local_plans: dict[str, tuple[float, Plan]] = {}
+
+
+def key_owner_plan(principal: Principal) -> Plan:
+    """The plan of a key's owner, kept in this process for KEY_LOCAL_SECONDS per key (as the key's own facts):
+    metering still counts every view in the database against this plan's limit."""
+    assert principal.user_id is not None
+    now = time.monotonic()
+    local = _local_plans.get(principal.key_prefix)
+    if local is not None and now - local[0] < KEY_LOCAL_SECONDS:
+        return local[1]
+    plan = selectors.plan_of_user(user_id=principal.user_id)
+    _local_plans[principal.key_prefix] = (now, plan)
+    return plan
+
+
 def _touch(key: _KeyFacts) -> None:
-    """Record the key's last use at most once a minute per key (a cache entry says it was done)."""
+    """Record the key's last use at most once a minute per key (a cache entry says it was done; this process
+    remembers that it asked, so it asks the shared cache once a minute per key, not on every request)."""
+    now = time.monotonic()
+    if now - _local_touched.get((key.key_id, key.prefix), -1e9) < TOUCH_EVERY.total_seconds():
+        return
+    _local_touched[(key.key_id, key.prefix)] = now
     if cache.add(f"medcode:apikey-touched:{key.key_id}", 1, timeout=int(TOUCH_EVERY.total_seconds())):
         ApiKey.objects.filter(id=key.key_id).update(last_used_at=timezone.now())
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from medcode.accounts import selectors
+from medcode.accounts.apikeys import key_owner_plan
 from medcode.accounts.metering import INTERFACES, Viewer
 from medcode.accounts.services import Client
 
@@ -57,9 +58,7 @@ def viewer_of(request: HttpRequest, *, interface: str) -> Viewer:
         raise ValueError(f"interface must be one of {', '.join(INTERFACES)}; got {interface!r}")
     principal = getattr(request, "api_principal", None)
     if principal is not None and principal.user_id is not None:
-        return Viewer(
-            plan=selectors.plan_of_user(user_id=principal.user_id), user_id=principal.user_id, interface=interface
-        )
+        return Viewer(plan=key_owner_plan(principal), user_id=principal.user_id, interface=interface)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return Viewer(plan=selectors.plan_for(user), user_id=user.pk, interface=interface)

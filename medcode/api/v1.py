@@ -11,6 +11,7 @@ from medcode.api import consult as consult_api
 from medcode.api import guidance as guidance_api
 from medcode.api import rules as rules_api
 from medcode.api.auth import ApiKeyAuth
+from medcode.api.renderers import ORJSONRenderer
 from medcode.core.errors import ApplicationError
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     # Every endpoint passes the API gate: a key (X-API-Key) within its rate, or an anonymous client within
     # the per-IP rate; routers that need more say so (docs/adr/0011-api-keys-and-rate-limits.md).
     auth=ApiKeyAuth(scope="read", anonymous=True),
+    renderer=ORJSONRenderer(),
 )
 
 

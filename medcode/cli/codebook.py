@@ -172,9 +172,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from medcode.web import serve
+    from medcode.cli import serve
 
-    serve.serve(host=args.host, port=args.port, workers=args.workers)
+    serve.serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -184,7 +184,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=None, help="gunicorn worker processes (MEDCODE_WORKERS)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="gunicorn worker processes (MEDCODE_WORKERS; default one per core)"
+    )
+    p.add_argument("--threads", type=int, default=None, help="threads per worker (MEDCODE_THREADS; default 8)")
 
     p = add_command(sub, "build", cmd_build, "build a new codebook from official files, validate it and activate it")
     p.add_argument("--default", action="store_true", help="include the embedded default data")

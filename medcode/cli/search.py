@@ -97,9 +97,9 @@ def cmd_case2code(args: argparse.Namespace) -> int:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from medcode.web import serve
+    from medcode.cli import serve
 
-    serve.search_prepare(semantic=not args.no_semantic)
+    serve.search_prepare(semantic=not args.no_semantic, wait=not args.if_free)
     return 0
 
 
@@ -111,6 +111,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "compute and save the active codebook's search structures (and, with the semantic extra, its code vectors)",
     )
     p.add_argument("--no-semantic", action="store_true", help="skip the code vectors of the semantic extra")
+    p.add_argument(
+        "--if-free",
+        action="store_true",
+        help="exit at once when another process is already preparing this data directory (default: wait for it)",
+    )
     p = add_command(sub, "search", cmd_search, "search codes by code (any form), fragment, words or abbreviations")
     p.add_argument("query", nargs="?")
     p.add_argument("--system")

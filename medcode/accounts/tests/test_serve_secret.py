@@ -20,7 +20,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import secret
-from medcode.web import serve
+from medcode.cli import serve
 
 REPO = Path(__file__).resolve().parents[3]
 ADMIN = "admin@example.org"

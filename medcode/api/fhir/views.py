@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from medcode.accounts import metering
 from medcode.accounts.http import viewer_of
+from medcode.api.answers import answers
 from medcode.api.auth import api_gate
 from medcode.api.fhir import conceptmap, operations
 from medcode.api.fhir.resources import FHIR_JSON, FhirError, Params, outcome, params_parse
+from medcode.codebook import selectors
 from medcode.core.errors import ApplicationError, CodebookMissing
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a checkout that 
 STARTED = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def respond(resource: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(resource, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+def encode(resource: dict[str, Any]) -> bytes:
+    return orjson.dumps(resource)
+
+
+def respond(resource: dict[str, Any] | bytes, status: int = 200) -> HttpResponse:
+    body = resource if isinstance(resource, bytes) else encode(resource)
+    return HttpResponse(body, status=status, content_type=FHIR_JSON)
 
 
 def error_response(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -47,10 +54,12 @@ def error_response(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
 
 def fhir_view(
     *, methods: tuple[str, ...] = ("GET", "POST")
-) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., HttpResponse]]:
-    """A FHIR endpoint: method and _format checks, the API gate, OperationOutcome for every failure."""
+) -> Callable[[Callable[..., dict[str, Any] | bytes]], Callable[..., HttpResponse]]:
+    """A FHIR endpoint: method and _format checks, the API gate, OperationOutcome for every failure.
 
-    def decorate(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpResponse]:
+    The view returns a resource (a dict) or its encoding (bytes, e.g. a cached answer)."""
+
+    def decorate(view: Callable[..., dict[str, Any] | bytes]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method not in methods:
@@ -96,22 +105,49 @@ def metadata(request: HttpRequest) -> dict[str, Any]:
     return operations.capability_statement(**args)
 
 
+def _query_key(request: HttpRequest, operation: str, resource_id: str | None) -> tuple[str, str | None, str] | None:
+    """The answer cache's key of a GET operation (None for POST: its input is in the body)."""
+    if request.method != "GET":
+        return None
+    return (operation, resource_id, request.META.get("QUERY_STRING", ""))
+
+
 @fhir_view()
-def codesystem_lookup(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
-    """CodeSystem/$lookup, metered as code pages are (docs/metering.md): notes need a key whose plan allows them."""
+def codesystem_lookup(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any] | bytes:
+    """CodeSystem/$lookup, metered as code pages are (docs/metering.md): notes need a key whose plan allows them.
+
+    A GET's concept and its encoded answer for each access level come from the per-process answer cache
+    (medcode/api/answers.py); the access decision is made for every request."""
+    key = _query_key(request, "lookup", resource_id)
     params = params_parse(request)
-    concept = operations.lookup_concept(params, resource_id)
+    concept = answers.get(key) if key is not None else None
+    if concept is None:
+        concept = operations.lookup_concept(params, resource_id)
+        if key is not None:
+            answers.put(key, concept)
+    assert isinstance(concept, selectors.ConceptRow)
     access = metering.access_decide(
         viewer=viewer_of(request, interface="fhir"), system=concept.system, code=concept.code
     )
     request.code_access = access  # type: ignore[attr-defined]
-    return operations.lookup(params, resource_id, concept=concept, locked=access.locked, notice=access.message)
+
+    def make() -> bytes:
+        return encode(
+            operations.lookup(params, resource_id, concept=concept, locked=access.locked, notice=access.message)
+        )
+
+    if key is None:
+        return make()
+    return answers.get_or_make((*key, access.locked, access.message), make)
 
 
 @fhir_view()
-def codesystem_validate_code(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
-    """CodeSystem/$validate-code."""
-    return operations.validate_code(params_parse(request), resource_id)
+def codesystem_validate_code(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any] | bytes:
+    """CodeSystem/$validate-code (a GET's encoded answer from the per-process answer cache)."""
+    key = _query_key(request, "validate-code", resource_id)
+    if key is None:
+        return operations.validate_code(params_parse(request), resource_id)
+    return answers.get_or_make(key, lambda: encode(operations.validate_code(params_parse(request), resource_id)))
 
 
 @fhir_view()
@@ -121,9 +157,12 @@ def codesystem_subsumes(request: HttpRequest, resource_id: str | None = None) ->
 
 
 @fhir_view()
-def valueset_expand(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any]:
-    """ValueSet/$expand of a code system's implicit value set."""
-    return operations.expand(params_parse(request), resource_id)
+def valueset_expand(request: HttpRequest, resource_id: str | None = None) -> dict[str, Any] | bytes:
+    """ValueSet/$expand of a code system's implicit value set (a GET's answer from the answer cache)."""
+    key = _query_key(request, "expand", resource_id)
+    if key is None:
+        return operations.expand(params_parse(request), resource_id)
+    return answers.get_or_make(key, lambda: encode(operations.expand(params_parse(request), resource_id)))
 
 
 @fhir_view(methods=("GET",))
