@@ -78,12 +78,6 @@ def test_workers_default_to_one_per_usable_core() -> None:
     assert len(os.sched_getaffinity(0)) == settings.MEDCODE_WORKERS or os.environ.get("MEDCODE_WORKERS")
 
 
-def test_the_old_import_path_is_the_same_module() -> None:
-    from medcode.web import serve as old
-
-    assert old is serve
-
-
 def test_a_second_prepare_leaves_the_work_to_the_first(tmp_path: Path) -> None:
     """Another process holds the data directory's prepare lock: `medcode prepare --if-free` returns at once
     and says so; `serve.search_prepare(wait=False)` too."""
