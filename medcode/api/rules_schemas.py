@@ -1,0 +1,124 @@
+"""The typed answers of the rules API (claim check, claim files, modifiers), as the OpenAPI document describes them.
+
+Fields a result leaves out (a finding's ``details``, a line's ``minutes``) stay out of the JSON: the routes
+serialise with ``exclude_unset``.
+"""
+
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class FindingOut(Schema):
+    rule: str
+    severity: str
+    codes: list[str]
+    lines: list[int]
+    message: str
+    release: str | None
+    details: dict[str, str] | None = None
+
+
+class FeeStepOut(Schema):
+    step: str
+    amount: float
+    note: str | None = None
+
+
+class LineFeeOut(Schema):
+    line: int
+    code: str
+    amount: float | None
+    setting: str
+    locality: str
+    rvu_row: str
+    steps: list[FeeStepOut]
+
+
+class ClaimLineOut(Schema):
+    line: int
+    code: str
+    modifiers: list[str]
+    units: int
+    date_of_service: str
+    place_of_service: str | None
+    dx_pointers: list[int]
+    minutes: int | None = None
+    base_units: float | None = None
+    fee: LineFeeOut | None
+
+
+class ClaimSummaryOut(Schema):
+    errors: int
+    warnings: int
+    info: int
+    allowed_total: float | None
+
+
+class ClaimReleasesOut(Schema):
+    ncci_ptp: str | None
+    mue: str | None
+    addon: str | None
+    pfs: str | None
+    icd10cm: str | None
+
+
+class ClaimCheckOut(Schema):
+    """One claim's findings (most severe first), its lines with their fees, and the releases the rules came from."""
+
+    date_of_service: str
+    setting: str
+    provider_type: str
+    locality: str | None
+    findings: list[FindingOut]
+    lines: list[ClaimLineOut]
+    summary: ClaimSummaryOut
+    releases: ClaimReleasesOut
+
+
+class ClaimFileResultOut(Schema):
+    """One claim of a file: its check, or the error that stopped it (with what the error names)."""
+
+    model_config = ConfigDict(extra="allow")
+    claim_id: str
+    error: str | None = None
+    date_of_service: str | None = None
+    setting: str | None = None
+    provider_type: str | None = None
+    locality: str | None = None
+    findings: list[FindingOut] | None = None
+    lines: list[ClaimLineOut] | None = None
+    summary: ClaimSummaryOut | None = None
+    releases: ClaimReleasesOut | None = None
+
+
+class ClaimFileOut(Schema):
+    claims: list[ClaimFileResultOut]
+
+
+class ClaimBatchOut(Schema):
+    """A background claim check: where it stands and where its results are once done."""
+
+    status: str
+    claims_total: int
+    claims_done: int
+    summary: dict[str, object] | None
+    message: str | None
+    status_url: str
+    page_url: str
+    results_jsonl_url: str | None
+    findings_csv_url: str | None
+
+
+class ModifierOut(Schema):
+    """A modifier of the reference: the team's explanation (labelled) and the official descriptor when loaded."""
+
+    code: str
+    official_descriptor: str | None
+    ncci_bypass: bool
+    name: str | None = None
+    meaning: str | None = None
+    ncci: str | None = None
+    payment: str | None = None
+    label: str
