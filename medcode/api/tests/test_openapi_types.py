@@ -9,7 +9,7 @@ from typing import Any
 from django.test import Client
 
 from medcode.codebook import store
-from medcode.rules import modifiers, services
+from medcode.rules import classifiers, modifiers, services
 
 # Routes whose answer is still a free-form object. The code page's answer becomes typed with
 # codebook.services.code_page_get (another branch of issue 23); the rest are next. Remove a route from
@@ -18,9 +18,6 @@ STILL_UNTYPED = {
     ("get", "/api/v1/codes/{system}/{code}"),
     ("get", "/api/v1/releases/{system}/changes"),
     ("get", "/api/v1/rules/fee"),
-    ("post", "/api/v1/rules/drg"),
-    ("get", "/api/v1/rules/dx/{code}"),
-    ("get", "/api/v1/rules/gems/{code}"),
 }
 
 
@@ -109,6 +106,16 @@ def test_the_typed_claim_and_modifier_answers_are_the_services_answers(default_c
     answer = client.post("/api/v1/rules/check", json.dumps(claim), content_type="application/json")
     assert answer.status_code == 200
     assert answer.json() == json.loads(json.dumps(services.claim_check_json(claim)))
+    for path, expected in [
+        ("/api/v1/rules/dx/I50.20", classifiers.diagnosis_facts("I50.20")),
+        ("/api/v1/rules/gems/25040?direction=9to10", classifiers.gems("25040", direction="9to10")),
+    ]:
+        got = client.get(path)
+        assert got.status_code == 200 and got.json() == json.loads(json.dumps(expected)), path
+    case = {"pdx": "I50.20", "sdx": ["N17.9"], "procedures": ["0DTJ4ZZ"]}
+    grouped = client.post("/api/v1/rules/drg", json.dumps(case), content_type="application/json")
+    expected = classifiers.drg_group(pdx="I50.20", sdx=["N17.9"], procedures=["0DTJ4ZZ"])
+    assert grouped.status_code == 200 and grouped.json() == json.loads(json.dumps(expected))
     listed = client.get("/api/v1/rules/modifiers")
     assert listed.status_code == 200
     assert listed.json() == json.loads(json.dumps(modifiers.modifier_list()))
