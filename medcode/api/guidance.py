@@ -54,7 +54,15 @@ def guidance_search(request: HttpRequest, document: str, q: str, limit: int = 10
     }
 
 
-@router.get("guidelines/{document}", response={200: list[dict[str, Any]], 404: ErrorOut, 503: ErrorOut})
+class ContentsEntryOut(Schema):
+    section: str
+    title: str
+    level: int
+    page: str
+    parent: str | None
+
+
+@router.get("guidelines/{document}", response={200: list[ContentsEntryOut], 404: ErrorOut, 503: ErrorOut})
 def guidance_contents(request: HttpRequest, document: str) -> list[dict[str, Any]]:
     """The document's table of contents: every section's reference, title, level and page."""
     return [

