@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema
 
 from medcode.accounts import metering
 from medcode.accounts.http import viewer_of
+from medcode.api.answers import answers
 from medcode.codebook import lookup, selectors
 
 router = Router(tags=["codebook"])
@@ -67,8 +68,12 @@ def code_get(request: HttpRequest, system: str, code: str, date: str | None = No
 
     Metered as code pages are (docs/metering.md): with a key (or a logged-in session) whose plan has code
     views left, everything; else the public fields, and `access` says what is locked and what is needed.
+    The code's data comes from the per-process answer cache (medcode/api/answers.py, never changed after it is
+    made); the access decision is made for every request.
     """
-    result = lookup.code_lookup(code=code, system=system, date=date)
+    result = answers.get_or_make(
+        ("rest-code", system, code, date), lambda: lookup.code_lookup(code=code, system=system, date=date)
+    )
     access = metering.access_decide(
         viewer=viewer_of(request, interface="api"), system=result["system"], code=result["code"]
     )

@@ -97,3 +97,17 @@ def test_the_answer_cache_empties_when_the_active_build_changes(monkeypatch: pyt
     for n in range(5):
         cache.put(n, b"x")
     assert len(cache._answers) <= 3  # bounded
+
+
+def test_the_rest_lookup_reuses_the_code_data_and_still_meters_each_caller(
+    app: httpx.Client, settings: pytest.FixtureRequest
+) -> None:
+    settings.MEDCODE_METERING = True  # type: ignore[attr-defined]
+    _, secret = api_key_for(make_account(plan=Plan.objects.get(slug="free")).user)
+    keyed = app.get("/api/v1/codes/icd10cm/E11.42", headers={"X-API-Key": secret})
+    hits = answers.hits
+    anonymous = app.get("/api/v1/codes/icd10cm/E11.42")
+    assert answers.hits > hits  # the same code's data, made once
+    assert keyed.json()["access"]["full"] and keyed.json()["notes"]
+    assert not anonymous.json()["access"]["full"] and anonymous.json()["access"]["reason"] == "key_required"
+    assert keyed.json()["concept"] == anonymous.json()["concept"] or "attrs" in anonymous.json()["access"]["locked"]
