@@ -1,5 +1,5 @@
 # The two set-up commands of README.md.
-.PHONY: serve test lint
+.PHONY: serve test lint screenshots
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,3 +12,6 @@ test:  ## install what tests need and run lint, types and the whole suite (SQLit
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy . && .venv/bin/lint-imports --no-logo
+
+screenshots:  ## refresh docs/screenshots/ (every page of issue 22 at 1280 and 375 px, real Chromium)
+	MEDCODE_SCREENSHOTS=1 .venv/bin/pytest medcode/web/tests/test_pages_browser.py
