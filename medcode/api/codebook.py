@@ -32,6 +32,11 @@ class ReleaseOut(Schema):
     sha256: str
 
 
+class VariantOut(Schema):
+    code: str
+    title: str
+
+
 class SearchHit(Schema):
     system: str
     code: str
@@ -45,6 +50,10 @@ class SearchHit(Schema):
     index_path: str | None = None
     matched_text: str | None = None
     terminated: bool = False
+    # the other 7th-character variants of the code, grouped under it (initial encounter first), a click away
+    variants: list[VariantOut] = []
+    # for a Level II drug and a query naming a dose: the units to bill (from the amount the descriptor bills per unit)
+    units: int | None = None
 
 
 class SearchOut(Schema):

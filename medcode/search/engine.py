@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from medcode.search import qualifiers
 from medcode.search import query as querying
 from medcode.search.index import KIND_WEIGHT, ReleaseIndex
 
@@ -16,6 +17,7 @@ MIN_COVERAGE = 0.3  # a document must match at least this share of the query's w
 RELATIVE_COVERAGE = 0.6  # ... and at least this share of what the best document matches
 DENSE_SHARE = 8  # postings over 1/8 of the documents: score every document rather than the union
 DEFAULT_LIKE_NUDGE = 0.002  # among completions, "unspecified" / "without complication" titles go a little first
+TERMINATED_WEIGHT = 0.1  # a code no longer valid goes behind every live one that matches as well
 BOUND_SLACK = 1e-6  # float32 weights summed in another order: the bound is kept above any rounding
 
 
@@ -28,6 +30,7 @@ class Hit:
     doc: int
     via: int | None = None
     coverage: float = 0.0
+    rank_score: float = 0.0  # the score it was ranked by (after the billable, terminated and look-alike weights)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,19 @@ def nos_weight(ix: ReleaseIndex) -> np.ndarray:
         # ... of a code to report (an "NOS" under a header is steered among its completions like any other text)
         weights = np.where(nos & ix.billable[ix.doc_concept], NOS_WEIGHT, 1.0) if nos.size else nos.astype(float)
         got = _nos[id(ix)] = (ix, weights)
+    return got[1]
+
+
+_qualifier: dict[int, tuple[ReleaseIndex, np.ndarray]] = {}
+
+
+def qualifier_mask(ix: ReleaseIndex) -> np.ndarray:
+    """Per concept, the look-alike qualifiers its title holds (qualifiers.py), worked out once per index."""
+    got = _qualifier.get(id(ix))
+    if got is None or got[0] is not ix:
+        if len(_qualifier) >= 8:
+            _qualifier.clear()
+        got = _qualifier[id(ix)] = (ix, qualifiers.title_mask(ix.system, ix.titles))
     return got[1]
 
 
@@ -254,11 +270,13 @@ def rank(
     billable_only: bool = False,
     chapter: str | None = None,
     beat: float | None = None,
+    look_alikes: bool = False,
 ) -> list[Hit]:
     """The best concepts for the query, best first.
 
     With `beat`, only a release that can score above it is ranked (otherwise: no hits), for a caller that
-    already holds `limit` hits scoring at least `beat` from other releases.
+    already holds `limit` hits scoring at least `beat` from other releases. With `look_alikes`, a code whose title
+    holds a qualifier the query does not say (qualifiers.py) is weighed down, as search does for the search box.
 
     Every candidate document offers its concept, and the best STEER_DOCS documents that lead to a code
     still to be completed also offer their three best completions; each concept keeps its best offer
@@ -316,19 +334,30 @@ def rank(
     # best first: headers a little behind billable codes, terminated codes far behind; then shorter codes, code order
     adjusted = all_score[best]
     adjusted = np.where(ix.billable[c], adjusted, adjusted * 0.97)
-    adjusted = np.where(ix.terminated[c], adjusted * 0.5, adjusted)
+    adjusted = np.where(ix.terminated[c], adjusted * TERMINATED_WEIGHT, adjusted)
+    # look-alikes behind their peers: a title holding a qualifier the query does not say (congenital, newborn, ...)
+    if look_alikes:
+        unsaid = qualifier_mask(ix)[c] & np.uint32(~qualifiers.said_mask(pq.raw, pq.stems, ix.system) & 0xFFFFFFFF)
+        adjusted = np.where(unsaid != 0, adjusted * qualifiers.LOOK_ALIKE_WEIGHT, adjusted)
     if adjusted.size > limit:
         # only concepts that reach the limit-th best adjusted score can be among the first `limit`: order those
         floor = np.partition(adjusted, adjusted.size - limit)[adjusted.size - limit]
         top = np.flatnonzero(adjusted >= floor)
         best, c, first_offer, adjusted = best[top], c[top], first_offer[top], adjusted[top]
     code_len = np.array([len(ix.codes[k]) for k in c.tolist()], dtype=np.int64)
-    b = best[np.lexsort((first_offer, ix.seq[c], code_len, -adjusted))[:limit]]
+    pick = np.lexsort((first_offer, ix.seq[c], code_len, -adjusted))[:limit]
+    b = best[pick]
     concept, via, source = all_concept[b], all_via[b], all_source[b]
     found = np.where(via < 0, doc[source], ix.title_doc[concept])  # a steered hit: the concept's own title
     return [
-        Hit(ci, score_, d, None if v < 0 else v, coverage)
-        for ci, score_, d, v, coverage in zip(
-            concept.tolist(), all_score[b].tolist(), found.tolist(), via.tolist(), cov[source].tolist(), strict=True
+        Hit(ci, score_, d, None if v < 0 else v, coverage, ranked)
+        for ci, score_, d, v, coverage, ranked in zip(
+            concept.tolist(),
+            all_score[b].tolist(),
+            found.tolist(),
+            via.tolist(),
+            cov[source].tolist(),
+            adjusted[pick].tolist(),
+            strict=True,
         )
     ]

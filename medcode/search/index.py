@@ -9,6 +9,7 @@ complete it, so the words of a query can steer to the specific billable code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -332,7 +333,7 @@ def release_index_build(release: selectors.ReleaseInfo) -> ReleaseIndex:
     lengths = np.zeros(len(doc_text), dtype=np.float32)
     short_forms = {
         term[0]: [w for group in row.groups for alt in group for w in text.words(alt)]
-        for term, row in synonyms.synonym_table().items()
+        for term, row in synonyms.system_table(release.system).items()
         if row.kind == "short-form" and len(term) == 1
     }
     for d, body in enumerate(doc_text):
@@ -437,11 +438,18 @@ def release_index(release: selectors.ReleaseInfo) -> ReleaseIndex:
     return found
 
 
-CACHE_FORMAT = 14  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
+CACHE_FORMAT = 18  # bump when ReleaseIndex changes shape or what it is built from (text.stem, essential words)
 
 
 def _cache_file(codebook: Path, release: selectors.ReleaseInfo) -> Path:
-    return codebook.with_suffix(".search") / f"release-{release.id}-v{CACHE_FORMAT}.pickle"
+    # the short forms of synonyms.tsv are indexed with the text (an edit to them is a new file)
+    forms = sorted(
+        f"{' '.join(r.term)}={r.expansion}"
+        for r in synonyms.system_table(release.system).values()
+        if r.kind == "short-form"
+    )
+    digest = hashlib.sha256("\n".join(forms).encode()).hexdigest()[:10]
+    return codebook.with_suffix(".search") / f"release-{release.id}-v{CACHE_FORMAT}-{digest}.pickle"
 
 
 def _load_or_build(codebook: Path, release: selectors.ReleaseInfo) -> ReleaseIndex:

@@ -36,6 +36,18 @@ def distance(a: str, b: str, limit: int = 2) -> int:
     return prev[-1]
 
 
+VOWELS = frozenset("aeiouy")
+
+
+def vowel_slip(typed: str, known: str) -> bool:
+    """Whether the typed word differs from the known one only by vowels written for vowels ("diverticulitus",
+    "osteoperosis", "colitus"): the commonest misspelling of a medical word, spelled as it sounds. Among
+    corrections at the same distance it is the likelier one ("osteoporosis" before "osteopetrosis")."""
+    return len(typed) == len(known) and all(
+        a == b or (a in VOWELS and b in VOWELS) for a, b in zip(typed, known, strict=True)
+    )
+
+
 @dataclass
 class Lexicon:
     """Surface words of the official text with their document frequency."""
@@ -75,9 +87,11 @@ class Lexicon:
         for c in candidates:
             dist = distance(word, c, max_d)
             if dist <= max_d:
-                scored.append((dist, -self.df[c], c))
+                scored.append((dist, not vowel_slip(word, c), -self.df[c], c))
         scored.sort()
-        return [(c, dist) for dist, _, c in scored[:limit]]
+        if scored and scored[0][1] is False:  # a vowel slip: the other readings are not what was meant
+            scored = [s for s in scored if s[:2] == scored[0][:2]]
+        return [(c, dist) for dist, _, _, c in scored[:limit]]
 
     def complete(self, prefix: str, limit: int = 8) -> list[str]:
         """The commonest known words that start with the prefix (the prefix itself first when it is a word)."""

@@ -27,7 +27,8 @@ STEERING = {
     "displaced",
     "nondisplaced",
 }
-UNKNOWN_IDF = 6.0  # what a word found nowhere in the codebook weighs in the query's coverage
+UNKNOWN_IDF = 6.0
+OTHER_FIX = 0.8  # a spelling correction after the likeliest one counts this much less  # what a word found nowhere in the codebook weighs in the query's coverage
 
 
 @dataclass
@@ -90,10 +91,11 @@ class Reading:
         return found
 
 
-def read(raw: str, lex: lexicon.Lexicon) -> Reading:
-    """The words of a query split into spans (a synonym table term is one span), for `parse` to use per release."""
+def read(raw: str, lex: lexicon.Lexicon, system: str | None = None) -> Reading:
+    """The words of a query split into spans (a synonym table term is one span, read as `system` reads it), for
+    `parse` to use per release."""
     raw = raw[: text.MAX_QUERY_CHARS]
-    table = synonyms.synonym_table()
+    table = synonyms.system_table(system)
     words: list[str] = []
     for tok in text.tokens(raw):
         key = (tok.text,)
@@ -101,7 +103,7 @@ def read(raw: str, lex: lexicon.Lexicon) -> Reading:
             words.append(tok.text.rstrip("/") if key not in table else tok.text)
         else:
             words.extend(w for w in tok.text.split("/") if w)
-    return Reading(raw=raw, spans=synonyms.expand(words), lex=lex)
+    return Reading(raw=raw, spans=synonyms.expand(words, system), lex=lex)
 
 
 def parse(
@@ -186,8 +188,9 @@ def _word_group(
             g.add(text.stem(completion), 1.0 if completion == word else 0.95 - 0.03 * k)
     if correct and not known and word.isalpha() and len(word) >= 4:
         fixes = reading.correct(word)
-        for fix, distance in fixes:
-            g.add(text.stem(fix), 0.9 if distance == 1 else 0.75)
+        for k, (fix, distance) in enumerate(fixes):
+            # the likeliest correction first; another at the same distance is a weaker reading of the word
+            g.add(text.stem(fix), (0.9 if distance == 1 else 0.75) * (1.0 if k == 0 else OTHER_FIX))
         if fixes:
             g.corrected = fixes[0][0]
         else:

@@ -17,10 +17,11 @@ from medcode.codebook import selectors, store
 from medcode.codebook.codes import code_normalize
 from medcode.codebook.systems import SYSTEMS
 from medcode.core.errors import ApplicationError, ReleaseNotFound
-from medcode.search import codes, engine, index, lexicon, text
+from medcode.search import codes, engine, index, lexicon, rerank, text
 from medcode.search import query as querying
 
 MAX_LIMIT = 200
+WIDE = 30  # word hits ranked for any limit below this
 # titles whose words (places and stems) are kept for highlighting: the titles people see most (about 1 kB each)
 HIGHLIGHT_TITLES = 8192
 MSG_BAD_CHAPTER = "Unknown chapter '{chapter}'"
@@ -93,6 +94,11 @@ def codebook_lexicon() -> lexicon.Lexicon:
 def warm_up() -> None:
     """Build the search structures of the newest releases now (a server calls this before taking requests)."""
     codebook_lexicon()
+    for name in WORD_SYSTEMS:
+        try:
+            engine.qualifier_mask(index.release_index(selectors.release_for(system=name)))
+        except ReleaseNotFound:
+            continue
 
 
 @functools.lru_cache(maxsize=HIGHLIGHT_TITLES)
@@ -186,24 +192,75 @@ def _word_results(
     lex = codebook_lexicon()
     # (score, release index, hit, match, stems): results are built (and highlighted) for the best `limit` only
     scored: list[tuple[float, index.ReleaseIndex, engine.Hit, set[str]]] = []
+    # more hits than asked for: the coder's order below may bring a sibling up, and variants fold into one result
+    wide = max(limit, WIDE)
     corrections: dict[str, str] = {}
-    reading = querying.read(raw, lex)  # the words and their completions and corrections, once for every release
+    # the words and their completions and corrections, once for every release of a system
+    readings: dict[str, querying.Reading] = {}
     for release in _releases(f):
         if release.system not in WORD_SYSTEMS and release.system in ("cpt",):
             continue
         ix = index.release_index(release)
+        reading = readings.get(release.system)
+        if reading is None:
+            reading = readings[release.system] = querying.read(raw, lex, release.system)
         pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last, reading=reading)
         corrections.update(pq.corrections)
         stems = pq.stems
         # once `limit` hits are held, a release that cannot beat the limit-th of them is not ranked (ties go
         # to the release searched first, as the stable sort below orders them)
-        beat = sorted((p[0] for p in scored), reverse=True)[limit - 1] if len(scored) >= limit else None
+        beat = sorted((p[0] for p in scored), reverse=True)[wide - 1] if len(scored) >= wide else None
         scored += [
-            (hit.score, ix, hit, stems)
-            for hit in engine.rank(ix, pq, limit=limit, billable_only=f.billable_only, chapter=f.chapter, beat=beat)
+            (hit.rank_score, ix, hit, stems)
+            for hit in engine.rank(
+                ix, pq, limit=wide, billable_only=f.billable_only, chapter=f.chapter, beat=beat, look_alikes=True
+            )
         ]
     scored.sort(key=lambda p: -p[0])
-    return coder_order([_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:limit]], raw), corrections
+    results = [_word_result(ix, hit, stems) for _, ix, hit, stems in scored[:wide]]
+    # the query as read: its misspelt words corrected
+    read_as = " ".join(corrections.get(w, w) for w in raw.lower().split())
+    if not prefix_last:  # a word still being typed says nothing yet of what the code must say
+        results = rerank.specificity_order(results, read_as)
+        results = rerank.with_order(results, read_as, f.systems[0] if len(f.systems) == 1 else "icd10cm")
+    results = coder_order(results, raw)
+    indexes = {ix.system: ix for _, ix, _, _ in scored}
+    results = rerank.group_variants(
+        results,
+        read_as if ENCOUNTER_SAID.search(raw) else "",
+        lambda r: _variants(indexes[r["system"]], str(r["code"])),
+        lambda r, code: _variant_result(indexes[r["system"]], r, code),
+    )
+    for r in results:
+        if r["system"] == "hcpcs":
+            units = rerank.billing_units(raw, str(r["title"]))
+            if units is not None:
+                r["units"] = units  # the units to bill for the dose the query names
+    # among the results shown, the codes that can be reported before the headers they complete
+    return rerank.headers_last(results[:limit]), corrections
+
+
+def _variants(ix: index.ReleaseIndex, code: str) -> list[tuple[str, str]]:
+    """The 7th-character variants of a code in its release, in code order (A, the initial encounter, first)."""
+    lo, hi = ix.prefix_range(selectors.normalize(code)[:6])
+    return [(ix.codes[k], ix.titles[k]) for k in range(lo, hi) if len(ix.norms[k]) == rerank.SEVENTH]
+
+
+def _variant_result(ix: index.ReleaseIndex, found: dict[str, Any], code: str) -> dict[str, Any]:
+    """The result for another 7th-character variant of a code found: the same match, its own title."""
+    i = ix.find(selectors.normalize(code))
+    if i is None:
+        return dict(found)
+    stems = {text.stem(w) for w in text.words(str(found["highlight"])) if w != "mark"}
+    return _result(
+        ix,
+        i,
+        score=float(found["score"]),
+        match=str(found["match"]),
+        stems=stems,
+        detail=found["matched_text"],
+        index_path=found["index_path"],
+    )
 
 
 def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str, Any]]:
@@ -216,6 +273,7 @@ def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str
 
     out = list(results)
     said = ENCOUNTER_SAID.search(query) is not None
+    passed: set[tuple[str, str]] = set()
     k = 0
     while k < len(out):
         r, code = out[k], norm(out[k])
@@ -229,7 +287,8 @@ def coder_order(results: list[dict[str, Any]], query: str = "") -> list[dict[str
                 ),
                 None,
             )
-        if pick is None and not r["billable"]:
+        if pick is None and not r["billable"] and (r["system"], code) not in passed:
+            passed.add((r["system"], code))  # a header goes behind its best completion once, not behind them all
             pick = next(
                 (
                     j

@@ -12,13 +12,15 @@ MAX_TERM_WORDS = 3
 
 @dataclass(frozen=True)
 class Synonym:
-    """One row of the table: the term, what it stands for (groups of alternative words), where it applies."""
+    """One row of the table: the term, what it stands for (groups of alternative words), where it applies, and
+    (for rows added since the table carried one) the source or reason that justifies it."""
 
     term: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
     kind: str
     system: str
     expect: str
+    reason: str = ""
 
     @property
     def expansion(self) -> str:
@@ -32,23 +34,46 @@ def _rows() -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
-def synonym_table() -> dict[tuple[str, ...], Synonym]:
-    """Term (as a tuple of lower-case words) to its row."""
-    table: dict[tuple[str, ...], Synonym] = {}
+def all_rows() -> tuple[Synonym, ...]:
+    """Every row of the table, in file order (a term may have one row per code system)."""
+    out = []
     for row in _rows():
-        row = [*row, "", "", "", ""][:5]
+        row = [*row, "", "", "", "", ""][:6]
         term = tuple(row[0].strip().lower().split())
         groups = tuple(tuple(alt for alt in word.split("|") if alt) for word in row[1].strip().lower().split())
-        table[term] = Synonym(term, groups, row[2].strip(), row[3].strip(), row[4].strip())
+        out.append(Synonym(term, groups, row[2].strip(), row[3].strip(), row[4].strip(), row[5].strip()))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> dict[tuple[str, ...], Synonym]:
+    """Term (as a tuple of lower-case words) to its row: the first row of a term, which applies in every system
+    that has no row of its own for it."""
+    table: dict[tuple[str, ...], Synonym] = {}
+    for row in all_rows():
+        table.setdefault(row.term, row)
     return table
 
 
-def expand(words: list[str]) -> list[tuple[list[str], tuple[tuple[str, ...], ...] | None]]:
-    """Split a word list into spans; a span that is a table term carries its expansion groups.
+@lru_cache(maxsize=16)
+def system_table(system: str | None) -> dict[tuple[str, ...], Synonym]:
+    """The table as one code system reads it: a term's row for that system where it has one ("als" is advanced
+    life support in HCPCS, amyotrophic lateral sclerosis elsewhere), else its first row."""
+    table = dict(synonym_table())
+    if system:
+        for row in all_rows():
+            if row.system == system and table[row.term].system != system:
+                table[row.term] = row
+    return table
+
+
+def expand(words: list[str], system: str | None = None) -> list[tuple[list[str], tuple[tuple[str, ...], ...] | None]]:
+    """Split a word list into spans; a span that is a table term carries its expansion groups (the rows of
+    `system` where a term has one).
 
     Longest terms win: "late effect" is one span, "w/o" another.
     """
-    table = synonym_table()
+    table = system_table(system)
     out: list[tuple[list[str], tuple[tuple[str, ...], ...] | None]] = []
     i = 0
     while i < len(words):

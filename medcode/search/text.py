@@ -11,7 +11,9 @@ from typing import NamedTuple
 import snowballstemmer
 
 # a word, a number with a unit or percent, or a slash form coders type (w/o, s/p, d/o)
-TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?(?:/[a-z0-9]+)*/?")
+# (a decimal number is one word: "1.25 mg" is not "25 mg"; "non" and the word it negates are one word however they
+# are written: "non-pneumatic", "non pneumatic" and "nonpneumatic" are not "pneumatic")
+TOKEN = re.compile(r"\bnon[- ][a-z][a-z0-9]*|[0-9]+\.[0-9]+(?![a-z0-9])|[a-z0-9]+(?:['\u2019][a-z]+)?(?:/[a-z0-9]+)*/?")
 STOP_WORDS = frozenset(
     [
         "a",
@@ -110,6 +112,8 @@ def tokens(text: str) -> Iterator[Token]:
         word = m.group(0).replace("\u2019", "'")
         if word.endswith("'s"):
             word = word[:-2]
+        elif word.startswith(("non-", "non ")):
+            word = "non" + word[4:]
         yield Token(word, m.start() if exact else 0, m.end() if exact else 0)
 
 
