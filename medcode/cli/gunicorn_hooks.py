@@ -49,14 +49,14 @@ def worker_warm() -> float:
     from django.test import Client
 
     from medcode.cli.serve import newest_releases
-    from medcode.search import case2code, guidance, index
+    from medcode.search import casecode, guidance, index
 
     started = time.monotonic()
     releases = newest_releases()
     index.warm(releases)
-    case2code.warm(releases)
+    casecode.warm(releases)
     guidance.guidance_warm()
-    case2code.case_to_code(note=WARM_NOTE)  # loads the coder stage's tables (about 3 s on the first note)
+    casecode.case_to_code(note=WARM_NOTE)  # loads the coder stage's tables (about 3 s on the first note)
     client = Client(REMOTE_ADDR="", HTTP_HOST=warm_host(), raise_request_exception=False)
     for path in WARM_PATHS:
         client.get(path, secure=True)  # secure: production settings redirect plain HTTP
