@@ -8,6 +8,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/dev/null 2>&1 \
     || echo "could not install chromium: browser tests will be skipped" >&2
 fi
+if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  echo "installing Debian's redis-server for the scale-out and prepare-lock tests..." >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null 2>&1 \
+    || echo "could not install redis-server: the scale-out tests will be skipped" >&2
+fi
 export MEDCODE_DATA_DIR="${MEDCODE_TEST_DATA_DIR:-$PWD/var/test}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

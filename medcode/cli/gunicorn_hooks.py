@@ -46,6 +46,7 @@ def warm_host() -> str:
 
 def worker_warm() -> float:
     """Load what the first requests would otherwise load, in this process; returns the seconds it took."""
+    from django.db import connections
     from django.test import Client
 
     from medcode.cli.serve import newest_releases
@@ -60,6 +61,7 @@ def worker_warm() -> float:
     client = Client(REMOTE_ADDR="", HTTP_HOST=warm_host(), raise_request_exception=False)
     for path in WARM_PATHS:
         client.get(path, secure=True)  # secure: production settings redirect plain HTTP
+    connections.close_all()  # this thread serves no request: its database connections would idle until closed
     return time.monotonic() - started
 
 

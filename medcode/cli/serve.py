@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -70,11 +71,27 @@ MSG_PREPARE_WAIT = "Another medcode process is preparing search for this build; 
 MSG_PREPARE_BUSY = "Another medcode process is already preparing this build; leaving it to that one"
 
 
+REDIS_LOCK_SECONDS = 120  # refreshed every quarter of this while held: a holder that dies frees it within this
+
+
 @contextlib.contextmanager
 def prepare_lock(*, wait: bool) -> Iterator[bool]:
-    """Hold the data directory's prepare lock for the block (yields True), so that concurrent starts share one
-    `medcode prepare`. Without `wait`, yields False at once when another process holds it. The lock is an
-    flock on a file: the kernel releases it when its holder exits, however it exits."""
+    """Hold the prepare lock for the block (yields True), so that concurrent starts share one `medcode
+    prepare`. Without `wait`, yields False at once when another process holds it.
+
+    The lock is an flock on a file in the data directory (the kernel releases it when its holder exits,
+    however it exits) and, with MEDCODE_REDIS_URL, also a Redis lock per active build, for instances on other
+    machines that share the codebook directory."""
+    with _file_lock(wait=wait) as held:
+        if not held or not settings.MEDCODE_REDIS_URL:
+            yield held
+            return
+        with _redis_lock(wait=wait) as shared:
+            yield shared
+
+
+@contextlib.contextmanager
+def _file_lock(*, wait: bool) -> Iterator[bool]:
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     with open(settings.DATA_DIR / PREPARE_LOCK, "a+b") as handle:
         try:
@@ -89,6 +106,41 @@ def prepare_lock(*, wait: bool) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def redis_lock_name() -> str:
+    return f"medcode:prepare:{store.active_build_id() or 'none'}"
+
+
+@contextlib.contextmanager
+def _redis_lock(*, wait: bool) -> Iterator[bool]:
+    import redis
+    from redis.exceptions import LockError
+
+    client = redis.Redis.from_url(settings.MEDCODE_REDIS_URL)
+    lock = client.lock(redis_lock_name(), timeout=REDIS_LOCK_SECONDS, thread_local=False)
+    if not lock.acquire(blocking=False):
+        if not wait:
+            yield False
+            return
+        print(MSG_PREPARE_WAIT, file=sys.stderr, flush=True)
+        lock.acquire(blocking=True)
+    stop = threading.Event()
+
+    def refresh() -> None:
+        while not stop.wait(REDIS_LOCK_SECONDS / 4):
+            with contextlib.suppress(redis.RedisError, LockError):
+                lock.reacquire()
+
+    keeper = threading.Thread(target=refresh, name="medcode-prepare-lock", daemon=True)
+    keeper.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        keeper.join()
+        with contextlib.suppress(redis.RedisError, LockError):
+            lock.release()
 
 
 def newest_releases() -> list[selectors.ReleaseInfo]:

@@ -9,6 +9,7 @@ own. Needs the suite on PostgreSQL (DATABASE_URL) and Debian's redis-server; ski
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import itertools
@@ -103,8 +104,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = _forward
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def redis_server(directory: Path) -> Iterator[str]:
+    """A redis-server of the test's own on a free loopback port (skips when Debian's package is absent)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
@@ -121,7 +123,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
             "--appendonly",
             "no",
             "--dir",
-            str(tmp_path),
+            str(directory),
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -137,6 +139,12 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

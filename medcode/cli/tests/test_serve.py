@@ -148,3 +148,20 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_with_redis_the_prepare_lock_is_shared_by_instances_of_other_data_directories(tmp_path: Path) -> None:
+    import redis
+
+    from medcode.cli.tests.test_scale_out import redis_server
+
+    with redis_server(tmp_path) as url:
+        holder = redis.Redis.from_url(url).lock(serve.redis_lock_name(), timeout=60)
+        assert holder.acquire(blocking=False)  # another machine is preparing this build
+        with override_settings(DATA_DIR=tmp_path / "here", MEDCODE_REDIS_URL=url):
+            assert serve.search_prepare(semantic=False, wait=False) is False
+            holder.release()
+            with serve.prepare_lock(wait=False) as held:
+                assert held
+                assert redis.Redis.from_url(url).exists(serve.redis_lock_name())
+            assert not redis.Redis.from_url(url).exists(serve.redis_lock_name())
