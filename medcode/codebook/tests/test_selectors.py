@@ -31,7 +31,7 @@ def test_a_code_new_in_fy2026_is_not_valid_for_a_fy2025_date() -> None:
     assert new_codes, "FY2026 adds codes"
     code = new_codes[0]["code"]
     selectors.concept_get(system="icd10cm", code=code)
-    with pytest.raises(CodeNotFound, match=r"not a ICD-10-CM code in ICD-10-CM FY2025"):
+    with pytest.raises(CodeNotFound, match=r"not an ICD-10-CM code in ICD-10-CM FY2025"):
         selectors.concept_get(system="icd10cm", code=code, as_of=dt.date(2025, 5, 1))
 
 
