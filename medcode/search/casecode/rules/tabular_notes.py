@@ -1,5 +1,5 @@
-"""Tabular instructional notes as rules: a "use additional code" note that names a range of codes ("use additional
-code to identify site of ulcer (L97.4-, L97.5-)") is completed by the code of that range whose title the note's
+"""Tabular instructional notes as rules: a "use additional code" note that asks for a site within a range of codes
+("use additional code to identify site of ulcer (L97.4-, L97.5-)") is completed by the code of that range whose title the note's
 sentence states (I.A.13, the "code also" and "use additional code" convention)."""
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from medcode.search.casecode.rules.sheet import RuleSheet
 
 MAX_RANGE = 200  # codes of a note's ranges read at most
 MIN_SAID = 0.6  # share of the words that set a completion apart (idf weight) the sentence must say
+# only notes that ask for the site ("to identify site of ulcer"): the site is what a sentence states in words; a note
+# for a factor, a source or a history (tobacco, external causes, family history, a lab level) needs its own rule
+SITE_NOTE = re.compile(r"\bsites?\b", re.I)
 USE_ADDITIONAL = "Tabular: use additional code ({refs}) at {at}: {code}, the code of that range the note states"
 
 
@@ -23,7 +26,7 @@ def use_additional_ranges(ws: RuleSheet) -> None:
     for cand in list(ws.suggested()):
         detail = tabular_detail(cand.code, ws.as_of)
         for note in detail.notes if detail else []:
-            if note.kind != "use_additional":
+            if note.kind != "use_additional" or not SITE_NOTE.search(note.text):
                 continue
             refs = [r for r in notes.note_references(note.text) if _is_range(ws.ix, r)]
             if not refs or any(c.replace(".", "").startswith(tuple(refs)) for c in ws.codes()):
