@@ -56,6 +56,11 @@ def title_mask(system: str, titles: list[str]) -> np.ndarray:
 
 def said_mask(raw: str, stems: set[str], system: str) -> int:
     """The bits of the qualifiers a query says: through its own words, their stems or what they stand for."""
+    return _said_mask(raw, frozenset(stems), system)
+
+
+@lru_cache(maxsize=1024)
+def _said_mask(raw: str, stems: frozenset[str], system: str) -> int:
     words = text.words(raw.lower())
     said = set(stems) | set(words) | {text.stem(w) for w in words}
     for _, groups in synonyms.expand(words, system):

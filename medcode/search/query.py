@@ -91,9 +91,10 @@ class Reading:
         return found
 
 
-def read(raw: str, lex: lexicon.Lexicon, system: str | None = None) -> Reading:
+def read(raw: str, lex: lexicon.Lexicon, system: str | None = None, *, like: Reading | None = None) -> Reading:
     """The words of a query split into spans (a synonym table term is one span, read as `system` reads it), for
-    `parse` to use per release."""
+    `parse` to use per release. `like`, a reading of the same query for another system, shares its look-ups (and is
+    itself the answer when the system reads the words alike)."""
     raw = raw[: text.MAX_QUERY_CHARS]
     table = synonyms.system_table(system)
     words: list[str] = []
@@ -103,7 +104,13 @@ def read(raw: str, lex: lexicon.Lexicon, system: str | None = None) -> Reading:
             words.append(tok.text.rstrip("/") if key not in table else tok.text)
         else:
             words.extend(w for w in tok.text.split("/") if w)
-    return Reading(raw=raw, spans=synonyms.expand(words, system), lex=lex)
+    spans = synonyms.expand(words, system)
+    if like is not None and like.raw == raw and like.lex is lex:
+        if like.spans == spans:
+            return like  # the system reads the query's words as the other did
+        # the lexicon's completions and corrections do not depend on the system: looked up once
+        return Reading(raw=raw, spans=spans, lex=lex, completions=like.completions, fixes=like.fixes)
+    return Reading(raw=raw, spans=spans, lex=lex)
 
 
 def parse(

@@ -102,10 +102,10 @@ def _specificity_key(r: dict[str, Any], said: Counter[str], meanings: list[set[s
     # the side the query names, first of all (Guidelines I.B.13: laterality is coded as documented)
     sides = sum(1 for s in LATERALITY if s in said and s in stems)
     unnamed_with = 0
-    head = set(_stems(text.words(title.split(" with ")[0])))
+    head = _title_stems(title.split(" with ")[0])
     for clause in WITH_CLAUSE.findall(title):
         # what the clause adds to the condition it qualifies ("with diabetic retinopathy": retinopathy)
-        clause_stems = set(_core(clause)) - head
+        clause_stems = set(_core(clause)) - head.keys()
         if clause_stems and clause_stems.isdisjoint(said):
             unnamed_with += 1
     unsaid = len(_core(title) - set(said))
@@ -151,8 +151,7 @@ def with_order(results: list[dict[str, Any]], raw: str, system: str) -> list[dic
     side_meanings = [_meanings(s, system) for s in sides]
 
     def spans(r: dict[str, Any]) -> bool:
-        body = " ".join(str(r.get(k) or "") for k in ("title", "matched_text", "index_path")).lower()
-        stems = set(_stems(text.words(body)))
+        stems = {s for k in ("title", "matched_text") for s in _title_stems(str(r.get(k) or "").lower())}
         # each side said by more than half of its meanings ("chronic" alone does not say COPD)
         return all(
             sum(1 for m in meanings if not m.isdisjoint(stems)) * 2 > len(meanings)
@@ -167,10 +166,12 @@ def with_order(results: list[dict[str, Any]], raw: str, system: str) -> list[dic
 def pick_variant(raw: str, variants: list[tuple[str, str]]) -> str | None:
     """The 7th-character variant a query asks for: the one whose title says most of the query's words ("subsequent",
     "nonunion", "sequela"), the first in the classification's order among equals (A, initial encounter, when the
-    query says no encounter; D, routine healing, for a subsequent encounter that says nothing more). None, for
-    the variant search found, when the query (given as "") says nothing of the encounter."""
-    if not variants or not raw:
+    query says no encounter; D, routine healing, for a subsequent encounter that says nothing more). The query
+    is given as "" when it says nothing of the encounter: then the initial encounter where there is one."""
+    if not variants:
         return None
+    if not raw:  # no encounter said: the initial encounter, where the code has one
+        return next((c for c, _ in variants if c.endswith("A")), None)
     meanings = _meanings(raw, "icd10cm")
     best = min(variants, key=lambda ct: (-_said_count(meanings, _title_stems(ct[1].lower())), ct[0]))
     return best[0]

@@ -203,13 +203,15 @@ def _word_results(
         ix = index.release_index(release)
         reading = readings.get(release.system)
         if reading is None:
-            reading = readings[release.system] = querying.read(raw, lex, release.system)
+            first = next(iter(readings.values()), None)
+            reading = readings[release.system] = querying.read(raw, lex, release.system, like=first)
         pq = querying.parse(raw, ix.vocab, lex, prefix_last=prefix_last, reading=reading)
         corrections.update(pq.corrections)
         stems = pq.stems
-        # once `limit` hits are held, a release that cannot beat the limit-th of them is not ranked (ties go
+        # once `limit` hits are held, a release that cannot beat the limit-th of them is not ranked (the hits past
+        # the limit are the siblings of those shown, from their own release; ties go
         # to the release searched first, as the stable sort below orders them)
-        beat = sorted((p[0] for p in scored), reverse=True)[wide - 1] if len(scored) >= wide else None
+        beat = sorted((p[0] for p in scored), reverse=True)[limit - 1] if len(scored) >= limit else None
         scored += [
             (hit.rank_score, ix, hit, stems)
             for hit in engine.rank(
