@@ -156,8 +156,8 @@ def poisoning(ws: RuleSheet) -> None:
     intent = (
         "adverse effect"
         if adverse and not poisoned
-        else "poisoning intentional ws-harm"
-        if re.search(r"\b(?:intentional|suicid\w*|ws-harm)\b", ws.note, re.I)
+        else "poisoning intentional self-harm"
+        if re.search(r"\b(?:intentional|suicid\w*|self-harm)\b", ws.note, re.I)
         else "poisoning assault"
         if re.search(r"\bassault\w*\b", ws.note, re.I)
         else "poisoning accidental"
