@@ -54,6 +54,10 @@ SCOPE_END = re.compile(
     re.I,
 )
 
+# words of the present that end a history cue's scope: "s/p lumpectomy, currently on anastrozole" (the drug is
+# taken now), "history of asthma, now with wheezing"
+PRESENT_TENSE = re.compile(r"\b(?:currently|presently|now|at present|today)\b", re.I)
+
 # "a 3-day history of", "a two-week history of": how long a present complaint has lasted, not the past history
 DURATION = re.compile(
     r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|few)[- ]"
@@ -128,6 +132,10 @@ def clauses(note: str) -> list[Clause]:
             for k, (at, status, cue) in enumerate(cuts):
                 end = cuts[k + 1][0] if k + 1 < len(cuts) else len(piece)
                 stop = SCOPE_END.search(piece, at + 1, end)
+                if status == "history":
+                    now = PRESENT_TENSE.search(piece, at + 1, end)
+                    if now is not None and (stop is None or now.start() < stop.start()):
+                        stop = now
                 if stop is not None and piece[stop.start() : end].strip():
                     # the cue's scope ends here; the rest is current again
                     out.append(Clause(piece[at : stop.start()], start + at, status, cue))

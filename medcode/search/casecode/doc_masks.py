@@ -24,6 +24,8 @@ AND_PAIR = re.compile(r"\b([a-z][a-z'-]+) and ([a-z][a-z'-]+)\b", re.I)
 # foreign body of unspecified part of neck": "foreign body")
 WITHOUT = re.compile(r"\bwithout\b(.*?)(?=[,;]|$|\b(?:of|with|in|due to|following|at|on)\b)", re.I)
 
+ONE_SIDE = re.compile(r"\b(?:right|left|unilateral)\b", re.I)
+RECURRENT = re.compile(r"\brecurr", re.I)
 BOTH_SIDES = re.compile(r"\b(?:bilateral|both)\b", re.I)
 
 RECURRENT_TITLE = re.compile(r"(?<!specified as )\brecurrent\b", re.I)

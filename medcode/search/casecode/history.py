@@ -70,3 +70,62 @@ def names_had(ix: index.ReleaseIndex, had: set[int], doc: int) -> bool:
 def still_present(code: str, title: str) -> bool:
     """A condition named in a medical-history list that the patient still has (see HISTORY_LIST_CUES)."""
     return not code.startswith(NOT_CARRIED) and not ACUTE.search(title) and classifiers.is_chronic(code)
+
+
+# The Tabular's family-history codes (Z80-Z84) by the block of the relative's condition, for a family history the
+# Alphabetic Index and the Z titles do not name in the note's words ("father had colon cancer": Z80.0, family
+# history of malignant neoplasm of digestive organs; "mother had an MI": Z82.49). Guideline I.C.21.c.4. Read in
+# order, the first range holding the condition's category wins (ranges as first and last category, inclusive).
+FAMILY_HISTORY: tuple[tuple[str, str, str], ...] = (
+    ("C15", "C26", "Z80.0"),  # digestive organs
+    ("C33", "C34", "Z80.1"),  # trachea, bronchus and lung
+    ("C30", "C39", "Z80.2"),  # other respiratory and intrathoracic organs
+    ("C50", "C50", "Z80.3"),  # breast
+    ("C56", "C56", "Z80.41"),  # ovary
+    ("C61", "C61", "Z80.42"),  # prostate
+    ("C62", "C62", "Z80.43"),  # testis
+    ("C51", "C63", "Z80.49"),  # other genital organs
+    ("C64", "C64", "Z80.51"),  # kidney
+    ("C67", "C67", "Z80.52"),  # bladder
+    ("C65", "C68", "Z80.59"),  # other urinary tract organs
+    ("C91", "C95", "Z80.6"),  # leukemia
+    ("C81", "C96", "Z80.7"),  # other lymphoid, hematopoietic and related tissues
+    ("C80", "C80", "Z80.9"),  # malignant neoplasm, unspecified
+    ("C00", "C79", "Z80.8"),  # other organs or systems
+    ("F70", "F79", "Z81.0"),  # intellectual disabilities
+    ("F10", "F10", "Z81.1"),  # alcohol abuse and dependence
+    ("F17", "F17", "Z81.2"),  # tobacco
+    ("F11", "F19", "Z81.3"),  # other psychoactive substances
+    ("F01", "F99", "Z81.8"),  # other mental and behavioral disorders
+    ("G00", "G99", "Z82.0"),  # epilepsy and other diseases of the nervous system
+    ("H90", "H91", "Z82.2"),  # deafness and hearing loss
+    ("I60", "I69", "Z82.3"),  # stroke
+    ("I46", "I46", "Z82.41"),  # sudden cardiac death
+    ("I00", "I99", "Z82.49"),  # ischemic heart disease and other diseases of the circulatory system
+    ("J40", "J47", "Z82.5"),  # asthma and other chronic lower respiratory diseases
+    ("J00", "J99", "Z83.6"),  # other diseases of the respiratory system
+    ("M05", "M19", "Z82.61"),  # arthritis
+    ("M80", "M81", "Z82.62"),  # osteoporosis
+    ("M00", "M99", "Z82.69"),  # other musculoskeletal and connective tissue
+    ("Q61", "Q61", "Z82.71"),  # polycystic kidney
+    ("Q00", "Q99", "Z82.79"),  # congenital malformations, deformations, chromosomal abnormalities
+    ("B20", "B20", "Z83.0"),  # HIV disease
+    ("A00", "B99", "Z83.1"),  # other infectious and parasitic diseases
+    ("D50", "D89", "Z83.2"),  # blood and immune mechanism
+    ("E08", "E13", "Z83.3"),  # diabetes mellitus
+    ("E00", "E89", "Z83.49"),  # other endocrine, nutritional and metabolic diseases
+    ("H40", "H42", "Z83.511"),  # glaucoma
+    ("H00", "H59", "Z83.518"),  # other eye disorders
+    ("H60", "H95", "Z83.52"),  # ear disorders
+    ("K00", "K95", "Z83.79"),  # other diseases of the digestive system
+    ("L00", "L99", "Z84.0"),  # skin and subcutaneous tissue
+    ("N00", "N29", "Z84.19"),  # other disorders of kidney and ureter
+    ("N30", "N99", "Z84.2"),  # other diseases of the genitourinary system
+)
+FAMILY_REASON = "family history of {code} (Guideline I.C.21.c.4; Tabular Z80-Z84 by the relative's condition): "
+
+
+def family_history_of(code: str) -> str | None:
+    """The family-history code (Z80-Z84) for a relative's condition, by its block (`FAMILY_HISTORY`)."""
+    category = code[:3]
+    return next((z for first, last, z in FAMILY_HISTORY if first <= category <= last), None)

@@ -25,6 +25,8 @@ from medcode.search.casecode.clauses import Clause, said_as_such, said_words
 from medcode.search.casecode.doc_masks import (
     BOTH_SIDES,
     NEEDS_WORDS,
+    ONE_SIDE,
+    RECURRENT,
     and_pairs,
     bilateral_titles,
     default_core,
@@ -53,20 +55,18 @@ AGE = re.compile(
     re.I,
 )
 
-# a test or a treatment named after what it measures or relieves is no finding: "arterial gas" is a blood gas
-# analysis, not flatulence (R14.3); "tumor markers" are a blood test, not a neoplasm (D49.9); "under general
-# anesthesia" and "analgesia" are care given, not loss of sensation (R20.0); a "sinus rhythm" is a normal
-# heart rhythm, not a sinus tract (L98.8); a "stress test" is a cardiac test, not a reaction to stress (F43.9)
+# a test or a treatment named after what it measures or relieves is no finding: "arterial gas" is a blood gas analysis,
+# not flatulence (R14.3); "tumor markers" a blood test, not a neoplasm (D49.9); "under general anesthesia" and
+# "analgesia" care given, not loss of sensation (R20.0); a "sinus rhythm" a heart rhythm, not a sinus tract (L98.8);
+# a "stress test" a cardiac test (not F43.9); how a pain feels is no injury ("crushing chest pain" is no S28.0)
 NOT_FINDINGS = re.compile(
-    r"\b(?:(?:arterial|venous|capillary|blood)\s+gas(?:es|ometry)?|gas(?:es)?\s+exchange|gasometry"
+    r"\b(?:(?:crushing|stabbing|burning|shooting|tearing|cutting|gnawing)(?=\s+(?:[a-z]+\s+){0,2}"
+    r"(?:pains?|aches?|discomfort|sensations?)\b)"
+    r"|(?:arterial|venous|capillary|blood)\s+gas(?:es|ometry)?|gas(?:es)?\s+exchange|gasometry"
     r"|tumou?r\s+markers?|analgesia|sinus\s+rhythm|stress[\s-]+(?:tests?|echo\w*|ergometry)"
     r"|(?:under|general|local|regional|locoregional|spinal|epidural|intradural|topical|sedation and)\s+ana?esthesia)\b",
     re.I,
 )
-
-ONE_SIDE = re.compile(r"\b(?:right|left|unilateral)\b", re.I)
-
-RECURRENT = re.compile(r"\brecurr", re.I)
 
 # a clause that says which encounter it is lets the 7th character of an injury code be chosen (ADR 0035)
 ENCOUNTER_STATED = re.compile(

@@ -23,8 +23,10 @@ from medcode.search.casecode.clauses import Clause, clauses, denied_after
 from medcode.search.casecode.doc_masks import doc_arrays
 from medcode.search.casecode.history import (
     CHRONIC_REASON,
+    FAMILY_REASON,
     HISTORY_CODES,
     HISTORY_LIST_CUES,
+    family_history_of,
     had_terms,
     history_code,
     names_had,
@@ -131,6 +133,8 @@ def _look_up(
         if z is not None:
             mentions_z = [Mention(z[0], z[1], int(ix.title_doc[z[0]]), None)]
             add_mentions(found, ix, clause, mentions_z, status="current", reason_prefix=f"{clause.status}: ")
+        elif clause.status == "family":
+            _family_history(ix, clause, stated, found)
         # a history code the clause states ("ex-smoker": Z87.891) is how ICD-10-CM codes that history
         as_such = [
             m
@@ -153,6 +157,21 @@ def _look_up(
         add_mentions(found if clause.status == "current" else excluded, ix, clause, stated, status=clause.status)
     weak = [m._replace(score=m.score * RANKING.partial_scale) for m in partial]
     add_mentions(found, ix, clause, weak, status="current", reason_prefix="partial ", stated=False)
+
+
+def _family_history(ix: index.ReleaseIndex, clause: Clause, stated: list[Mention], found: Found) -> None:
+    """The family-history code of each condition a relative had, by the Tabular's Z80-Z84 blocks, when no Z title
+    or Index entry names it in the note's words (`history.FAMILY_HISTORY`)."""
+    done: set[int] = set()
+    for m in stated:
+        code = ix.codes[m.concept]
+        z = family_history_of(code) if not code.startswith("Z") else None
+        concept = ix.find(selectors.normalize(z)) if z else None
+        if concept is None or concept in done or not ix.billable[concept]:
+            continue
+        done.add(concept)
+        mention = Mention(concept, m.score, int(ix.title_doc[concept]), None)
+        add_mentions(found, ix, clause, [mention], status="current", reason_prefix=FAMILY_REASON.format(code=code))
 
 
 def add_mentions(

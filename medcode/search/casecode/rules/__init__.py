@@ -23,6 +23,7 @@ from medcode.search.casecode.rules import (
     neoplasms,
     pregnancy,
     statuses,
+    tabular_notes,
 )
 from medcode.search.casecode.rules.sheet import RuleSheet
 
@@ -48,12 +49,17 @@ RULES = (
     Rule("condition in pregnancy", "I.C.15.a", pregnancy.pregnancy),
     Rule("delivery and outcome", "I.C.15.b.5, I.C.15.o.1", pregnancy.delivery),
     Rule("poisoning or adverse effect", "I.C.19.e.5", injuries.poisoning),
+    Rule("external causes only when asked", "I.C.20", injuries.external_causes),
     Rule("metastasis site", "I.C.2, I.C.2.b", neoplasms.metastases),
+    Rule("lymphoma node region", "I.C.2, Tabular C81-C88", neoplasms.lymphoma_sites),
     Rule("tobacco", "I.C.5.b, I.C.21.c.10", statuses.tobacco),
     Rule("BMI value", "I.B.14", statuses.bmi),
     Rule("COVID-19 and exposures", "I.C.1.g.1", infections.infections),
     Rule("sepsis first", "I.C.1.d.4", infections.sepsis),
     Rule("the 'with' convention", "I.A.15, I.C.9.a, I.C.4.a", conventions.with_convention),
+    Rule("diabetic complications coded first", "I.A.15, I.C.4.a", conventions.diabetes_code_first),
+    Rule("use additional code of a range", "I.A.13", tabular_notes.use_additional_ranges),
+    Rule("'other' without a kind named", "I.A.9", conventions.other_without_a_kind),
     Rule("Excludes1 and unspecified beside specific", "I.A.12.a, I.B.2", conventions.tabular_pairs),
     Rule("long-term drug therapy", "I.C.21.c.3", statuses.long_term_drugs),
     Rule("signs integral to a diagnosis", "I.B.5, I.C.6.b.1.a", conventions.integral_signs),

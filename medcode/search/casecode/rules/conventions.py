@@ -96,6 +96,78 @@ def with_convention(ws: RuleSheet) -> None:
         ws.add("Z99.2", DIALYSIS_STATUS, start=m.start(), end=m.end(), score=0.2)
 
 
+OTHER_WITHOUT_KIND = (
+    'Guideline I.A.9.a-b: an "other" code is for a kind the record names that has no code of its own; the note names '
+    "none: the unspecified code ({other}) is reported"
+)
+
+
+def other_without_a_kind(ws: RuleSheet) -> None:
+    """I.A.9: an "Other ..." code and the unspecified code of its subcategory's parent, both stated by the same words
+    of the note ("healed fracture of right humeral shaft"): the note names no other kind, the unspecified code
+    stands."""
+    for code in sorted(ws.codes()):
+        cand = ws.found.get(("icd10cm", code))
+        if cand is None or not cand.title.startswith("Other "):
+            continue
+        spans = {e.start for e in cand.evidence if e.status == "current"}
+        for other in sorted(ws.codes()):
+            if other[:3] != code[:3] or other == code:
+                continue
+            k = ws.ix.find(selectors.normalize(other))
+            twin = ws.found.get(("icd10cm", other))
+            if k is None or twin is None or not ws.ix.default_like[k] or "other" in ws.note.lower().split():
+                continue
+            if spans and spans <= {e.start for e in twin.evidence}:
+                ws.drop(code, OTHER_WITHOUT_KIND.format(other=other))
+                break
+
+
+UNSPECIFIED = re.compile(r"\bunspecified\b", re.I)
+
+
+def _unspecified(ws: RuleSheet, concept: int) -> bool:
+    """Whether a code is its category's code for what the record leaves unsaid: a title that ends "unspecified" or
+    "without complications" (the index's default), or that says "unspecified" of one of its axes ("Preterm newborn,
+    unspecified weeks of gestation", "..., site unspecified")."""
+    return bool(ws.ix.default_like[concept]) or UNSPECIFIED.search(ws.ix.titles[concept]) is not None
+
+
+DIABETES_CODE_FIRST = (
+    'Guideline I.A.15 / I.C.4.a: a diabetic complication whose Tabular note says "code first" {code} is coded '
+    "with the diabetes combination code ({code} at {at})"
+)
+
+
+def diabetes_code_first(ws: RuleSheet) -> None:
+    """I.A.15 and I.C.4.a: a condition the note calls diabetic ("diabetic gastroparesis") whose Tabular note says
+    "code first" the diabetes code of that complication (K31.84: "code first ... E11.43") takes that combination
+    code in place of diabetes without (or with unspecified) complications."""
+    vague = [c for c in ws.has("E08", "E09", "E10", "E11", "E13") if c[4:] in ("9", "8")]
+    if not vague:
+        return
+    kind = vague[0][:3]
+    for cand in list(ws.suggested()):
+        if cand.code[0] == "E" or not any(DIABETIC.search(e.text) for e in cand.evidence):
+            continue
+        detail = tabular_detail(cand.code, ws.as_of)
+        refs = [
+            r for n in (detail.notes if detail else []) if n.kind == "code_first" for r in notes.note_references(n.text)
+        ]
+        combined = next((r for r in refs if r.startswith(kind) and r[4:].rstrip("-") and r not in vague), None)
+        k = ws.ix.find(selectors.normalize(combined)) if combined else None
+        if combined is None or k is None or not ws.ix.billable[k]:
+            continue
+        reason = DIABETES_CODE_FIRST.format(code=ws.ix.codes[k], at=cand.code)
+        for old in vague:
+            ws.drop(old, f"combined into {ws.ix.codes[k]} ({reason})")
+        ws.add(ws.ix.codes[k], reason, start=ws.span(cand)[0], end=ws.span(cand)[1], score=cand.score + 0.01)
+        return
+
+
+DIABETIC = re.compile(r"\bdiabet", re.I)
+
+
 def tabular_pairs(ws: RuleSheet) -> None:
     """Excludes1 between two suggested codes (the code whose note excludes the other is left out), and an
     unspecified code beside a more specific code of its own category."""
@@ -118,11 +190,11 @@ def tabular_pairs(ws: RuleSheet) -> None:
                 break
     for code in sorted(ws.codes()):
         concept = ws.ix.find(selectors.normalize(code))
-        if concept is None or not ws.ix.default_like[concept]:
+        if concept is None or not _unspecified(ws, concept):
             continue
         siblings = [o for o in ws.codes() if o != code and o[:3] == code[:3]]
         specific = [
-            o for o in siblings if (k := ws.ix.find(selectors.normalize(o))) is not None and not ws.ix.default_like[k]
+            o for o in siblings if (k := ws.ix.find(selectors.normalize(o))) is not None and not _unspecified(ws, k)
         ]
         if specific:
             ws.drop(code, MORE_SPECIFIC.format(other=", ".join(specific)))

@@ -3,7 +3,10 @@ and poisonings against adverse effects with the Drug table's T codes."""
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
+from pathlib import Path
 
 from medcode.codebook import selectors
 from medcode.search import services
@@ -167,26 +170,78 @@ def poisoning(ws: RuleSheet) -> None:
         if word in NOT_DRUGS:
             continue
         drug = ALCOHOL.get(word, word)
-        for hit in services.search(query=f"{drug} {intent}", system="icd10cm", limit=6)["results"]:
-            text_ = (hit.get("matched_text") or "").lower()
-            code = selectors.normalize(hit["code"])
-            if not hit["match"].startswith("drug") or not text_.startswith(drug) or not "T36" <= code[:3] <= "T65":
-                continue
-            base = code[:6].ljust(6, "X")
-            full = base + {"initial": "A", "subsequent": "D", "sequela": "S"}[ws.ctx.encounter]
-            if full in seen or ws.ix.find(full) is None:
-                break
-            seen.add(full)
-            dotted = f"{full[:3]}.{full[3:]}"
-            m = re.search(re.escape(word), ws.note, re.I)
-            section = "I.C.19.e.5.a" if intent == "adverse effect" else "I.C.19.e.5.b"
-            ws.add(
-                dotted,
-                f"Guideline {section}: {intent} ({hit['matched_text']} -> {dotted})",
-                start=m.start() if m else 0,
-                end=m.end() if m else None,
-                score=0.3,
-            )
-            if section == "I.C.19.e.5.b":
-                ws.first.setdefault(dotted, section)
-            break
+        found = _drug_code(drug, intent)
+        if found is None:
+            continue
+        base, matched = found
+        full = base + {"initial": "A", "subsequent": "D", "sequela": "S"}[ws.ctx.encounter]
+        if full in seen or ws.ix.find(full) is None:
+            continue
+        seen.add(full)
+        dotted = f"{full[:3]}.{full[3:]}"
+        m = re.search(re.escape(word), ws.note, re.I)
+        section = "I.C.19.e.5.a" if intent == "adverse effect" else "I.C.19.e.5.b"
+        ws.add(
+            dotted,
+            f"Guideline {section}: {intent} ({matched} -> {dotted})",
+            start=m.start() if m else 0,
+            end=m.end() if m else None,
+            score=0.3,
+        )
+        if section == "I.C.19.e.5.b":
+            ws.first.setdefault(dotted, section)
+
+
+INTENT_CHARACTER = {"adverse effect": "5", "poisoning accidental": "1", "poisoning intentional self-harm": "2"}
+INTENT_CHARACTER["poisoning assault"] = "3"
+DRUG_CLASSES = Path(__file__).resolve().parents[2] / "data" / "poisoning_drugs.tsv"  # medcode/search/data
+
+
+@functools.lru_cache(maxsize=1)
+def drug_classes() -> dict[str, tuple[str, str]]:
+    """Drug names (lower case) -> (T category, class), from the reviewed table (for a codebook without the Drug
+    table)."""
+    with DRUG_CLASSES.open(encoding="utf-8") as fh:
+        rows = csv.reader((line for line in fh if line.strip() and not line.startswith("#")), delimiter="\t")
+        header = next(rows)
+        assert header[:3] == ["drug", "category", "class"], header
+        return {drug.strip().lower(): (category.strip(), what.strip()) for drug, category, what, *_ in rows}
+
+
+def _drug_code(drug: str, intent: str) -> tuple[str, str] | None:
+    """The T code of a drug and intent without its 7th character (6 characters, no dot), and the text that gave it:
+    the Drug table's row when the codebook has it, otherwise the reviewed table of drug classes."""
+    for hit in services.search(query=f"{drug} {intent}", system="icd10cm", limit=6)["results"]:
+        text_ = (hit.get("matched_text") or "").lower()
+        code = selectors.normalize(hit["code"])
+        if hit["match"].startswith("drug") and text_.startswith(drug) and "T36" <= code[:3] <= "T65":
+            return code[:6].ljust(6, "X"), str(hit["matched_text"])
+    known = drug_classes().get(drug)
+    if known is None:
+        return None
+    category, what = known
+    return selectors.normalize(category).ljust(5, "X") + INTENT_CHARACTER[intent], f"{drug}: {what}"
+
+
+# a note that asks for external cause codes ("include the external cause code for the accident"), and one that
+# says they are not wanted ("external cause codes not required")
+EXTERNAL_CAUSE = re.compile(r"\bexternal[- ]cause", re.I)
+EXTERNAL_NOT_WANTED = re.compile(
+    r"\bno external[- ]cause|\bexternal[- ]cause(?: codes?)?(?: are| is)? not (?:required|needed|requested|reported)",
+    re.I,
+)
+EXTERNAL_UNASKED = (
+    "Guideline I.C.20: external cause codes are reported where a payer, a state or the facility asks for them; "
+    "the note does not: a code to review"
+)
+
+
+def external_causes(ws: RuleSheet) -> None:
+    """I.C.20 (introduction): there is no national requirement to report external cause codes (V00-Y99); they are
+    suggested only when the note asks for them, otherwise left as codes to review."""
+    if EXTERNAL_CAUSE.search(ws.note) and not EXTERNAL_NOT_WANTED.search(ws.note):
+        return
+    for cand in ws.suggested():
+        if cand.code[0] in "VWXY":
+            cand.stated = False
+            cand.evidence.insert(0, ws.evidence(EXTERNAL_UNASKED, cand.title, *ws.span(cand)))

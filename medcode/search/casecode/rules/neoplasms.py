@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from medcode.codebook import selectors
 from medcode.search.casecode.rules.context import INPATIENT
 from medcode.search.casecode.rules.sheet import RuleSheet
 
@@ -110,3 +111,44 @@ def metastases(ws: RuleSheet) -> None:
         )
         if directed and INPATIENT.search(ws.note):
             ws.first.setdefault(code, "I.C.2.b")
+
+
+# the lymph node regions of the 5th character of lymphomas (C81-C88): the words of a note that name a region, and
+# the words of the Tabular titles of its codes ("..., lymph nodes of head, face, and neck")
+NODE_REGIONS = (
+    (re.compile(r"\b(?:neck|cervical|head|face|supraclavicular|submandibular)\b", re.I), "head, face, and neck"),
+    (re.compile(r"\b(?:chest|thorax|thoracic|intrathoracic|mediastin\w*|hilar)\b", re.I), "intrathoracic"),
+    (
+        re.compile(r"\b(?:abdomen|abdominal|intra-abdominal|mesenteric|retroperitoneal|para-?aortic)\b", re.I),
+        "intra-abdominal",
+    ),
+    (re.compile(r"\b(?:axilla|axillary|upper limb|arm)\b", re.I), "axilla and upper limb"),
+    (re.compile(r"\b(?:inguinal|groin|lower limb|femoral)\b", re.I), "inguinal region and lower limb"),
+    (re.compile(r"\b(?:pelvis|pelvic|intrapelvic|iliac)\b", re.I), "intrapelvic"),
+)
+LYMPH_NODES = re.compile(r"\b(?:lymph ?nodes?|nodes|nodal|lymphadenopathy)\b", re.I)
+
+
+def lymphoma_sites(ws: RuleSheet) -> None:
+    """Tabular C81-C88: the 5th character of a lymphoma is the lymph node region the note documents; two regions
+    or more are "lymph nodes of multiple sites" (I.C.2 and the Tabular's subdivisions)."""
+    for cand in list(ws.suggested()):
+        if not "C81" <= cand.code[:3] <= "C88" or len(selectors.normalize(cand.code)) != 5:
+            continue
+        start, end = ws.span(cand)
+        stop = re.search(r"[.\n]", ws.note[end:])
+        sentence = ws.note[start : end + (stop.start() if stop else len(ws.note))]
+        if not LYMPH_NODES.search(sentence):
+            continue
+        regions = [title for words, title in NODE_REGIONS if words.search(sentence)]
+        if not regions:
+            continue
+        wanted = "multiple sites" if len(regions) > 1 else regions[0]
+        norm = selectors.normalize(cand.code)
+        lo, hi = ws.ix.prefix_range(norm[:4])
+        for k in range(lo, hi):
+            title = ws.ix.titles[k]
+            if ws.ix.billable[k] and len(ws.ix.norms[k]) == 5 and wanted in title and ws.ix.codes[k] != cand.code:
+                reason = f"Tabular {norm[:3]}: lymph node region documented ({wanted})"
+                ws.replace(cand, ws.ix.codes[k], reason)
+                break

@@ -97,7 +97,7 @@ def pregnancy(ws: RuleSheet) -> None:
             if not _asks_for(ws, target, code):
                 ws.drop(code, reason)
         elif code.startswith("U07"):
-            target = ws.find("COVID-19 complicating pregnancy trimester", ("O98.5",))
+            target = ws.find("other viral diseases complicating pregnancy trimester", ("O98.51",))
             if target:
                 ws.add(
                     target,
