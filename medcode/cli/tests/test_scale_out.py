@@ -9,14 +9,11 @@ own. Needs the suite on PostgreSQL (DATABASE_URL) and Debian's redis-server; ski
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import http.server
 import itertools
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -30,6 +27,7 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.test import Client, override_settings
 
+from conftest import free_port, redis_server
 from medcode.accounts import services
 from medcode.accounts.models import Plan
 from medcode.accounts.tests.factories import api_key_for, make_account
@@ -39,12 +37,6 @@ from medcode.cli import serve
 pytestmark = [pytest.mark.django_db(transaction=True)]
 CM = "http://hl7.org/fhir/sid/icd-10-cm"
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Proxy(http.server.ThreadingHTTPServer):
@@ -104,43 +96,6 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = _forward
 
 
-@contextlib.contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """A redis-server of the test's own on a free loopback port (skips when Debian's package is absent)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     with redis_server(tmp_path) as url:
@@ -171,7 +126,7 @@ def instances(default_codebook: Path, tmp_path: Path, redis_url: str) -> Iterato
             "MEDCODE_EMBEDDING_MODEL_DIR": str(tmp_path / "no-model"),
         }
         with override_settings(DATA_DIR=data_dir):
-            argv = serve.gunicorn_argv(host="127.0.0.1", port=_free_port(), workers=1, threads=8)
+            argv = serve.gunicorn_argv(host="127.0.0.1", port=free_port(), workers=1, threads=8)
         with (data_dir / "serve.log").open("wb") as log:
             procs.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     try:

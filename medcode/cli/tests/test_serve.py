@@ -153,7 +153,7 @@ def _alive(pid: int) -> bool:
 def test_with_redis_the_prepare_lock_is_shared_by_instances_of_other_data_directories(tmp_path: Path) -> None:
     import redis
 
-    from medcode.cli.tests.test_scale_out import redis_server
+    from conftest import redis_server
 
     with redis_server(tmp_path) as url:
         holder = redis.Redis.from_url(url).lock(serve.redis_lock_name(), timeout=60)
